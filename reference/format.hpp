@@ -1,0 +1,53 @@
+// Binary floating-point formats checked by normcheck (f16, bf16, f32, f64): bit-exact
+// codecs, classification, neighbours, ulp and round-to-nearest-even of a double.
+//
+// Every value of every supported format is exactly a double, so doubles are the
+// common currency between the oracle, the harness and the case files.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace normcheck::ref {
+
+// Numbered like normcheck_dtype in the kernel ABI so the two convert by value.
+enum class Format : std::uint8_t { f16 = 1, bf16 = 2, f32 = 3, f64 = 4 };
+
+struct FormatTraits {
+  std::string_view name;  // "f16", "bf16", "f32", "f64"
+  int bits;               // storage width
+  int precision;          // p: significand bits including the implicit one
+  int emin;               // exponent of the smallest normal: 2^emin
+  int emax;               // exponent of the largest finite binade
+};
+
+const FormatTraits& traits(Format format);
+std::optional<Format> parse_format(std::string_view name);
+std::string_view format_name(Format format);
+
+enum class FpClass { nan, infinite, zero, subnormal, normal };
+FpClass classify(Format format, double value);
+
+// True when value is exactly a value of the format (NaN and infinities included).
+bool is_representable(Format format, double value);
+
+// Bit pattern of value in the format; value must be representable (else
+// std::invalid_argument). NaN encodes as the format's canonical quiet NaN.
+std::uint64_t to_bits(Format format, double value);
+// Exact value of a bit pattern (NaN payloads are not preserved).
+double from_bits(Format format, std::uint64_t bits);
+
+// Round-to-nearest-even of a double to the format, with subnormals and overflow
+// to infinity. Single rounding: never goes through an intermediate format.
+double round_to_format(Format format, double value);
+
+// Neighbouring values in the format (value must be representable).
+double next_up(Format format, double value);
+double next_down(Format format, double value);
+
+// ulp(v) = 2^(max(floor(log2|v|), emin) - p + 1); ulp(0) is the smallest subnormal.
+// For infinities and NaN the ulp of the largest finite value is returned.
+double ulp(Format format, double value);
+
+}  // namespace normcheck::ref

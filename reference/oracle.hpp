@@ -1,0 +1,53 @@
+// The oracle: exact row statistics and correctly rounded LayerNorm / RMSNorm outputs.
+// One entry point, compute_oracle(); docs/oracle.md gives the mathematics.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "reference/format.hpp"
+
+namespace normcheck::ref {
+
+enum class Op : std::uint8_t { layernorm = 1, rmsnorm = 2 };  // numbered like normcheck_op
+
+// Fused forms normalize z = x + residual: either the exact sum or RN_x(x + residual).
+enum class ResidualSum : std::uint8_t { exact, rounded };
+
+// A normalization problem with every value held exactly as a double. Values must be
+// representable in their formats (x, residual in x_format; gamma, beta in param_format).
+struct NormProblem {
+  Op op = Op::layernorm;
+  Format x_format = Format::f32;
+  Format param_format = Format::f32;
+  Format y_format = Format::f32;
+  std::int64_t rows = 1;
+  std::int64_t n = 1;
+  double eps = 0.0;               // exact binary value, >= 0
+  std::vector<double> x;          // rows * n, row-major
+  std::vector<double> residual;   // empty, or rows * n
+  std::vector<double> gamma;      // empty (= ones), or n
+  std::vector<double> beta;       // empty (= zeros), or n
+  ResidualSum residual_sum = ResidualSum::exact;
+
+  bool has_residual() const { return !residual.empty(); }
+};
+
+struct OracleOptions {
+  // Skip the fast path and decide every rounding by exact integer comparison.
+  bool force_exact = false;
+};
+
+struct OracleResult {
+  std::vector<double> y;             // rows * n: RN_{y_format}(exact y)
+  std::vector<double> mean;          // rows: RN_f64(exact mean of z); 0 for RMSNorm
+  std::vector<double> rstd;          // rows: RN_f64(1 / sqrt(var + eps)); +inf if var+eps = 0
+  std::vector<double> residual_out;  // rows * n when a residual is given: RN_x(x + residual)
+};
+
+// Special values follow IEEE semantics applied to the exact math: NaN or inf in a
+// row's x or residual makes that row's y, mean and rstd NaN; var + eps = 0 makes y
+// NaN; inf / NaN in gamma or beta affects only its column.
+OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options = {});
+
+}  // namespace normcheck::ref
