@@ -40,6 +40,10 @@ struct OracleOptions {
 
 struct OracleResult {
   std::vector<double> y;             // rows * n: RN_{y_format}(exact y)
+  // rows * n: the exact y to within one f64 ulp (same special values as y, but never
+  // rounded to y_format, so finite where y overflowed). The error measures divide by
+  // |y_hat - y| with this value, where the exact value rather than its rounding matters.
+  std::vector<double> y_exact;
   std::vector<double> mean;          // rows: RN_f64(exact mean of z); 0 for RMSNorm
   std::vector<double> rstd;          // rows: RN_f64(1 / sqrt(var + eps)); +inf if var+eps = 0
   std::vector<double> residual_out;  // rows * n when a residual is given: RN_x(x + residual)
