@@ -1,0 +1,57 @@
+// Accuracy budgets per kernel: per-dtype defaults (docs/budgets.md gives the rationale)
+// and overrides from a TOML file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "impls/registry.hpp"
+#include "reference/format.hpp"
+
+namespace normcheck::harness {
+
+enum class SpecialPolicy {
+  strict,  // every special-value mismatch is a finding
+  ignore,  // special-value mismatches are counted and reported, not findings
+};
+
+struct Budget {
+  double max_score = 0;                       // condition-aware score limit
+  std::optional<std::int64_t> max_ulp;        // ULP distance limit; none = not gated
+  SpecialPolicy special = SpecialPolicy::strict;
+  ref::Format compute = ref::Format::f32;     // u_c of the score
+  std::optional<double> max_abs_x;            // declared input domain; cases beyond it are skipped
+};
+
+// The default budget for a kernel from its dtypes and declared compute precision.
+Budget default_budget(const impls::KernelInfo& kernel);
+
+// Budgets from a TOML file, e.g.
+//   [kernel."layernorm.f32.two_pass"]
+//   max_score = 8.0
+//   max_ulp = 4
+//   special = "strict"
+//   compute = "f32"
+//   max_abs_x = 1e4
+// Unlisted kernels and unlisted keys fall back to default_budget().
+class BudgetTable {
+ public:
+  BudgetTable() = default;
+  static BudgetTable load(const std::filesystem::path& path);  // throws InputError
+  Budget for_kernel(const impls::KernelInfo& kernel) const;
+
+ private:
+  struct Override {
+    std::optional<double> max_score;
+    std::optional<std::int64_t> max_ulp;
+    std::optional<SpecialPolicy> special;
+    std::optional<ref::Format> compute;
+    std::optional<double> max_abs_x;
+  };
+  std::map<std::string, Override, std::less<>> overrides_;
+};
+
+}  // namespace normcheck::harness

@@ -1,0 +1,31 @@
+// Runs a kernel through the C ABI on a problem: encodes the exact values into the
+// kernel's dtypes, calls run(), and decodes the outputs back to exact doubles.
+#pragma once
+
+#include <vector>
+
+#include "impls/registry.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness {
+
+// Whether the problem matches the kernel's op and dtypes, and carries a residual only
+// when the kernel is fused.
+bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem);
+
+// The problem the kernel's declaration says it computes: formats set to the kernel's
+// dtypes (values rounded to them), residual dropped for non-fused kernels, residual_sum
+// from NORMCHECK_NORMALIZES_ROUNDED_SUM.
+ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem);
+
+struct KernelRun {
+  normcheck_status status = NORMCHECK_ERROR;
+  std::vector<double> y;             // rows * n
+  std::vector<double> residual_out;  // rows * n when the problem has a residual
+  std::vector<double> mean, rstd;    // rows when the kernel declares WRITES_STATS
+};
+
+// Precondition: kernel_accepts(kernel, problem).
+KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& problem);
+
+}  // namespace normcheck::harness

@@ -1,0 +1,47 @@
+// The error measures of DESIGN.md, one documented function each (docs/error-measures.md).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "reference/format.hpp"
+
+namespace normcheck::harness {
+
+// Sign-aware ordinal distance in the format between two non-NaN values (+0 and -0
+// both map to ordinal 0; +-inf are the ordinals just past the largest finite value).
+// 0 means identical (up to the sign of zero).
+std::int64_t ulp_distance(ref::Format format, double actual, double expected);
+
+// |actual - exact| / ulp(RN(exact)), with ulp as in ref::ulp. exact is the exact
+// result (OracleResult::y_exact), finite. Infinite actual gives +inf.
+double ulp_error(ref::Format format, double actual, double exact);
+
+// Unit roundoff u = 2^-p of a format used as a compute precision.
+double unit_roundoff(ref::Format compute);
+
+// A_i = |gamma| * (|x| + |mean|) * rstd + |beta|: the scale of the terms that meet in y.
+double term_scale(double gamma, double x, double mean, double rstd, double beta);
+
+// Condition-aware score |actual - exact| / (ulp(RN(exact)) + u_c * A_i).
+double error_score(ref::Format format, double actual, double exact, double term_scale,
+                   double compute_unit_roundoff);
+
+// Special values are compared class by class, never folded into a number.
+enum class SpecialMismatch {
+  none,
+  nan_for_number,   // NaN where the exact result is a number (finite or inf)
+  number_for_nan,   // a number where the exact result is NaN
+  inf_for_finite,   // +-inf where the correctly rounded result is finite
+  finite_for_inf,   // finite where the correctly rounded result is +-inf
+  wrong_sign_inf,   // +inf for -inf or the reverse
+};
+// expected is the correctly rounded value (OracleResult::y).
+SpecialMismatch special_mismatch(double actual, double expected);
+std::string_view special_mismatch_name(SpecialMismatch mismatch);
+
+// Epsilon sensitivity kappa_eps = |gamma * z| / |y| * eps / (2 (var + eps)), z the
+// normalized value; 0 when eps is 0, inf when y is 0 and gamma * z is not.
+double kappa_eps(double gamma_times_z, double y, double eps, double var);
+
+}  // namespace normcheck::harness

@@ -1,0 +1,29 @@
+// Loads kernels from plugin shared libraries and merges them with the built-ins.
+#pragma once
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "impls/registry.hpp"
+
+namespace normcheck::impls {
+
+// A plugin that cannot be used; the message names the file and what is wrong with it.
+struct PluginError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// dlopen()s the library, checks normcheck_plugin_abi_version() == NORMCHECK_ABI_VERSION, reads the
+// kernel table, validates each entry (name non-empty and [a-z0-9_.-]+, op / dtypes valid enum
+// values, run non-null, no unknown flag bits, no duplicate names within the plugin); the library
+// stays loaded for the program's life.
+std::vector<KernelInfo> load_plugin(const std::string& path);
+
+// Builtins + plugins, throwing PluginError on a name that appears twice.
+std::vector<KernelInfo> all_kernels(const std::vector<std::string>& plugin_paths);
+
+// Finds by name; nullptr if absent.
+const KernelInfo* find_kernel(const std::vector<KernelInfo>& kernels, std::string_view name);
+
+}  // namespace normcheck::impls
