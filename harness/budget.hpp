@@ -24,7 +24,13 @@ struct Budget {
   SpecialPolicy special = SpecialPolicy::strict;
   ref::Format compute = ref::Format::f32;     // u_c of the score
   std::optional<double> max_abs_x;            // declared input domain; cases beyond it are skipped
+  // Summation error grows with the row length: the score limit for a row of n
+  // elements is max_score + score_per_log2n * log2(n) (score_limit()).
+  double score_per_log2n = 0;
 };
+
+// The score limit for rows of n elements.
+double score_limit(const Budget& budget, std::int64_t n);
 
 // The default budget for a kernel from its dtypes and declared compute precision.
 Budget default_budget(const impls::KernelInfo& kernel);
@@ -36,6 +42,7 @@ Budget default_budget(const impls::KernelInfo& kernel);
 //   special = "strict"
 //   compute = "f32"
 //   max_abs_x = 1e4
+//   score_per_log2n = 1.0
 // Unlisted kernels and unlisted keys fall back to default_budget().
 class BudgetTable {
  public:
@@ -50,6 +57,7 @@ class BudgetTable {
     std::optional<SpecialPolicy> special;
     std::optional<ref::Format> compute;
     std::optional<double> max_abs_x;
+    std::optional<double> score_per_log2n;
   };
   std::map<std::string, Override, std::less<>> overrides_;
 };

@@ -15,7 +15,7 @@ namespace normcheck::harness {
 
 struct Violation {
   // Stable class used in dedupe signatures: "score", "ulp", "special", "constant-row",
-  // "row-isolation", "batch-invariance", "residual-out", "stats", "status".
+  // "row-isolation", "batch-invariance", "residual-out", "stats", "status", "memory".
   std::string klass;
   std::string message;  // one line: row, column, got, want
 };

@@ -2,6 +2,8 @@
 // kernel's dtypes, calls run(), and decodes the outputs back to exact doubles.
 #pragma once
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "impls/registry.hpp"
@@ -23,6 +25,12 @@ struct KernelRun {
   std::vector<double> y;             // rows * n
   std::vector<double> residual_out;  // rows * n when the problem has a residual
   std::vector<double> mean, rstd;    // rows when the kernel declares WRITES_STATS
+  // Outputs are pre-filled with a sentinel NaN: indices of y that still hold it were
+  // never written by the kernel.
+  std::vector<std::int64_t> unwritten_y;
+  // "" or what the kernel did to memory it does not own: wrote into the guard elements
+  // around a buffer, or changed an input.
+  std::string memory_violation;
 };
 
 // Precondition: kernel_accepts(kernel, problem).

@@ -1,0 +1,125 @@
+// ns per element of the correctly rounded oracle versus a plain (not correctly rounded)
+// fp64 two-pass LayerNorm on the same rows, n = 1024; prints oracle / fp64 ratios.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <string>
+
+#include "reference/oracle.hpp"
+
+namespace {
+
+using normcheck::ref::Format;
+using normcheck::ref::NormProblem;
+
+constexpr std::int64_t kRows = 64;
+constexpr std::int64_t kN = 1024;
+
+enum class Data { f32_normal, f32_offset, f16_normal };
+
+NormProblem make_problem(Data data) {
+  std::mt19937_64 rng(42);
+  const bool offset = data == Data::f32_offset;
+  std::normal_distribution<double> dist(offset ? 1e4 : 0.0, offset ? 1e-2 : 1.0);
+  const Format x_format = data == Data::f16_normal ? Format::f16 : Format::f32;
+  NormProblem p;
+  p.op = normcheck::ref::Op::layernorm;
+  p.x_format = p.y_format = x_format;
+  p.param_format = Format::f32;
+  p.rows = kRows;
+  p.n = kN;
+  p.eps = static_cast<double>(1e-5f);
+  for (std::int64_t i = 0; i < kRows * kN; ++i) p.x.push_back(normcheck::ref::round_to_format(x_format, dist(rng)));
+  std::normal_distribution<double> param(1.0, 0.1);
+  for (std::int64_t i = 0; i < kN; ++i) {
+    p.gamma.push_back(static_cast<double>(static_cast<float>(param(rng))));
+    p.beta.push_back(static_cast<double>(static_cast<float>(param(rng) - 1.0)));
+  }
+  return p;
+}
+
+// The baseline: textbook two-pass LayerNorm in fp64, output rounded to the y format.
+void plain_fp64_two_pass(const NormProblem& p, std::vector<double>& y) {
+  const auto n = static_cast<std::size_t>(p.n);
+  for (std::size_t r = 0; r < static_cast<std::size_t>(p.rows); ++r) {
+    const double* x = p.x.data() + r * n;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) sum += x[i];
+    const double mean = sum / static_cast<double>(n);
+    double squares = 0.0;
+    for (std::size_t i = 0; i < n; ++i) squares += (x[i] - mean) * (x[i] - mean);
+    const double rstd = 1.0 / std::sqrt(squares / static_cast<double>(n) + p.eps);
+    for (std::size_t i = 0; i < n; ++i) {
+      y[r * n + i] = normcheck::ref::round_to_format(p.y_format, (x[i] - mean) * rstd * p.gamma[i] + p.beta[i]);
+    }
+  }
+}
+
+void set_per_element(benchmark::State& state) {
+  state.counters["ns_per_elem"] =
+      benchmark::Counter(static_cast<double>(kRows * kN) * 1e-9,
+                         benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_fp64_two_pass(benchmark::State& state, Data data) {
+  const NormProblem p = make_problem(data);
+  std::vector<double> y(p.x.size());
+  for (auto _ : state) {
+    plain_fp64_two_pass(p, y);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_per_element(state);
+}
+
+void BM_oracle(benchmark::State& state, Data data, bool force_exact) {
+  const NormProblem p = make_problem(data);
+  for (auto _ : state) {
+    auto result = normcheck::ref::compute_oracle(p, {.force_exact = force_exact});
+    benchmark::DoNotOptimize(result.y.data());
+  }
+  set_per_element(state);
+}
+
+BENCHMARK_CAPTURE(BM_fp64_two_pass, f32_normal, Data::f32_normal);
+BENCHMARK_CAPTURE(BM_oracle, f32_normal, Data::f32_normal, false);
+BENCHMARK_CAPTURE(BM_fp64_two_pass, f32_offset, Data::f32_offset);
+BENCHMARK_CAPTURE(BM_oracle, f32_offset, Data::f32_offset, false);
+BENCHMARK_CAPTURE(BM_fp64_two_pass, f16_normal, Data::f16_normal);
+BENCHMARK_CAPTURE(BM_oracle, f16_normal, Data::f16_normal, false);
+BENCHMARK_CAPTURE(BM_oracle, f32_normal_forced_exact, Data::f32_normal, true)->Iterations(2);
+
+// Keeps each run's time per iteration so the ratios can be printed after the table.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) times_[run.benchmark_name()] = run.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void print_ratios() const {
+    for (const char* data : {"f32_normal", "f32_offset", "f16_normal", "f32_normal_forced_exact"}) {
+      const auto oracle = times_.find(std::string("BM_oracle/") + data + (std::string(data).find("forced") != std::string::npos ? "/iterations:2" : ""));
+      const std::string base_name = std::string(data).substr(0, 10);
+      const auto base = times_.find("BM_fp64_two_pass/" + base_name);
+      if (oracle == times_.end() || base == times_.end()) continue;
+      std::printf("ratio %-24s oracle / fp64 two-pass = %.2f\n", data, oracle->second / base->second);
+    }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,0 +1,56 @@
+// libFuzzer's structure-aware hooks for the differential targets: decode, mutate the
+// structure (structure_mutator.hpp), re-encode; byte-level mutation for the rest.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "fuzz/fuzz_input.hpp"
+#include "fuzz/structure_mutator.hpp"
+#include "fuzz/target_config.hpp"
+
+extern "C" std::size_t LLVMFuzzerMutate(std::uint8_t* data, std::size_t size, std::size_t max_size);
+
+namespace {
+
+using normcheck::fuzz::FuzzInput;
+
+std::size_t write_back(FuzzInput& input, std::uint8_t* data, std::size_t max_size) {
+  if (!normcheck::fuzz::shrink_to_fit(input, max_size)) return 0;
+  const auto bytes = normcheck::fuzz::encode_input(input);
+  std::memcpy(data, bytes.data(), bytes.size());
+  return bytes.size();
+}
+
+}  // namespace
+
+extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t size, std::size_t max_size,
+                                               unsigned int seed) {
+  normcheck::fuzz::MutationRng rng(seed);
+  const auto& shape = normcheck::fuzz::target_config().shape;
+  // One in four mutations stays byte-level: libFuzzer's own mutations reach header
+  // bytes and bit patterns that no structural rule names.
+  if (rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
+  auto input = normcheck::fuzz::decode_input(data, size, shape);
+  if (!input) return LLVMFuzzerMutate(data, size, max_size);
+  normcheck::fuzz::convert_storage(*input, shape);
+  // Usually one mutation, sometimes a few stacked: bugs often need two conditions at once
+  // (a large offset and a tiny spread, a special value and a residual).
+  const int rounds = rng() % 3 == 0 ? 1 + static_cast<int>(rng() % 3) : 1;
+  for (int i = 0; i < rounds; ++i) normcheck::fuzz::mutate_structure(*input, shape, rng);
+  const std::size_t written = write_back(*input, data, max_size);
+  return written ? written : LLVMFuzzerMutate(data, size, max_size);
+}
+
+extern "C" std::size_t LLVMFuzzerCustomCrossOver(const std::uint8_t* data1, std::size_t size1,
+                                                 const std::uint8_t* data2, std::size_t size2, std::uint8_t* out,
+                                                 std::size_t max_out_size, unsigned int seed) {
+  normcheck::fuzz::MutationRng rng(seed);
+  const auto& shape = normcheck::fuzz::target_config().shape;
+  auto first = normcheck::fuzz::decode_input(data1, size1, shape);
+  auto second = normcheck::fuzz::decode_input(data2, size2, shape);
+  if (!first || !second) return 0;  // libFuzzer then skips this crossover
+  normcheck::fuzz::convert_storage(*first, shape);
+  normcheck::fuzz::convert_storage(*second, shape);
+  FuzzInput mixed = normcheck::fuzz::cross_over(*first, *second, rng);
+  return write_back(mixed, out, max_out_size);
+}

@@ -1,0 +1,99 @@
+// Prints a differential finding and aborts with a dedupable signature (finding.hpp).
+#include "fuzz/finding.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+
+#include "harness/case.hpp"
+
+namespace normcheck::fuzz {
+namespace {
+
+// One never-inlined abort per violation class: the top frame names the class.
+#define NORMCHECK_FINDING_ABORT(fn)              \
+  [[noreturn, gnu::noinline]] void fn() {        \
+    asm volatile("" ::: "memory");               \
+    std::abort();                                \
+  }
+NORMCHECK_FINDING_ABORT(finding_score)
+NORMCHECK_FINDING_ABORT(finding_ulp)
+NORMCHECK_FINDING_ABORT(finding_special)
+NORMCHECK_FINDING_ABORT(finding_constant_row)
+NORMCHECK_FINDING_ABORT(finding_row_isolation)
+NORMCHECK_FINDING_ABORT(finding_batch_invariance)
+NORMCHECK_FINDING_ABORT(finding_residual_out)
+NORMCHECK_FINDING_ABORT(finding_stats)
+NORMCHECK_FINDING_ABORT(finding_status)
+NORMCHECK_FINDING_ABORT(finding_memory)
+NORMCHECK_FINDING_ABORT(finding_internal_error)
+NORMCHECK_FINDING_ABORT(finding_other)
+#undef NORMCHECK_FINDING_ABORT
+
+[[noreturn]] void abort_for_class(std::string_view klass) {
+  if (klass == "score") finding_score();
+  if (klass == "ulp") finding_ulp();
+  if (klass == "special") finding_special();
+  if (klass == "constant-row") finding_constant_row();
+  if (klass == "row-isolation") finding_row_isolation();
+  if (klass == "batch-invariance") finding_batch_invariance();
+  if (klass == "residual-out") finding_residual_out();
+  if (klass == "stats") finding_stats();
+  if (klass == "status") finding_status();
+  if (klass == "memory") finding_memory();
+  if (klass == "internal-error") finding_internal_error();
+  finding_other();
+}
+
+std::string op_label(ref::Op op) { return op == ref::Op::layernorm ? "layernorm" : "rmsnorm"; }
+
+}  // namespace
+
+std::string finding_signature(std::string_view kernel, std::string_view op, std::string_view klass) {
+  std::string signature(kernel);
+  signature.append("-").append(op).append("-").append(klass);
+  return signature;
+}
+
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem, std::string_view klass,
+                    const std::vector<harness::Violation>& violations) {
+  const std::string kernel = config.kernel.kernel->name;
+  const std::string signature = finding_signature(kernel, op_label(problem.op), klass);
+  harness::Case finding;
+  finding.problem = problem;
+  finding.kernel = kernel;
+  finding.expect = config.kernel.mutant ? "fail" : "pass";
+  finding.note = signature;
+
+  std::string case_path = "case.json";
+  if (!config.finding_dir.empty()) {
+    // Named by signature and content so repeated hits of one input overwrite one file.
+    const std::string json = harness::case_to_json(finding);
+    const auto path = std::filesystem::path(config.finding_dir) /
+                      (signature + "-" + std::to_string(std::hash<std::string>{}(json) % 1000000007u) + ".json");
+    std::error_code ignored;
+    std::filesystem::create_directories(config.finding_dir, ignored);
+    harness::write_case_file(path, finding);
+    case_path = path.string();
+  }
+  std::fprintf(stderr, "\n==== normcheck finding: %s ====\ncase:\n%s\n", signature.c_str(),
+               harness::case_to_json(finding).c_str());
+  std::size_t shown = 0;
+  for (const auto& violation : violations) {
+    if (++shown > 10) {
+      std::fprintf(stderr, "  ... %zu more violations\n", violations.size() - 10);
+      break;
+    }
+    std::fprintf(stderr, "  [%s] %s\n", violation.klass.c_str(), violation.message.c_str());
+  }
+  std::string replay = "normcheck replay " + case_path + " --kernel " + kernel;
+  if (!config.plugin_path.empty()) replay += " --plugin " + config.plugin_path;
+  std::fprintf(stderr, "replay: %s%s\n%.*s%s\n", replay.c_str(),
+               config.finding_dir.empty() ? "   (save the case above as case.json)" : "",
+               static_cast<int>(kFindingPrefix.size()), kFindingPrefix.data(), signature.c_str());
+  std::fflush(stderr);
+  abort_for_class(klass);
+}
+
+}  // namespace normcheck::fuzz

@@ -1,0 +1,206 @@
+// Decoding and encoding of the differential fuzz targets' binary layout (fuzz_input.hpp).
+#include "fuzz/fuzz_input.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+#include "reference/format.hpp"
+
+namespace normcheck::fuzz {
+namespace {
+
+std::size_t width(ref::Format format) { return static_cast<std::size_t>(ref::traits(format).bits / 8); }
+
+std::optional<ref::Format> format_from_tag(unsigned tag) {
+  if (tag >= 1 && tag <= 4) return static_cast<ref::Format>(tag);
+  return std::nullopt;
+}
+
+std::uint64_t load_element(const std::uint8_t* p, std::size_t bytes) {
+  std::uint64_t bits = 0;
+  for (std::size_t i = 0; i < bytes; ++i) bits |= std::uint64_t{p[i]} << (8 * i);
+  return bits;
+}
+
+void store_element(std::vector<std::uint8_t>& out, std::uint64_t bits, std::size_t bytes) {
+  for (std::size_t i = 0; i < bytes; ++i) out.push_back(static_cast<std::uint8_t>(bits >> (8 * i)));
+}
+
+std::vector<std::uint64_t> convert_bits(const std::vector<std::uint64_t>& bits, ref::Format from, ref::Format to) {
+  std::vector<std::uint64_t> out;
+  out.reserve(bits.size());
+  for (auto b : bits) out.push_back(ref::to_bits(to, ref::round_to_format(to, ref::from_bits(from, b))));
+  return out;
+}
+
+std::vector<double> values_in(const std::vector<std::uint64_t>& bits, ref::Format storage, ref::Format target) {
+  std::vector<double> out;
+  out.reserve(bits.size());
+  for (auto b : bits) {
+    double v = ref::from_bits(storage, b);
+    out.push_back(storage == target ? v : ref::round_to_format(target, v));
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> bits_of(const std::vector<double>& values, ref::Format format, std::size_t count) {
+  std::vector<std::uint64_t> out;
+  out.reserve(count);
+  for (std::size_t i = 0; i < count && i < values.size(); ++i) out.push_back(ref::to_bits(format, values[i]));
+  return out;
+}
+
+}  // namespace
+
+InputShape shape_of(const normcheck_kernel& kernel) {
+  InputShape shape;
+  shape.op = static_cast<ref::Op>(kernel.op);
+  shape.x_format = static_cast<ref::Format>(kernel.x_dtype);
+  shape.param_format = static_cast<ref::Format>(kernel.param_dtype);
+  shape.y_format = static_cast<ref::Format>(kernel.y_dtype);
+  shape.fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
+  return shape;
+}
+
+std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const InputShape& shape) {
+  if (size < kHeaderBytes) return std::nullopt;
+  FuzzInput in;
+  in.flags = data[0] & (kFlagGamma | kFlagBeta | kFlagResidual);
+  in.x_storage = format_from_tag(data[1] & 0xFu).value_or(shape.x_format);
+  in.param_storage = format_from_tag(data[1] >> 4).value_or(shape.param_format);
+  in.rows = 1 + data[2] % kMaxRows;
+  in.n = 1 + (data[3] | (data[4] << 8)) % kMaxN;
+  in.eps_choice = data[5];
+  in.eps_bits = static_cast<std::uint32_t>(load_element(data + 6, 4));
+
+  const bool residual = (in.flags & kFlagResidual) != 0;
+  const std::size_t wx = width(in.x_storage), wp = width(in.param_storage);
+  const std::size_t params = ((in.flags & kFlagGamma) ? 1u : 0u) + ((in.flags & kFlagBeta) ? 1u : 0u);
+  const std::size_t available = size - kHeaderBytes;
+  // Bytes one column costs across the rows: x (and residual) for each row, plus params.
+  auto column_bytes = [&](std::int64_t rows) {
+    return static_cast<std::size_t>(rows) * wx * (residual ? 2u : 1u) + wp * params;
+  };
+  auto fitting_n = [&](std::int64_t rows) { return static_cast<std::int64_t>(available / column_bytes(rows)); };
+  if (fitting_n(in.rows) < in.n) {
+    // Short input: keep the rows while at least one column fits, then fall back to one row.
+    if (fitting_n(in.rows) == 0) in.rows = 1;
+    in.n = std::min(in.n, fitting_n(in.rows));
+  }
+  if (in.n < 1) return std::nullopt;
+
+  const std::uint8_t* p = data + kHeaderBytes;
+  auto read_array = [&](std::vector<std::uint64_t>& dst, std::size_t count, std::size_t w) {
+    dst.resize(count);
+    for (auto& bits : dst) {
+      bits = load_element(p, w);
+      p += w;
+    }
+  };
+  const auto elements = static_cast<std::size_t>(in.rows * in.n);
+  read_array(in.x, elements, wx);
+  if (residual) read_array(in.residual, elements, wx);
+  if (in.flags & kFlagGamma) read_array(in.gamma, static_cast<std::size_t>(in.n), wp);
+  if (in.flags & kFlagBeta) read_array(in.beta, static_cast<std::size_t>(in.n), wp);
+  return in;
+}
+
+std::vector<std::uint8_t> encode_input(const FuzzInput& in) {
+  std::vector<std::uint8_t> out;
+  const std::size_t wx = width(in.x_storage), wp = width(in.param_storage);
+  out.reserve(kHeaderBytes + (in.x.size() + in.residual.size()) * wx + (in.gamma.size() + in.beta.size()) * wp);
+  std::uint8_t flags = 0;
+  if (!in.residual.empty()) flags |= kFlagResidual;
+  if (!in.gamma.empty()) flags |= kFlagGamma;
+  if (!in.beta.empty()) flags |= kFlagBeta;
+  out.push_back(flags);
+  out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(in.x_storage) |
+                                          (static_cast<unsigned>(in.param_storage) << 4)));
+  out.push_back(static_cast<std::uint8_t>(in.rows - 1));
+  const auto n_code = static_cast<std::uint16_t>(in.n - 1);
+  out.push_back(static_cast<std::uint8_t>(n_code & 0xFFu));
+  out.push_back(static_cast<std::uint8_t>(n_code >> 8));
+  out.push_back(in.eps_choice);
+  store_element(out, in.eps_bits, 4);
+  for (auto b : in.x) store_element(out, b, wx);
+  for (auto b : in.residual) store_element(out, b, wx);
+  for (auto b : in.gamma) store_element(out, b, wp);
+  for (auto b : in.beta) store_element(out, b, wp);
+  return out;
+}
+
+double input_eps(const FuzzInput& in) {
+  if (in.eps_choice < kEpsTable.size()) return kEpsTable[in.eps_choice];
+  const float eps = std::fabs(std::bit_cast<float>(in.eps_bits));
+  if (std::isnan(eps)) return 0.0;
+  if (std::isinf(eps)) return std::numeric_limits<float>::max();
+  return eps;
+}
+
+void set_input_eps(FuzzInput& in, double eps) {
+  const auto* hit = std::find(kEpsTable.begin(), kEpsTable.end(), eps);
+  if (hit != kEpsTable.end()) {
+    in.eps_choice = static_cast<std::uint8_t>(hit - kEpsTable.begin());
+    return;
+  }
+  in.eps_choice = 0xFF;
+  in.eps_bits = std::bit_cast<std::uint32_t>(static_cast<float>(ref::round_to_format(ref::Format::f32, eps)));
+}
+
+void convert_storage(FuzzInput& in, const InputShape& shape) {
+  if (in.x_storage != shape.x_format) {
+    in.x = convert_bits(in.x, in.x_storage, shape.x_format);
+    in.residual = convert_bits(in.residual, in.x_storage, shape.x_format);
+    in.x_storage = shape.x_format;
+  }
+  if (in.param_storage != shape.param_format) {
+    in.gamma = convert_bits(in.gamma, in.param_storage, shape.param_format);
+    in.beta = convert_bits(in.beta, in.param_storage, shape.param_format);
+    in.param_storage = shape.param_format;
+  }
+  if (!shape.fused) in.residual.clear();
+  in.flags = static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
+                                       (in.beta.empty() ? 0 : kFlagBeta));
+}
+
+ref::NormProblem to_problem(const FuzzInput& in, const InputShape& shape) {
+  ref::NormProblem p;
+  p.op = shape.op;
+  p.x_format = shape.x_format;
+  p.param_format = shape.param_format;
+  p.y_format = shape.y_format;
+  p.rows = in.rows;
+  p.n = in.n;
+  p.eps = input_eps(in);
+  p.x = values_in(in.x, in.x_storage, shape.x_format);
+  if (shape.fused) p.residual = values_in(in.residual, in.x_storage, shape.x_format);
+  p.gamma = values_in(in.gamma, in.param_storage, shape.param_format);
+  p.beta = values_in(in.beta, in.param_storage, shape.param_format);
+  return p;
+}
+
+FuzzInput from_problem(const ref::NormProblem& p) {
+  FuzzInput in;
+  in.x_storage = p.x_format;
+  in.param_storage = p.param_format;
+  in.rows = std::clamp<std::int64_t>(p.rows, 1, kMaxRows);
+  in.n = std::clamp<std::int64_t>(p.n, 1, kMaxN);
+  set_input_eps(in, p.eps);
+  // Truncation keeps the first rows and the first columns of each row.
+  for (std::int64_t r = 0; r < in.rows; ++r) {
+    for (std::int64_t c = 0; c < in.n; ++c) {
+      const auto at = static_cast<std::size_t>(r * p.n + c);
+      if (at < p.x.size()) in.x.push_back(ref::to_bits(p.x_format, p.x[at]));
+      if (at < p.residual.size()) in.residual.push_back(ref::to_bits(p.x_format, p.residual[at]));
+    }
+  }
+  in.gamma = bits_of(p.gamma, p.param_format, static_cast<std::size_t>(in.n));
+  in.beta = bits_of(p.beta, p.param_format, static_cast<std::size_t>(in.n));
+  in.flags = static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
+                                       (in.beta.empty() ? 0 : kFlagBeta));
+  return in;
+}
+
+}  // namespace normcheck::fuzz

@@ -1,0 +1,35 @@
+// What a differential fuzz target reads from its environment once, in LLVMFuzzerInitialize:
+// the kernel under test, its budget, and the modes `normcheck fuzz` drives it in.
+#pragma once
+
+#include <string>
+
+#include "fuzz/fuzz_input.hpp"
+#include "harness/budget.hpp"
+#include "impls/registry.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::fuzz {
+
+struct TargetConfig {
+  impls::KernelInfo kernel;
+  harness::Budget budget;
+  InputShape shape;
+  std::string plugin_path;  // NORMCHECK_PLUGIN, "" when none
+  // NORMCHECK_FUZZ_DECODE_TO: write each input's case file there and judge nothing
+  // (how `normcheck fuzz` turns crash artifacts into readable cases).
+  std::string decode_to;
+  // NORMCHECK_FUZZ_ONLY_CLASS: report only violations of this class ("crash" reports
+  // none), so libFuzzer's -minimize_crash keeps the finding it started from.
+  std::string only_class;
+  // NORMCHECK_FINDING_DIR: also write each finding's case file into this directory.
+  std::string finding_dir;
+};
+
+// Reads NORMCHECK_KERNEL (default: the first correct built-in kernel of the op, f32 x
+// preferred), NORMCHECK_PLUGIN, NORMCHECK_BUDGETS (TOML) and the modes above. A bad
+// setting prints one line and exits with status 2: a fuzzer must not start misconfigured.
+void configure_target(ref::Op op);
+const TargetConfig& target_config();
+
+}  // namespace normcheck::fuzz

@@ -1,0 +1,139 @@
+// Accuracy budgets: the documented defaults (docs/budgets.md) and TOML overrides.
+#include "harness/budget.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "harness/case.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+// The default table. Scores are in units of ulp(RN(y)) + u_c * A_i, so one set of
+// constants serves every compute precision; docs/budgets.md derives them.
+//   base:    final rounding (<= 1/2), the chain sub / mul rstd / mul gamma / add beta
+//            (4 u_c A), rsqrt (~2 u_c), double rounding to a narrower output, and a 2x
+//            margin on top: 16.
+//   per log2(n): blocked / pairwise summation of the mean and the variance adds about
+//            one u_c per level of the summation tree to each statistic.
+constexpr double kBaseScore = 16.0;
+constexpr double kScorePerLog2n = 1.0;
+
+// The oneDNN adapters run oneDNN's f32 statistics, which square deviations unscaled:
+// n * (x - mean)^2 overflows FLT_MAX = 2^128 unless |x - mean| <= 2^64 / sqrt(n). With
+// |x - mean| <= 2 |x| and n <= 2^24 (the case-file limit), |x| <= 2^51 is always safe.
+constexpr double kOneDnnMaxAbsX = 0x1p51;
+
+[[noreturn]] void budget_error(const std::filesystem::path& path, std::string_view where,
+                               std::string_view what) {
+  throw InputError(fmt::format("{}: {}: {}", path.string(), where, what));
+}
+
+std::optional<SpecialPolicy> parse_policy(std::string_view name) {
+  if (name == "strict") return SpecialPolicy::strict;
+  if (name == "ignore") return SpecialPolicy::ignore;
+  return std::nullopt;
+}
+
+}  // namespace
+
+double score_limit(const Budget& budget, std::int64_t n) {
+  return budget.max_score + budget.score_per_log2n * std::log2(static_cast<double>(n < 1 ? 1 : n));
+}
+
+Budget default_budget(const impls::KernelInfo& kernel) {
+  Budget budget;
+  budget.compute = static_cast<ref::Format>(kernel.compute);
+  budget.max_score = kBaseScore;
+  budget.score_per_log2n = kScorePerLog2n;
+  budget.special = SpecialPolicy::strict;
+  // No default input domain for our own kernels: a correct kernel scales rows whose sums
+  // would overflow its compute format (the pure f16 kernel does). oneDNN does not.
+  if (kernel.origin == "onednn") budget.max_abs_x = kOneDnnMaxAbsX;
+  return budget;
+}
+
+BudgetTable BudgetTable::load(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("{}: cannot open the file", path.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+
+  toml::table document;
+  try {
+    document = toml::parse(text.str(), path.string());
+  } catch (const toml::parse_error& error) {
+    throw InputError(fmt::format("{}:{}:{}: bad TOML: {}", path.string(), error.source().begin.line,
+                                 error.source().begin.column, error.description()));
+  }
+
+  BudgetTable table;
+  for (const auto& [top_key, top_node] : document) {
+    if (top_key.str() != "kernel") budget_error(path, top_key.str(), "unknown key (expected [kernel.\"NAME\"])");
+    const toml::table* kernels = top_node.as_table();
+    if (kernels == nullptr) budget_error(path, "kernel", "expected a table of kernels");
+    for (const auto& [name_key, name_node] : *kernels) {
+      const std::string name(name_key.str());
+      const std::string where = fmt::format("kernel.\"{}\"", name);
+      const toml::table* settings = name_node.as_table();
+      if (settings == nullptr) budget_error(path, where, "expected a table");
+      Override entry;
+      for (const auto& setting : *settings) {
+        // Not a structured binding: clang 14 cannot capture those in the lambda below.
+        const toml::node& value = setting.second;
+        const std::string key(setting.first.str());
+        const std::string at = where + "." + key;
+        const auto positive_number = [&](bool zero_ok) {
+          const auto number = value.value<double>();
+          if (!number || !std::isfinite(*number) || *number < 0 || (!zero_ok && *number == 0)) {
+            budget_error(path, at, zero_ok ? "expected a finite number >= 0" : "expected a finite number > 0");
+          }
+          return *number;
+        };
+        if (key == "max_score") {
+          entry.max_score = positive_number(false);
+        } else if (key == "score_per_log2n") {
+          entry.score_per_log2n = positive_number(true);
+        } else if (key == "max_abs_x") {
+          entry.max_abs_x = positive_number(false);
+        } else if (key == "max_ulp") {
+          const auto* integer = value.as_integer();
+          if (integer == nullptr || integer->get() < 0) budget_error(path, at, "expected an integer >= 0");
+          entry.max_ulp = integer->get();
+        } else if (key == "special") {
+          const auto policy = parse_policy(value.value<std::string>().value_or(""));
+          if (!policy) budget_error(path, at, "expected \"strict\" or \"ignore\"");
+          entry.special = policy;
+        } else if (key == "compute") {
+          const auto format = ref::parse_format(value.value<std::string>().value_or(""));
+          if (!format) budget_error(path, at, "expected \"f16\", \"bf16\", \"f32\" or \"f64\"");
+          entry.compute = format;
+        } else {
+          budget_error(path, at, "unknown key (max_score, score_per_log2n, max_ulp, special, compute, max_abs_x)");
+        }
+      }
+      table.overrides_[name] = entry;
+    }
+  }
+  return table;
+}
+
+Budget BudgetTable::for_kernel(const impls::KernelInfo& kernel) const {
+  Budget budget = default_budget(kernel);
+  const auto it = overrides_.find(std::string_view(kernel.kernel->name));
+  if (it == overrides_.end()) return budget;
+  const Override& entry = it->second;
+  if (entry.max_score) budget.max_score = *entry.max_score;
+  if (entry.score_per_log2n) budget.score_per_log2n = *entry.score_per_log2n;
+  if (entry.max_ulp) budget.max_ulp = *entry.max_ulp;
+  if (entry.special) budget.special = *entry.special;
+  if (entry.compute) budget.compute = *entry.compute;
+  if (entry.max_abs_x) budget.max_abs_x = *entry.max_abs_x;
+  return budget;
+}
+
+}  // namespace normcheck::harness

@@ -1,0 +1,142 @@
+// Writers for the check report: text table, findings, JUnit XML, JSON.
+#include "harness/check_output.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "harness/case.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // Control characters other than tab / newline are not allowed in XML 1.0.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += ' ';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+Case finding_case(const Finding& f) {
+  Case c;
+  c.problem = f.minimized;
+  c.kernel = f.kernel;
+  c.expect = "fail";
+  c.note = fmt::format("{}: {}", f.signature, f.message);
+  return c;
+}
+
+}  // namespace
+
+std::string format_summary_table(const CheckReport& report) {
+  std::size_t width = 6;
+  for (const auto& k : report.kernels) width = std::max(width, k.kernel.size());
+  std::string out = fmt::format("{:<{}}  {:>7}  {:>10}  {:>10}  {:>10}  {:>8}  {}\n", "kernel", width, "cases",
+                                "elements", "max ulp", "max score", "special", "verdict");
+  for (const auto& k : report.kernels) {
+    const std::string verdict =
+        k.passed() ? "pass" : fmt::format("FAIL ({})", k.findings.front().klass);
+    out += fmt::format("{:<{}}  {:>7}  {:>10}  {:>10.3g}  {:>10.3g}  {:>8}  {}\n", k.kernel, width, k.cases,
+                       k.outputs, k.max_ulp_error, k.max_score, k.special_mismatches, verdict);
+  }
+  return out;
+}
+
+std::string format_findings(const CheckReport& report) {
+  std::string out;
+  for (const auto& k : report.kernels) {
+    for (const auto& f : k.findings) {
+      out += fmt::format("\nFINDING {} (case {} of seed {}, regime {}, {} elements after shrinking from {})\n  {}\n",
+                         f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
+                         f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
+      out += case_to_json(finding_case(f));
+      out += fmt::format("\nreplay: {}\n", replay_command(f));
+    }
+  }
+  return out;
+}
+
+std::string junit_xml(const CheckReport& report) {
+  std::size_t failures = 0;
+  for (const auto& k : report.kernels) failures += k.findings.empty() ? 0 : 1;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format("<testsuites name=\"normcheck check\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
+                     report.kernels.size(), failures, report.seconds);
+  out += fmt::format("  <testsuite name=\"normcheck.check\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n",
+                     report.kernels.size(), failures, report.seconds);
+  out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/></properties>\n", report.seed);
+  for (const auto& k : report.kernels) {
+    out += fmt::format("    <testcase classname=\"normcheck.check\" name=\"{}\" time=\"{:.3f}\"",
+                       xml_escape(k.kernel), k.seconds);
+    if (k.findings.empty()) {
+      out += fmt::format(">\n      <system-out>{} cases, {} outputs, max ulp {:.3g}, max score {:.3g}</system-out>\n    </testcase>\n",
+                         k.cases, k.outputs, k.max_ulp_error, k.max_score);
+      continue;
+    }
+    out += ">\n";
+    for (const auto& f : k.findings) {
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\nreplay: {}</failure>\n",
+                         xml_escape(f.klass), xml_escape(f.message), xml_escape(f.signature),
+                         xml_escape(case_to_json(finding_case(f))), xml_escape(replay_command(f)));
+    }
+    out += "    </testcase>\n";
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+std::string report_json(const CheckReport& report) {
+  using nlohmann::json;
+  json kernels = json::array();
+  for (const auto& k : report.kernels) {
+    json findings = json::array();
+    for (const auto& f : k.findings) {
+      findings.push_back({{"signature", f.signature},
+                          {"class", f.klass},
+                          {"message", f.message},
+                          {"regime", f.regime},
+                          {"case_index", f.case_index},
+                          {"original_elements", f.original.rows * f.original.n},
+                          {"elements", f.minimized.rows * f.minimized.n},
+                          {"shrink_evaluations", f.shrink_evaluations},
+                          {"seconds_to_detect", f.seconds_to_detect},
+                          {"seconds_to_shrink", f.seconds_to_shrink},
+                          {"case_file", f.case_file.string()},
+                          {"replay", replay_command(f)},
+                          {"case", json::parse(case_to_json(finding_case(f)))}});
+    }
+    kernels.push_back({{"kernel", k.kernel},
+                       {"verdict", k.passed() ? "pass" : "fail"},
+                       {"cases", k.cases},
+                       {"skipped", k.skipped},
+                       {"outputs", k.outputs},
+                       {"max_ulp_error", k.max_ulp_error},
+                       {"max_score", k.max_score},
+                       {"max_ulp_distance", k.max_ulp_distance},
+                       {"special_mismatches", k.special_mismatches},
+                       {"seconds", k.seconds},
+                       {"regimes", k.regimes},
+                       {"findings", findings}});
+  }
+  json out = {{"seed", report.seed},
+              {"passed", report.passed()},
+              {"seconds", report.seconds},
+              {"outputs", report.total_outputs()},
+              {"kernels", kernels}};
+  return out.dump(2);
+}
+
+}  // namespace normcheck::harness

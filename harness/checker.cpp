@@ -1,0 +1,187 @@
+// The checking engine: case loop per kernel, failure minimization and saving.
+#include "harness/checker.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "harness/case.hpp"
+#include "harness/isolation.hpp"
+#include "harness/shrink.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool has_class(const CaseEvaluation& evaluation, std::string_view klass) {
+  return std::any_of(evaluation.violations.begin(), evaluation.violations.end(),
+                     [&](const Violation& v) { return v.klass == klass; });
+}
+
+// The failure class of an outcome, or "" when it passed or was skipped.
+std::string failure_class_of(const IsolatedOutcome& outcome) {
+  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class();
+  if (outcome.evaluation.skipped || outcome.evaluation.passed()) return "";
+  return outcome.evaluation.violations.front().klass;
+}
+
+std::string failure_message_of(const IsolatedOutcome& outcome, std::string_view klass) {
+  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.detail;
+  for (const auto& v : outcome.evaluation.violations)
+    if (v.klass == klass) return v.message;
+  return outcome.evaluation.violations.empty() ? "" : outcome.evaluation.violations.front().message;
+}
+
+std::filesystem::path failures_directory(const CheckOptions& options) {
+  auto dir = options.failures_dir;
+  if (dir.empty())
+    dir = std::filesystem::temp_directory_path() / fmt::format("normcheck-failures-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
+                          const GeneratedCase& generated, std::int64_t index, const std::string& klass,
+                          const CheckOptions& options) {
+  Finding finding;
+  finding.kernel = kernel.kernel->name;
+  finding.klass = klass;
+  finding.signature = fmt::format("{}-{}", finding.kernel, klass);
+  finding.regime = generated.regime;
+  if (kernel.origin != "builtin" && kernel.origin != "onednn") finding.plugin = kernel.origin;
+  finding.case_index = index;
+  finding.original = generated.problem;
+  finding.minimized = generated.problem;
+
+  const auto shrink_start = Clock::now();
+  if (options.shrink) {
+    ShrinkLimits limits;
+    // Each hanging candidate costs a whole timeout: only a few tries for hangs.
+    limits.max_evaluations = klass == "timeout" ? 6 : options.max_shrink_evaluations;
+    const StillFails still_fails = [&](const ref::NormProblem& candidate) {
+      const auto outcome = evaluator.evaluate(candidate);
+      if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class() == klass;
+      return !outcome.evaluation.skipped && has_class(outcome.evaluation, klass);
+    };
+    const auto shrunk = minimize_problem(generated.problem, still_fails, limits);
+    finding.minimized = shrunk.problem;
+    finding.shrink_evaluations = shrunk.evaluations;
+  }
+  // The message describes the case we save, not the one we started from.
+  finding.message = failure_message_of(evaluator.evaluate(finding.minimized), klass);
+  finding.seconds_to_shrink = seconds_since(shrink_start);
+
+  Case saved;
+  saved.problem = finding.minimized;
+  saved.kernel = finding.kernel;
+  saved.expect = "fail";
+  saved.note = fmt::format("{}: {}", finding.signature, finding.message);
+  finding.case_file = failures_directory(options) /
+                      fmt::format("{}-{}-s{}-c{}.json", finding.kernel, klass, options.seed, index);
+  write_case_file(finding.case_file, saved);
+  return finding;
+}
+
+void accumulate(KernelSummary& summary, const CaseEvaluation& e) {
+  ++summary.cases;
+  summary.outputs += e.outputs_checked;
+  summary.max_ulp_error = std::max(summary.max_ulp_error, e.max_ulp_error);
+  summary.max_score = std::max(summary.max_score, e.max_score);
+  summary.max_ulp_distance = std::max(summary.max_ulp_distance, e.max_ulp_distance);
+  summary.special_mismatches += e.special_mismatches;
+}
+
+KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget, const CaseSource& source,
+                           const CheckOptions& options, std::optional<double> seconds_for_kernel,
+                           ProgressEvent progress) {
+  KernelSummary summary;
+  summary.kernel = kernel.kernel->name;
+  IsolatedEvaluator evaluator(kernel, budget, EvaluateOptions{}, options.case_timeout, options.isolate);
+  const auto start = Clock::now();
+  progress.cases_planned = seconds_for_kernel ? 0 : options.cases;
+  for (std::int64_t index = 0;; ++index) {
+    if (seconds_for_kernel ? seconds_since(start) >= *seconds_for_kernel : index >= options.cases) break;
+    const GeneratedCase generated = source(kernel, options.seed, index);
+    const auto outcome = evaluator.evaluate(generated.problem);
+    if (outcome.kind == IsolatedOutcome::Kind::evaluated) {
+      if (outcome.evaluation.skipped) {
+        ++summary.skipped;
+        continue;
+      }
+      accumulate(summary, outcome.evaluation);
+      ++summary.regimes[generated.regime];
+    }
+    const std::string klass = failure_class_of(outcome);
+    if (!klass.empty()) {
+      const double detect = seconds_since(start);
+      if (options.progress) {
+        progress.cases_done = index + 1;
+        progress.shrinking = true;
+        options.progress(progress);
+      }
+      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, options);
+      finding.seconds_to_detect = detect;
+      summary.findings.push_back(std::move(finding));
+      break;  // one minimized finding per kernel keeps the gate fast and the output short
+    }
+    if (options.progress) {
+      progress.cases_done = index + 1;
+      options.progress(progress);
+    }
+  }
+  summary.seconds = seconds_since(start);
+  summary.forks = evaluator.forks();
+  return summary;
+}
+
+}  // namespace
+
+bool CheckReport::passed() const {
+  return std::all_of(kernels.begin(), kernels.end(), [](const KernelSummary& k) { return k.passed(); });
+}
+
+std::int64_t CheckReport::total_outputs() const {
+  std::int64_t total = 0;
+  for (const auto& k : kernels) total += k.outputs;
+  return total;
+}
+
+CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
+                      const CaseSource& source, const CheckOptions& options) {
+  CheckReport report;
+  report.seed = options.seed;
+  const auto start = Clock::now();
+  std::optional<double> per_kernel;
+  if (options.time_seconds && !kernels.empty())
+    per_kernel = *options.time_seconds / static_cast<double>(kernels.size());
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    ProgressEvent progress;
+    progress.kernel = kernels[i].kernel->name;
+    progress.kernel_index = i;
+    progress.kernel_count = kernels.size();
+    report.kernels.push_back(
+        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, options, per_kernel, progress));
+  }
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all) {
+  std::vector<impls::KernelInfo> selected;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(selected),
+               [](const impls::KernelInfo& k) { return !k.mutant; });
+  return selected;
+}
+
+std::string replay_command(const Finding& finding) {
+  auto command = fmt::format("normcheck replay {} --kernel {}", finding.case_file.string(), finding.kernel);
+  if (!finding.plugin.empty()) command += fmt::format(" --plugin {}", finding.plugin);
+  return command;
+}
+
+}  // namespace normcheck::harness

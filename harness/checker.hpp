@@ -1,0 +1,107 @@
+// The checking engine behind `normcheck check`: for each kernel, generated cases are
+// evaluated in an isolated worker; the first failure is minimized, saved as a case file
+// and reported with the command that replays it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/budget.hpp"
+#include "impls/registry.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness {
+
+struct GeneratedCase {
+  ref::NormProblem problem;
+  std::string regime;  // the generator's label for the mix ("" when none)
+};
+
+// Case `index` of the stream for (kernel, seed). Must be deterministic: the same
+// arguments give the same case. The CLI plugs in the RapidCheck generators (properties/),
+// which harness cannot depend on.
+using CaseSource =
+    std::function<GeneratedCase(const impls::KernelInfo& kernel, std::uint64_t seed, std::int64_t index)>;
+
+// Called after every case and when a kernel starts or ends (for progress displays).
+struct ProgressEvent {
+  std::string kernel;
+  std::size_t kernel_index = 0, kernel_count = 0;
+  std::int64_t cases_done = 0, cases_planned = 0;  // planned is 0 under a time budget
+  bool shrinking = false;
+};
+
+inline constexpr std::int64_t kDefaultCasesPerKernel = 300;
+
+struct CheckOptions {
+  std::uint64_t seed = 1;
+  std::int64_t cases = kDefaultCasesPerKernel;  // per kernel
+  std::optional<double> time_seconds;           // total, split evenly; replaces `cases`
+  bool isolate = true;                          // fork a worker per kernel
+  std::chrono::milliseconds case_timeout{10'000};
+  bool shrink = true;
+  int max_shrink_evaluations = 3000;
+  std::filesystem::path failures_dir;  // where minimized cases are written (created)
+  std::function<void(const ProgressEvent&)> progress;
+};
+
+struct Finding {
+  std::string kernel;
+  std::string klass;      // violation class, or "crash" / "timeout"
+  std::string message;    // first violation of the minimized case (or crash detail)
+  std::string signature;  // "<kernel>-<class>": dedupes findings
+  std::string regime;
+  std::string plugin;  // the plugin library the kernel came from; "" for built-ins
+  std::int64_t case_index = 0;
+  ref::NormProblem original;
+  ref::NormProblem minimized;
+  int shrink_evaluations = 0;
+  double seconds_to_detect = 0;  // from the kernel's start to the failing case
+  double seconds_to_shrink = 0;
+  std::filesystem::path case_file;
+};
+
+struct KernelSummary {
+  std::string kernel;
+  std::int64_t cases = 0;    // evaluated (not skipped)
+  std::int64_t skipped = 0;
+  std::int64_t outputs = 0;  // outputs checked against the oracle
+  double max_ulp_error = 0;
+  double max_score = 0;
+  std::int64_t max_ulp_distance = 0;
+  std::int64_t special_mismatches = 0;
+  double seconds = 0;
+  int forks = 0;
+  std::map<std::string, std::int64_t> regimes;  // cases per generator regime
+  std::vector<Finding> findings;
+
+  bool passed() const { return findings.empty(); }
+};
+
+struct CheckReport {
+  std::uint64_t seed = 0;
+  std::vector<KernelSummary> kernels;
+  double seconds = 0;
+
+  bool passed() const;
+  std::int64_t total_outputs() const;
+};
+
+// Runs every kernel in turn. Throws only for harness errors (I/O, fork); kernel crashes
+// and hangs are findings.
+CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
+                      const CaseSource& source, const CheckOptions& options);
+
+// The default kernel set of `check`: every kernel that is not a mutant.
+std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
+
+// The shell command that replays a saved finding.
+std::string replay_command(const Finding& finding);
+
+}  // namespace normcheck::harness

@@ -1,0 +1,143 @@
+// `normcheck check`: the CI correctness gate. Generated cases per kernel, findings
+// minimized and printed with a replay command; exit 0 pass, 1 findings.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness/case.hpp"
+#include "harness/check_output.hpp"
+#include "harness/checker.hpp"
+#include "harness/cli/commands.hpp"
+#include "impls/plugin_loader.hpp"
+#include "properties/case_source.hpp"
+
+namespace normcheck::harness::cli {
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> kernels;
+  std::vector<std::string> plugins;
+  std::string budgets;
+  std::uint64_t seed = 1;
+  std::int64_t cases = kDefaultCasesPerKernel;
+  std::optional<double> time_seconds;
+  std::string junit;
+  std::string json;
+  std::string save_failures;
+  bool no_isolate = false;
+  bool no_shrink = false;
+  bool f64_eps = false;
+  std::int64_t case_timeout_ms = 10'000;
+};
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw InputError(fmt::format("{}: cannot write", path));
+}
+
+std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args) {
+  const auto all = impls::all_kernels(args.plugins);
+  if (args.kernels.empty()) {
+    // Every correct kernel, built-in and from plugins; mutants only when named.
+    return default_check_kernels(all);
+  }
+  std::vector<impls::KernelInfo> selected;
+  for (const auto& name : args.kernels) {
+    const auto* kernel = impls::find_kernel(all, name);
+    if (kernel == nullptr)
+      throw InputError(fmt::format("--kernel: unknown kernel \"{}\" (see `normcheck list`)", name));
+    selected.push_back(*kernel);
+  }
+  return selected;
+}
+
+// A one-line progress display on a terminal, redrawn at most ten times a second.
+std::function<void(const ProgressEvent&)> terminal_progress() {
+  if (::isatty(STDERR_FILENO) == 0) return {};
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+  return [last](const ProgressEvent& e) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!e.shrinking && now - *last < std::chrono::milliseconds(100)) return;
+    *last = now;
+    const std::string planned = e.cases_planned > 0 ? fmt::format("/{}", e.cases_planned) : "";
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s: %lld%s cases%s", e.kernel_index + 1, e.kernel_count,
+                 e.kernel.c_str(), static_cast<long long>(e.cases_done), planned.c_str(),
+                 e.shrinking ? ", shrinking a failure" : "");
+    std::fflush(stderr);
+  };
+}
+
+int run(const CheckArgs& args) {
+  const auto kernels = select_kernels(args);
+  const BudgetTable budgets = args.budgets.empty() ? BudgetTable{} : BudgetTable::load(args.budgets);
+  CheckOptions options;
+  options.seed = args.seed;
+  options.cases = args.cases;
+  options.time_seconds = args.time_seconds;
+  options.isolate = !args.no_isolate;
+  options.shrink = !args.no_shrink;
+  options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
+  options.failures_dir = args.save_failures;
+  options.progress = terminal_progress();
+  props::GeneratorOptions generator;
+  generator.eps_fp32_only = !args.f64_eps;
+
+  const CheckReport report = run_check(kernels, budgets, props::make_case_source(generator), options);
+  if (options.progress) std::fprintf(stderr, "\r\033[K");
+
+  std::cout << format_summary_table(report);
+  std::cout << fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s: {}\n", report.seed,
+                           report.kernels.size(), report.total_outputs(), report.seconds,
+                           report.passed() ? "all within budget" : "FINDINGS");
+  std::cout << format_findings(report);
+  if (!args.junit.empty()) write_text(args.junit, junit_xml(report));
+  if (!args.json.empty()) write_text(args.json, report_json(report));
+  return report.passed() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* command = app.add_subcommand(
+      "check",
+      "Check kernels against the oracle on generated cases (deterministic for a seed). Each\n"
+      "finding is minimized, saved as a case file and printed with a command that replays it.");
+  command->add_option("--kernel", args->kernels,
+                      "kernel to check (repeatable; default: every kernel that is not a mutant)");
+  command->add_option("--plugin", args->plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets (docs/budgets.md)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--seed", args->seed, "seed of the case stream (same seed, same cases)")
+      ->capture_default_str();
+  auto* cases = command->add_option("--cases", args->cases, "cases per kernel")
+                    ->capture_default_str()
+                    ->check(CLI::PositiveNumber);
+  command->add_option("--time", args->time_seconds, "total time budget in seconds, split over the kernels")
+      ->check(CLI::PositiveNumber)
+      ->excludes(cases);
+  command->add_option("--junit", args->junit, "write a JUnit XML report (a testcase per kernel)");
+  command->add_option("--json", args->json, "write the report as JSON");
+  command->add_option("--save-failures", args->save_failures,
+                      "directory for minimized failing cases (default: a temporary directory)");
+  command->add_option("--case-timeout-ms", args->case_timeout_ms, "a case running longer is a hang finding")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  command->add_flag("--no-isolate", args->no_isolate,
+                    "run kernels in this process (faster; a crashing kernel ends the run)");
+  command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");
+  command->add_flag("--f64-eps", args->f64_eps,
+                    "also draw eps values not representable in fp32 (catches kernels that narrow eps)");
+  command->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace normcheck::harness::cli

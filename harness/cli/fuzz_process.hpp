@@ -1,0 +1,52 @@
+// Runs a libFuzzer binary as a child for `normcheck fuzz`: output teed to a log, stats
+// parsed for progress, Ctrl-C forwarded so that what was found so far is kept.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace normcheck::harness::cli {
+
+// The last status line libFuzzer printed (fork mode: "#runs: cov: .. ft: .. corp: ..
+// exec/s .. oom/timeout/crash: a/b/c time: ..s").
+struct FuzzStats {
+  std::int64_t executions = 0;
+  std::int64_t exec_per_second = 0;
+  std::int64_t coverage = 0;  // cov: edges
+  std::int64_t features = 0;  // ft:
+  std::int64_t corpus = 0;
+  std::int64_t crashes = 0;
+  std::int64_t timeouts = 0;
+  std::int64_t ooms = 0;
+};
+
+// Updates stats from one output line; true when the line was a status line.
+bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats);
+
+struct FuzzRunResult {
+  int exit_status = 0;     // the child's exit code, or 128 + signal
+  bool interrupted = false;  // the user pressed Ctrl-C (or sent SIGTERM)
+  FuzzStats stats;
+  double seconds = 0;
+};
+
+// Starts argv with extra environment variables in its own process group, writes every
+// output line to log_path, calls on_stats after each status line. SIGINT / SIGTERM to
+// this process are forwarded to the child's group (a second one kills it); the child
+// is also interrupted once hard_deadline_seconds have passed.
+FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                                 const std::filesystem::path& log_path, double hard_deadline_seconds,
+                                 const std::function<void(const FuzzStats&, double elapsed)>& on_stats);
+
+// Runs argv to completion with env, output captured (for reproducing one input).
+struct CapturedRun {
+  int exit_status = 0;
+  std::string output;
+};
+CapturedRun run_captured(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+
+}  // namespace normcheck::harness::cli

@@ -1,0 +1,25 @@
+// `normcheck list [--plugin LIB]...`: every kernel, built-ins first, one line each.
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/cli/commands.hpp"
+#include "impls/abi_names.hpp"
+#include "impls/plugin_loader.hpp"
+
+namespace normcheck::harness::cli {
+
+void add_list_command(CLI::App& app, int& exit_code) {
+  auto plugins = std::make_shared<std::vector<std::string>>();
+  CLI::App* command = app.add_subcommand(
+      "list", "List the kernels (built-in, then from plugins), one per line: name, op, dtypes, flags,\n"
+              "compute precision, origin, and the bug class of mutants.");
+  command->add_option("--plugin", *plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  command->callback([plugins, &exit_code] {
+    for (const auto& info : impls::all_kernels(*plugins)) std::cout << impls::describe_kernel(info) << '\n';
+    exit_code = 0;
+  });
+}
+
+}  // namespace normcheck::harness::cli

@@ -1,0 +1,78 @@
+// `normcheck report`: the accuracy report (index.html, report.md, report.json and the
+// worst cases) for the chosen kernels; docs/reports.md describes it.
+#include <fmt/format.h>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/cli/commands.hpp"
+#include "harness/report/progress.hpp"
+#include "harness/report/run_report.hpp"
+#include "harness/report/web_assets.hpp"
+
+namespace normcheck::harness::cli {
+namespace {
+
+struct ReportArgs {
+  report::ReportOptions options;
+  std::string out;
+  std::string budgets;
+  bool fail_on_findings = false;
+};
+
+// The command as the report records it: every option that shapes its content.
+std::string command_line(const ReportArgs& args) {
+  std::string line = "normcheck report";
+  for (const auto& k : args.options.kernels) line += " --kernel " + k;
+  for (const auto& p : args.options.plugins) line += " --plugin " + p;
+  line += fmt::format(" --out {} --seed {}", args.out, args.options.seed);
+  if (args.options.quick) line += " --quick";
+  if (!args.budgets.empty()) line += " --budgets " + args.budgets;
+  return line;
+}
+
+int run(ReportArgs& args) {
+  // Fail on missing charting bundles before the sweeps, not after them.
+  (void)report::load_web_assets();
+  report::ReportOptions& options = args.options;
+  options.out_dir = args.out;
+  if (!args.budgets.empty()) options.budgets_file = args.budgets;
+  options.command = command_line(args);
+  options.progress = report::stderr_is_terminal();
+  const report::ReportModel model = report::run_report(options);
+  report::write_report(model, options.out_dir);
+  std::size_t failing = 0;
+  for (const auto& k : model.kernels) failing += k.overall.failed > 0 ? 1 : 0;
+  std::cout << fmt::format("normcheck report: {} kernel(s), {} with findings, {:.1f} s on {} thread(s): {}/index.html, "
+                           "{}/report.md, {}/report.json\n",
+                           model.kernels.size(), failing, model.wall_seconds, model.threads, args.out, args.out,
+                           args.out);
+  return args.fail_on_findings && failing > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void add_report_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<ReportArgs>();
+  CLI::App* command = app.add_subcommand(
+      "report",
+      "Write an accuracy report: index.html (offline charts), report.md (tables for a pull\n"
+      "request), report.json (every number) and the worst cases under OUT/cases/.");
+  command->add_option("--kernel", args->options.kernels,
+                      "kernel to report on (repeatable; default: every kernel that is not a mutant)");
+  command->add_option("--plugin", args->options.plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  command->add_option("--out", args->out, "output directory")->required();
+  command->add_option("--seed", args->options.seed, "seed of the sweeps' rows (same seed, same report)")
+      ->capture_default_str();
+  command->add_flag("--quick", args->options.quick, "small sweeps (for CI)");
+  command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets (docs/budgets.md)")
+      ->check(CLI::ExistingFile);
+  command->add_option("--threads", args->options.threads, "worker threads (default: every hardware thread)");
+  command->add_flag("--fail-on-findings", args->fail_on_findings,
+                    "exit 1 when a kernel failed a case (default: exit 0 once the report is written)");
+  command->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace normcheck::harness::cli

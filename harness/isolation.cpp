@@ -1,0 +1,189 @@
+// The forked worker behind IsolatedEvaluator: length-prefixed messages over two pipes,
+// poll() for the per-case timeout, SIGKILL and waitpid() for hangs and crashes.
+#include "harness/isolation.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <fmt/format.h>
+#include <poll.h>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/wire_codec.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+// Writes all bytes; false if the other end is gone (EPIPE: SIGPIPE is ignored).
+bool write_all(int fd, const char* data, std::size_t size) {
+  while (size > 0) {
+    const ssize_t written = ::write(fd, data, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return true;
+}
+
+bool send_message(int fd, const std::string& payload) {
+  const std::uint64_t size = payload.size();
+  return write_all(fd, reinterpret_cast<const char*>(&size), sizeof size) &&
+         write_all(fd, payload.data(), payload.size());
+}
+
+enum class ReadStatus { ok, closed, timed_out };
+
+// Reads exactly size bytes before the deadline (no deadline when has_deadline is false).
+ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
+                      std::chrono::steady_clock::time_point deadline) {
+  while (size > 0) {
+    if (has_deadline) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return ReadStatus::timed_out;
+      pollfd pfd{fd, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) return ReadStatus::timed_out;
+    }
+    const ssize_t got = ::read(fd, data, size);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return ReadStatus::closed;
+    data += got;
+    size -= static_cast<std::size_t>(got);
+  }
+  return ReadStatus::ok;
+}
+
+ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
+                           std::chrono::steady_clock::time_point deadline) {
+  std::uint64_t size = 0;
+  auto status = read_exact(fd, reinterpret_cast<char*>(&size), sizeof size, has_deadline, deadline);
+  if (status != ReadStatus::ok) return status;
+  payload.resize(size);
+  return read_exact(fd, payload.data(), size, has_deadline, deadline);
+}
+
+[[noreturn]] void worker_loop(const impls::KernelInfo& kernel, const Budget& budget,
+                              const EvaluateOptions& options, int in, int out) {
+  std::string request;
+  while (receive_message(in, request, false, {}) == ReadStatus::ok) {
+    CaseEvaluation evaluation;
+    try {
+      evaluation = evaluate_case(kernel, wire::decode_problem(request), budget, options);
+    } catch (const std::exception& e) {
+      // An exception is the harness's problem, not the kernel's: report it as such.
+      evaluation.violations.push_back(Violation{"internal", e.what()});
+    }
+    if (!send_message(out, wire::encode_evaluation(evaluation))) break;
+  }
+  // _exit: the parent's atexit handlers and stdio buffers are not the worker's to run.
+  ::_exit(0);
+}
+
+}  // namespace
+
+std::string IsolatedOutcome::failure_class() const {
+  switch (kind) {
+    case Kind::crashed: return "crash";
+    case Kind::timed_out: return "timeout";
+    case Kind::evaluated: return "";
+  }
+  return "";
+}
+
+IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, EvaluateOptions options,
+                                     std::chrono::milliseconds case_timeout, bool isolate)
+    : kernel_(std::move(kernel)),
+      budget_(budget),
+      options_(options),
+      timeout_(case_timeout),
+      isolate_(isolate) {
+  // A worker that died mid-request must not take the checker with it.
+  if (isolate_) std::signal(SIGPIPE, SIG_IGN);
+}
+
+IsolatedEvaluator::~IsolatedEvaluator() { stop_worker(); }
+
+void IsolatedEvaluator::start_worker() {
+  int request_pipe[2];
+  int reply_pipe[2];
+  if (::pipe(request_pipe) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  if (::pipe(reply_pipe) != 0) {
+    ::close(request_pipe[0]);
+    ::close(request_pipe[1]);
+    throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
+  }
+  std::fflush(nullptr);  // or buffered output would be written twice
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid == 0) {
+    ::close(request_pipe[1]);
+    ::close(reply_pipe[0]);
+    worker_loop(kernel_, budget_, options_, request_pipe[0], reply_pipe[1]);
+  }
+  ::close(request_pipe[0]);
+  ::close(reply_pipe[1]);
+  pid_ = pid;
+  to_worker_ = request_pipe[1];
+  from_worker_ = reply_pipe[0];
+  ++forks_;
+}
+
+void IsolatedEvaluator::stop_worker() {
+  if (pid_ < 0) return;
+  ::close(to_worker_);  // EOF ends the worker's loop
+  ::close(from_worker_);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  to_worker_ = from_worker_ = -1;
+}
+
+IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out) {
+  IsolatedOutcome outcome;
+  if (timed_out) ::kill(pid_, SIGKILL);
+  ::close(to_worker_);
+  ::close(from_worker_);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  to_worker_ = from_worker_ = -1;
+  if (timed_out) {
+    outcome.kind = IsolatedOutcome::Kind::timed_out;
+    outcome.detail = fmt::format("no result within {} ms", timeout_.count());
+  } else if (WIFSIGNALED(status)) {
+    outcome.kind = IsolatedOutcome::Kind::crashed;
+    outcome.detail = fmt::format("killed by signal {} ({})", WTERMSIG(status), ::strsignal(WTERMSIG(status)));
+  } else {
+    outcome.kind = IsolatedOutcome::Kind::crashed;
+    outcome.detail = fmt::format("worker exited with status {}", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  }
+  return outcome;
+}
+
+IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
+  IsolatedOutcome outcome;
+  if (!isolate_) {
+    outcome.evaluation = evaluate_case(kernel_, problem, budget_, options_);
+    return outcome;
+  }
+  if (pid_ < 0) start_worker();
+  const auto deadline = std::chrono::steady_clock::now() + timeout_;
+  if (!send_message(to_worker_, wire::encode_problem(problem))) return reap_after_failure(false);
+  std::string reply;
+  switch (receive_message(from_worker_, reply, true, deadline)) {
+    case ReadStatus::ok: outcome.evaluation = wire::decode_evaluation(reply); return outcome;
+    case ReadStatus::closed: return reap_after_failure(false);
+    case ReadStatus::timed_out: return reap_after_failure(true);
+  }
+  return outcome;
+}
+
+}  // namespace normcheck::harness

@@ -1,0 +1,57 @@
+// Runs evaluate_case for one kernel in a forked worker process, so that a kernel that
+// crashes or hangs becomes a finding instead of ending the run. The worker is reused
+// for many cases (one fork per kernel, not per case) and replaced after a crash.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <sys/types.h>
+
+#include "harness/budget.hpp"
+#include "harness/evaluate.hpp"
+#include "impls/registry.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness {
+
+struct IsolatedOutcome {
+  enum class Kind { evaluated, crashed, timed_out };
+  Kind kind = Kind::evaluated;
+  CaseEvaluation evaluation;  // when evaluated
+  std::string detail;         // crashed: the signal or exit status; timed_out: the limit
+
+  // The finding class of a crash or hang ("crash", "timeout"), or "" when evaluated.
+  std::string failure_class() const;
+};
+
+class IsolatedEvaluator {
+ public:
+  // isolate = false evaluates in this process (no fork): fastest, for trusted kernels
+  // and for sanitizer runs that must see the kernel's frames.
+  IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, EvaluateOptions options,
+                    std::chrono::milliseconds case_timeout, bool isolate = true);
+  ~IsolatedEvaluator();
+  IsolatedEvaluator(const IsolatedEvaluator&) = delete;
+  IsolatedEvaluator& operator=(const IsolatedEvaluator&) = delete;
+
+  IsolatedOutcome evaluate(const ref::NormProblem& problem);
+
+  int forks() const { return forks_; }
+
+ private:
+  void start_worker();
+  void stop_worker();
+  IsolatedOutcome reap_after_failure(bool timed_out);
+
+  impls::KernelInfo kernel_;
+  Budget budget_;
+  EvaluateOptions options_;
+  std::chrono::milliseconds timeout_;
+  bool isolate_;
+  pid_t pid_ = -1;
+  int to_worker_ = -1;
+  int from_worker_ = -1;
+  int forks_ = 0;
+};
+
+}  // namespace normcheck::harness

@@ -1,0 +1,219 @@
+// Runs a kernel through the C ABI: typed buffers with sentinels and guards around the call.
+#include "harness/kernel_runner.hpp"
+
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace normcheck::harness {
+namespace {
+
+ref::Format format_of(normcheck_dtype dtype) { return static_cast<ref::Format>(dtype); }
+
+// NaNs with a payload no arithmetic produces: an output still holding one was never
+// written, and a changed guard element means a write outside the buffer.
+std::uint64_t sentinel_bits(ref::Format format) {
+  switch (format) {
+    case ref::Format::f16:
+      return 0x7e5a;
+    case ref::Format::bf16:
+      return 0x7fa5;
+    case ref::Format::f32:
+      return 0x7fa5'5a5a;
+    case ref::Format::f64:
+      return 0x7ff5'a5a5'5a5a'a5a5;
+  }
+  throw std::invalid_argument("sentinel_bits: bad format");
+}
+
+// Storage for count values of one format, as the kernel sees them, with guard
+// elements on both sides. Backed by doubles so every element type is aligned.
+class AbiBuffer {
+ public:
+  static constexpr std::size_t kGuard = 16;
+
+  AbiBuffer(ref::Format format, std::size_t count)
+      : format_(format),
+        width_(static_cast<std::size_t>(ref::traits(format).bits / 8)),
+        count_(count),
+        storage_(((count + 2 * kGuard) * width_ + sizeof(double) - 1) / sizeof(double)) {
+    for (std::size_t i = 0; i < count + 2 * kGuard; ++i) put_raw(i, sentinel_bits(format_));
+  }
+
+  void* data() { return bytes() + kGuard * width_; }
+
+  void store(const std::vector<double>& values) {
+    for (std::size_t i = 0; i < values.size(); ++i) put_raw(kGuard + i, ref::to_bits(format_, values[i]));
+  }
+  std::vector<double> load() const {
+    std::vector<double> values(count_);
+    for (std::size_t i = 0; i < count_; ++i) values[i] = ref::from_bits(format_, raw(kGuard + i));
+    return values;
+  }
+  bool holds_sentinel(std::size_t i) const { return raw(kGuard + i) == sentinel_bits(format_); }
+  bool guards_intact() const {
+    for (std::size_t i = 0; i < kGuard; ++i) {
+      if (raw(i) != sentinel_bits(format_) || raw(kGuard + count_ + i) != sentinel_bits(format_)) {
+        return false;
+      }
+    }
+    return true;
+  }
+  bool same_contents(const AbiBuffer& other) const {
+    return std::memcmp(storage_.data(), other.storage_.data(), storage_.size() * sizeof(double)) == 0;
+  }
+
+ private:
+  unsigned char* bytes() { return reinterpret_cast<unsigned char*>(storage_.data()); }
+  const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(storage_.data()); }
+
+  // Through fixed-width integers so the byte order is the machine's, as the kernel's.
+  void put_raw(std::size_t index, std::uint64_t bits) {
+    unsigned char* at = bytes() + index * width_;
+    if (width_ == 2) {
+      const auto narrow = static_cast<std::uint16_t>(bits);
+      std::memcpy(at, &narrow, 2);
+    } else if (width_ == 4) {
+      const auto narrow = static_cast<std::uint32_t>(bits);
+      std::memcpy(at, &narrow, 4);
+    } else {
+      std::memcpy(at, &bits, 8);
+    }
+  }
+  std::uint64_t raw(std::size_t index) const {
+    const unsigned char* at = bytes() + index * width_;
+    if (width_ == 2) {
+      std::uint16_t narrow = 0;
+      std::memcpy(&narrow, at, 2);
+      return narrow;
+    }
+    if (width_ == 4) {
+      std::uint32_t narrow = 0;
+      std::memcpy(&narrow, at, 4);
+      return narrow;
+    }
+    std::uint64_t wide = 0;
+    std::memcpy(&wide, at, 8);
+    return wide;
+  }
+
+  ref::Format format_;
+  std::size_t width_;
+  std::size_t count_;
+  std::vector<double> storage_;
+};
+
+// An input buffer and a copy of it, to notice a kernel that writes through const.
+struct InputBuffer {
+  AbiBuffer buffer;
+  AbiBuffer original;
+  InputBuffer(ref::Format format, const std::vector<double>& values)
+      : buffer(format, values.size()), original(format, values.size()) {
+    buffer.store(values);
+    original.store(values);
+  }
+};
+
+void require_size(std::size_t actual, std::int64_t expected, const char* what) {
+  if (static_cast<std::int64_t>(actual) != expected) {
+    throw std::invalid_argument(fmt::format("run_kernel: {} has {} values, expected {}", what, actual, expected));
+  }
+}
+
+}  // namespace
+
+bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem) {
+  return static_cast<int>(kernel.op) == static_cast<int>(problem.op) &&
+         format_of(kernel.x_dtype) == problem.x_format &&
+         format_of(kernel.param_dtype) == problem.param_format &&
+         format_of(kernel.y_dtype) == problem.y_format &&
+         (!problem.has_residual() || (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0);
+}
+
+ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem) {
+  problem.op = static_cast<ref::Op>(kernel.op);
+  problem.x_format = format_of(kernel.x_dtype);
+  problem.param_format = format_of(kernel.param_dtype);
+  problem.y_format = format_of(kernel.y_dtype);
+  const auto round_all = [](std::vector<double>& values, ref::Format format) {
+    for (double& v : values) v = ref::round_to_format(format, v);
+  };
+  round_all(problem.x, problem.x_format);
+  round_all(problem.residual, problem.x_format);
+  round_all(problem.gamma, problem.param_format);
+  round_all(problem.beta, problem.param_format);
+  if ((kernel.flags & NORMCHECK_FUSED_RESIDUAL) == 0) problem.residual.clear();
+  problem.residual_sum = (kernel.flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) != 0
+                             ? ref::ResidualSum::rounded
+                             : ref::ResidualSum::exact;
+  return problem;
+}
+
+KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& problem) {
+  if (!kernel_accepts(kernel, problem)) {
+    throw std::invalid_argument(fmt::format("run_kernel: {} does not accept the problem", kernel.name));
+  }
+  const std::int64_t count = problem.rows * problem.n;
+  require_size(problem.x.size(), count, "x");
+  if (problem.has_residual()) require_size(problem.residual.size(), count, "residual");
+  if (!problem.gamma.empty()) require_size(problem.gamma.size(), problem.n, "gamma");
+  if (!problem.beta.empty()) require_size(problem.beta.size(), problem.n, "beta");
+
+  const auto values = static_cast<std::size_t>(count);
+  const auto rows = static_cast<std::size_t>(problem.rows);
+  const bool writes_stats = (kernel.flags & NORMCHECK_WRITES_STATS) != 0;
+  InputBuffer x(problem.x_format, problem.x);
+  InputBuffer residual(problem.x_format, problem.residual);
+  InputBuffer gamma(problem.param_format, problem.gamma);
+  InputBuffer beta(problem.param_format, problem.beta);
+  AbiBuffer y(problem.y_format, values);
+  AbiBuffer residual_out(problem.x_format, problem.has_residual() ? values : 0);
+  AbiBuffer mean(ref::Format::f32, writes_stats ? rows : 0);
+  AbiBuffer rstd(ref::Format::f32, writes_stats ? rows : 0);
+
+  normcheck_problem abi{};
+  abi.rows = problem.rows;
+  abi.n = problem.n;
+  abi.eps = problem.eps;
+  abi.x = x.buffer.data();
+  abi.residual = problem.has_residual() ? residual.buffer.data() : nullptr;
+  abi.gamma = problem.gamma.empty() ? nullptr : gamma.buffer.data();
+  abi.beta = problem.beta.empty() ? nullptr : beta.buffer.data();
+  abi.y = y.data();
+  abi.residual_out = problem.has_residual() ? residual_out.data() : nullptr;
+  abi.mean = writes_stats ? static_cast<float*>(mean.data()) : nullptr;
+  abi.rstd = writes_stats ? static_cast<float*>(rstd.data()) : nullptr;
+
+  KernelRun run;
+  run.status = kernel.run(&kernel, &abi);
+
+  std::string violations;
+  const auto note = [&violations](bool ok, std::string_view what) {
+    if (ok) return;
+    if (!violations.empty()) violations += ", ";
+    violations += what;
+  };
+  note(y.guards_intact(), "wrote outside y");
+  note(residual_out.guards_intact(), "wrote outside residual_out");
+  note(mean.guards_intact(), "wrote outside mean");
+  note(rstd.guards_intact(), "wrote outside rstd");
+  note(x.buffer.same_contents(x.original), "changed x");
+  note(residual.buffer.same_contents(residual.original), "changed residual");
+  note(gamma.buffer.same_contents(gamma.original), "changed gamma");
+  note(beta.buffer.same_contents(beta.original), "changed beta");
+  run.memory_violation = violations;
+
+  run.y = y.load();
+  for (std::size_t i = 0; i < values; ++i) {
+    if (y.holds_sentinel(i)) run.unwritten_y.push_back(static_cast<std::int64_t>(i));
+  }
+  if (problem.has_residual()) run.residual_out = residual_out.load();
+  if (writes_stats) {
+    run.mean = mean.load();
+    run.rstd = rstd.load();
+  }
+  return run;
+}
+
+}  // namespace normcheck::harness

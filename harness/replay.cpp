@@ -1,0 +1,84 @@
+// Replaying saved cases against their recorded verdicts.
+#include "harness/replay.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+
+#include "harness/isolation.hpp"
+#include "impls/plugin_loader.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const impls::KernelInfo& kernel,
+                       const BudgetTable& budgets, std::string expected, bool isolate) {
+  ReplayResult result;
+  result.file = file;
+  result.kernel = kernel.kernel->name;
+  result.expected = std::move(expected);
+  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{},
+                              std::chrono::milliseconds(10'000), isolate);
+  const auto outcome = evaluator.evaluate(c.problem);
+  if (outcome.kind != IsolatedOutcome::Kind::evaluated) {
+    result.observed = "fail";
+    result.detail = fmt::format("[{}] {}", outcome.failure_class(), outcome.detail);
+  } else if (outcome.evaluation.skipped) {
+    result.observed = "skipped";
+    result.detail = outcome.evaluation.skip_reason;
+  } else if (outcome.evaluation.passed()) {
+    result.observed = "pass";
+  } else {
+    const auto& v = outcome.evaluation.violations.front();
+    result.observed = "fail";
+    result.detail = fmt::format("[{}] {}", v.klass, v.message);
+  }
+  return result;
+}
+
+bool accepts(const impls::KernelInfo& kernel, const Case& c) {
+  const bool fused = (kernel.kernel->flags & NORMCHECK_FUSED_RESIDUAL) != 0;
+  return static_cast<ref::Op>(kernel.kernel->op) == c.problem.op && (fused || !c.problem.has_residual());
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> collect_case_files(const std::vector<std::filesystem::path>& inputs) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& input : inputs) {
+    if (std::filesystem::is_directory(input)) {
+      std::vector<std::filesystem::path> found;
+      for (const auto& entry : std::filesystem::directory_iterator(input))
+        if (entry.is_regular_file() && entry.path().extension() == ".json") found.push_back(entry.path());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (std::filesystem::exists(input)) {
+      files.push_back(input);
+    } else {
+      throw InputError(fmt::format("{}: no such file or directory", input.string()));
+    }
+  }
+  if (files.empty()) throw InputError("replay: no case files (*.json) found in the given paths");
+  return files;
+}
+
+std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const Case& c,
+                                      const std::vector<impls::KernelInfo>& kernels,
+                                      const BudgetTable& budgets, const ReplayOptions& options) {
+  auto named = [&](const std::string& name) {
+    const auto* kernel = impls::find_kernel(kernels, name);
+    if (kernel == nullptr) throw InputError(fmt::format("{}: unknown kernel \"{}\"", file.string(), name));
+    return *kernel;
+  };
+  if (options.kernel) return {replay_on(file, c, named(*options.kernel), budgets, "pass", options.isolate)};
+  if (!c.kernel.empty())
+    return {replay_on(file, c, named(c.kernel), budgets, c.expect.empty() ? "pass" : c.expect, options.isolate)};
+  std::vector<ReplayResult> results;
+  for (const auto& kernel : kernels) {
+    if (kernel.mutant || !accepts(kernel, c)) continue;
+    results.push_back(replay_on(file, c, kernel, budgets, c.expect.empty() ? "pass" : c.expect, options.isolate));
+  }
+  return results;
+}
+
+}  // namespace normcheck::harness

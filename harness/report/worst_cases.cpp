@@ -1,0 +1,82 @@
+// The worst cases of a kernel, reduced to one row where that keeps the verdict, saved
+// as replayable case files.
+#include "harness/report/worst_cases.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "harness/case.hpp"
+
+namespace normcheck::harness::report {
+
+namespace {
+
+constexpr std::int64_t kMaxSavedElements = 1 << 16;
+
+ref::NormProblem single_row(const ref::NormProblem& problem, std::int64_t row) {
+  ref::NormProblem one = problem;
+  one.rows = 1;
+  const auto begin = static_cast<std::ptrdiff_t>(row * problem.n), end = begin + static_cast<std::ptrdiff_t>(problem.n);
+  one.x.assign(problem.x.begin() + begin, problem.x.begin() + end);
+  if (problem.has_residual()) one.residual.assign(problem.residual.begin() + begin, problem.residual.begin() + end);
+  return one;
+}
+
+// The row that is worst on its own, if it keeps the problem's verdict (a multi-row
+// contract such as row isolation needs the whole batch).
+WorstProblem reduce(const impls::KernelInfo& kernel, const Budget& budget, const WorstProblem& candidate) {
+  if (candidate.problem.rows <= 1) return candidate;
+  Collector rows(kernel, budget, false);
+  for (std::int64_t r = 0; r < candidate.problem.rows; ++r)
+    rows.evaluate(single_row(candidate.problem, r), candidate.source);
+  const auto& best_row = rows.worst();
+  const bool whole_fits = candidate.problem.rows * candidate.problem.n <= kMaxSavedElements;
+  if (best_row && (best_row->failed == candidate.failed || !whole_fits)) return *best_row;
+  return candidate;
+}
+
+}  // namespace
+
+void keep_worst(std::vector<WorstProblem>& kept, WorstProblem candidate) {
+  kept.push_back(std::move(candidate));
+  // The source breaks ties, so the choice does not depend on the order tasks finished.
+  std::sort(kept.begin(), kept.end(), [](const WorstProblem& a, const WorstProblem& b) {
+    if (worse_than(a, b)) return true;
+    if (worse_than(b, a)) return false;
+    return a.source < b.source;
+  });
+  if (kept.size() > kWorstCasesPerKernel) kept.resize(kWorstCasesPerKernel);
+}
+
+std::vector<WorstCase> save_worst_cases(const impls::KernelInfo& kernel, const Budget& budget,
+                                        const std::vector<WorstProblem>& candidates,
+                                        const std::filesystem::path& out_dir, const std::string& replay_dir) {
+  std::vector<WorstCase> saved;
+  std::filesystem::create_directories(out_dir / "cases");
+  const std::string name = kernel.kernel->name;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const WorstProblem reduced = reduce(kernel, budget, candidates[i]);
+    // Re-evaluate what is saved, so the numbers shown are what replay will show.
+    Collector check(kernel, budget, false);
+    const CaseEvaluation& evaluation = check.evaluate(reduced.problem, reduced.source);
+    Case c;
+    c.problem = reduced.problem;
+    c.kernel = name;
+    c.expect = evaluation.skipped ? "" : evaluation.passed() ? "pass" : "fail";
+    c.note = fmt::format("normcheck report worst case {} of {}: {}", i + 1, name, reduced.source);
+    const std::string file = fmt::format("cases/{}-{}.json", name, i + 1);
+    write_case_file(out_dir / file, c);
+    WorstCase w;
+    w.source = reduced.source;
+    w.file = file;
+    w.replay = fmt::format("normcheck replay {}/{} --kernel {}", replay_dir, file, name);
+    w.failed = !evaluation.skipped && !evaluation.passed();
+    w.score = evaluation.max_score;
+    w.ulp_error = evaluation.max_ulp_error;
+    w.violation = first_violation(evaluation);
+    saved.push_back(std::move(w));
+  }
+  return saved;
+}
+
+}  // namespace normcheck::harness::report

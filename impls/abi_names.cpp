@@ -1,0 +1,70 @@
+// Names for the ABI's dtypes, ops and flags, and the one-line kernel description.
+#include "impls/abi_names.hpp"
+
+#include <cstdio>
+
+namespace normcheck::impls {
+
+std::string_view dtype_name(normcheck_dtype dtype) {
+  switch (dtype) {
+    case NORMCHECK_F16: return "f16";
+    case NORMCHECK_BF16: return "bf16";
+    case NORMCHECK_F32: return "f32";
+    case NORMCHECK_F64: return "f64";
+  }
+  return "invalid";
+}
+
+std::string_view op_name(normcheck_op op) {
+  switch (op) {
+    case NORMCHECK_LAYERNORM: return "layernorm";
+    case NORMCHECK_RMSNORM: return "rmsnorm";
+  }
+  return "invalid";
+}
+
+bool is_valid_dtype(normcheck_dtype dtype) { return dtype_name(dtype) != "invalid"; }
+bool is_valid_op(normcheck_op op) { return op_name(op) != "invalid"; }
+
+std::string flags_description(uint32_t flags) {
+  std::string out;
+  const auto add = [&out](std::string_view part) {
+    if (!out.empty()) out += '|';
+    out += part;
+  };
+  if (flags & NORMCHECK_FUSED_RESIDUAL) add("fused_residual");
+  if (flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) add("normalizes_rounded_sum");
+  if (flags & NORMCHECK_WRITES_STATS) add("writes_stats");
+  if (const uint32_t unknown = flags & ~kKnownFlags) {
+    char text[32];
+    std::snprintf(text, sizeof text, "unknown(0x%x)", unknown);
+    add(text);
+  }
+  return out.empty() ? "none" : out;
+}
+
+std::string describe_kernel(const KernelInfo& info) {
+  const normcheck_kernel& k = *info.kernel;
+  std::string line = k.name;
+  line += "  op=";
+  line += op_name(k.op);
+  line += " x=";
+  line += dtype_name(k.x_dtype);
+  line += " param=";
+  line += dtype_name(k.param_dtype);
+  line += " y=";
+  line += dtype_name(k.y_dtype);
+  line += " flags=";
+  line += flags_description(k.flags);
+  line += " compute=";
+  line += dtype_name(info.compute);
+  line += " origin=";
+  line += info.origin;
+  if (info.mutant) {
+    line += "  mutant: ";
+    line += info.bug_class;
+  }
+  return line;
+}
+
+}  // namespace normcheck::impls

@@ -1,0 +1,119 @@
+// dlopen()-based plugin loading with validation of every kernel table entry.
+#include "impls/plugin_loader.hpp"
+
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <set>
+
+#include "impls/abi_names.hpp"
+
+namespace normcheck::impls {
+namespace {
+
+using VersionFn = uint32_t (*)();
+using KernelsFn = const normcheck_kernel* (*)(size_t*);
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw PluginError("plugin " + path + ": " + what);
+}
+
+bool is_valid_name(const char* name) {
+  if (name == nullptr || *name == '\0') return false;
+  for (const char* c = name; *c; ++c) {
+    const bool ok = (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_' ||
+                    *c == '.' || *c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void validate_entry(const std::string& path, size_t index, const normcheck_kernel& k) {
+  const std::string where = "kernel #" + std::to_string(index);
+  if (!is_valid_name(k.name)) {
+    std::string message = where;
+    message += ": name ";
+    if (k.name) {
+      message += '"';
+      message += k.name;
+      message += '"';
+    } else {
+      message += "NULL";
+    }
+    message += " is not a non-empty [a-z0-9_.-]+ string";
+    fail(path, message);
+  }
+  const std::string named = where + " (" + k.name + ")";
+  if (!is_valid_op(k.op)) fail(path, named + ": invalid op " + std::to_string(k.op));
+  const std::pair<const char*, normcheck_dtype> dtypes[] = {
+      {"x_dtype", k.x_dtype}, {"param_dtype", k.param_dtype}, {"y_dtype", k.y_dtype}};
+  for (const auto& [field, dtype] : dtypes) {
+    if (!is_valid_dtype(dtype)) {
+      fail(path, named + ": invalid " + field + " " + std::to_string(dtype));
+    }
+  }
+  if (const uint32_t unknown = k.flags & ~kKnownFlags) {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%x", unknown);
+    fail(path, named + ": unknown flag bits " + hex);
+  }
+  if (k.run == nullptr) fail(path, named + ": run is NULL");
+}
+
+}  // namespace
+
+std::vector<KernelInfo> load_plugin(const std::string& path) {
+  // A bare name would make dlopen search the library path; plugins are files the user names.
+  const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+  void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) {
+    const char* why = dlerror();
+    fail(path, std::string("cannot load: ") + (why ? why : "unknown dlopen error"));
+  }
+  // Never dlclose: kernels and their names point into the library for the program's life.
+  auto version = reinterpret_cast<VersionFn>(dlsym(handle, "normcheck_plugin_abi_version"));
+  if (version == nullptr) fail(path, "missing symbol normcheck_plugin_abi_version");
+  auto table = reinterpret_cast<KernelsFn>(dlsym(handle, "normcheck_plugin_kernels"));
+  if (table == nullptr) fail(path, "missing symbol normcheck_plugin_kernels");
+  if (const uint32_t v = version(); v != NORMCHECK_ABI_VERSION) {
+    fail(path, "ABI version " + std::to_string(v) + ", expected " +
+                   std::to_string(NORMCHECK_ABI_VERSION));
+  }
+  size_t count = 0;
+  const normcheck_kernel* kernels = table(&count);
+  if (kernels == nullptr && count != 0) fail(path, "normcheck_plugin_kernels returned NULL");
+  std::vector<KernelInfo> out;
+  std::set<std::string> names;
+  for (size_t i = 0; i < count; ++i) {
+    validate_entry(path, i, kernels[i]);
+    if (!names.insert(kernels[i].name).second) {
+      fail(path, "duplicate kernel name \"" + std::string(kernels[i].name) + "\"");
+    }
+    // Plugins cannot declare a compute precision in ABI v1; fp32 is the documented default.
+    out.push_back(KernelInfo{&kernels[i], false, {}, NORMCHECK_F32, path});
+  }
+  return out;
+}
+
+std::vector<KernelInfo> all_kernels(const std::vector<std::string>& plugin_paths) {
+  std::vector<KernelInfo> out = builtin_kernels();
+  for (const std::string& path : plugin_paths) {
+    for (KernelInfo& info : load_plugin(path)) {
+      if (const KernelInfo* clash = find_kernel(out, info.kernel->name)) {
+        fail(path, "kernel name \"" + std::string(info.kernel->name) + "\" is already defined by " +
+                       clash->origin);
+      }
+      out.push_back(std::move(info));
+    }
+  }
+  return out;
+}
+
+const KernelInfo* find_kernel(const std::vector<KernelInfo>& kernels, std::string_view name) {
+  for (const KernelInfo& info : kernels) {
+    if (name == info.kernel->name) return &info;
+  }
+  return nullptr;
+}
+
+}  // namespace normcheck::impls

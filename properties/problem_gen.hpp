@@ -1,0 +1,65 @@
+// The RapidCheck generator of normalization problems for a kernel's op, dtypes and flags:
+// a weighted mix of numerical regimes aimed at classes of kernel bugs (cancellation,
+// overflow, underflow, odd widths, special values, epsilon handling, parameters).
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string_view>
+
+#include <rapidcheck.h>
+
+#include "impls/registry.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::props {
+
+// What a kernel computes, as far as the generator cares.
+struct ProblemShape {
+  ref::Op op = ref::Op::layernorm;
+  ref::Format x_format = ref::Format::f32;
+  ref::Format param_format = ref::Format::f32;
+  ref::Format y_format = ref::Format::f32;
+  bool fused = false;  // kernel takes a residual
+  ref::ResidualSum residual_sum = ref::ResidualSum::exact;
+};
+
+ProblemShape shape_of(const normcheck_kernel& kernel);
+
+// The regime a case's rows were drawn from; reported through RC_CLASSIFY and the checker.
+enum class Regime : std::uint8_t {
+  ordinary,
+  large_mean_tiny_spread,  // |mean| / std up to ~1e8: cancellation in x - mean and in var
+  constant,                // every element equal: var = 0, the output must be exactly beta
+  near_constant,           // a few elements one or two ulps away from the rest
+  outlier,                 // one element many binades above the rest
+  near_overflow,           // magnitudes in the format's top binades: x^2 and sums overflow
+  tiny_subnormal,          // subnormal and barely normal values: x^2 underflows
+  mixed_exponents,         // binades across the whole format in one row
+  nonfinite,               // NaN / inf at random positions (in x, and sometimes gamma, beta)
+  small_integers,          // exact sums, exactly representable results, rounding ties
+};
+inline constexpr int kRegimeCount = 10;
+std::string_view regime_name(Regime regime);
+
+struct GeneratorOptions {
+  // Draw eps exactly representable in fp32 (DESIGN.md); false also draws f64-only eps,
+  // which a kernel that narrows eps to float gets wrong.
+  bool eps_fp32_only = true;
+  std::int64_t max_n = 4097;
+  std::int64_t max_rows = 8;
+};
+
+struct GeneratedProblem {
+  ref::NormProblem problem;
+  Regime regime = Regime::ordinary;
+};
+
+// Problems in the shape's formats (values representable, lengths consistent). Shrinking
+// goes through the structure: fewer rows, smaller n, simpler values, parameters removed.
+rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options = {});
+
+// RapidCheck prints counterexamples with this: the case file JSON.
+void showValue(const GeneratedProblem& generated, std::ostream& os);
+
+}  // namespace normcheck::props

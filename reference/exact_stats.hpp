@@ -1,0 +1,47 @@
+// Exact row statistics: the row scaled to integers X_i = z_i * 2^q, S = sum X_i, and
+// V = n*Q - S^2 + eps*n^2*4^q (S = 0 for RMSNorm), so that exactly
+// (z_i - mean) / sqrt(var + eps) = D_i / sqrt(V) with D_i = n*X_i - S.
+#pragma once
+
+#include <boost/multiprecision/gmp.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "reference/oracle.hpp"
+
+namespace normcheck::ref::detail {
+
+using boost::multiprecision::mpz_int;
+
+// One row's z = first + second (second may be null: z = first). All values finite.
+struct RowInput {
+  const double* first = nullptr;
+  const double* second = nullptr;
+  std::int64_t n = 0;
+  double eps = 0.0;
+  Op op = Op::layernorm;
+};
+
+struct ExactRowStats {
+  std::int64_t n = 0;
+  int q = 0;                          // scaling exponent: X_i = z_i * 2^q is an integer
+  bool fits_int64 = false;            // X_i, S and every D_i fit in int64 (fast path)
+  std::vector<std::int64_t> scaled;   // X_i, filled when fits_int64
+  std::int64_t sum_small = 0;         // S when fits_int64 (0 for RMSNorm)
+  mpz_int sum;                        // S (0 for RMSNorm)
+  mpz_int denom_square;               // V >= 0
+  long double rsqrt_v = 0.0L;         // RN_ld(1 / sqrt(V)); 0 when V = 0
+};
+
+// Fills stats for the row; reuses stats' storage so repeated rows do not allocate.
+void compute_exact_stats(const RowInput& row, ExactRowStats& stats);
+
+// D_i = n*X_i - S exactly (either path). scratch avoids an allocation per call.
+void exact_deviation(const RowInput& row, const ExactRowStats& stats, std::int64_t i, mpz_int& out,
+                     mpz_int& scratch);
+
+// |value| truncated to 64 significant bits, as a long double with the sign restored:
+// relative error below 2^-63.
+long double to_long_double(const mpz_int& value);
+
+}  // namespace normcheck::ref::detail

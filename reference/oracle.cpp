@@ -1,0 +1,235 @@
+// compute_oracle: exact statistics per row, then every output rounded once, certified by
+// the long double fast path or decided by exact integer comparison.
+#include "reference/oracle.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+#include "reference/certified_search.hpp"
+#include "reference/exact_compare.hpp"
+#include "reference/exact_stats.hpp"
+#include "reference/fast_path.hpp"
+#include "reference/rounding.hpp"
+
+namespace normcheck::ref {
+namespace {
+
+using detail::Dyadic;
+using detail::mpz_int;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Error bound of the fast path (docs/oracle.md): t_hat = fl(fl(D_hat*gamma)*R_hat) with
+// D_hat = D(1+d), |d| <= delta_d (0 when D fits int64, else 2^-63 from truncation to 64
+// bits), R_hat = RN_ld(RN_128(1/sqrt(V))) so |rho| <= u + 2^-128; two more roundings.
+// |t_hat - t| <= kappa/(1-kappa) |t_hat| with kappa <= delta_d + 3u + 2^-126 (u = 2^-64),
+// and fl(beta + t_hat) adds u|y_hat|. The factor (1 + 2^-20) absorbs O(u^2) terms and the
+// rounding of the bound's own evaluation.
+constexpr long double kSlack = 1.0L + 1.0L / (1 << 20);
+constexpr long double kTwoPow63Inv = 1.0L / 9223372036854775808.0L;
+constexpr long double kTermBoundExact = (3 * detail::kLongDoubleUnit + 1.0L / 85070591730234615865843651857942052864.0L) * kSlack;
+constexpr long double kTermBoundTruncated = kTermBoundExact + kTwoPow63Inv * kSlack;
+constexpr long double kSumBound = detail::kLongDoubleUnit * kSlack;
+
+bool same_value_and_sign(double a, double b) {
+  if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+  return a == b && std::signbit(a) == std::signbit(b);
+}
+
+void validate(const NormProblem& p) {
+  if (p.n < 1 || p.rows < 0) throw std::invalid_argument("oracle: need n >= 1 and rows >= 0");
+  if (!(p.eps >= 0.0) || std::isinf(p.eps)) throw std::invalid_argument("oracle: eps must be finite and >= 0");
+  const auto total = static_cast<std::size_t>(p.rows * p.n);
+  const auto n = static_cast<std::size_t>(p.n);
+  if (p.x.size() != total) throw std::invalid_argument("oracle: x must hold rows*n values");
+  if (!p.residual.empty() && p.residual.size() != total) {
+    throw std::invalid_argument("oracle: residual must be empty or hold rows*n values");
+  }
+  if (!p.gamma.empty() && p.gamma.size() != n) throw std::invalid_argument("oracle: gamma must be empty or n");
+  if (!p.beta.empty() && p.beta.size() != n) throw std::invalid_argument("oracle: beta must be empty or n");
+  auto check = [](const std::vector<double>& values, Format format, const char* field) {
+    const FormatTraits& t = traits(format);
+    for (double v : values) {
+      if (detail::round_double(t, v) != v && !std::isnan(v)) {
+        throw std::invalid_argument(std::string("oracle: ") + field + " holds a value not representable in " +
+                                    std::string(t.name));
+      }
+    }
+  };
+  check(p.x, p.x_format, "x");
+  check(p.residual, p.x_format, "residual");
+  check(p.gamma, p.param_format, "gamma");
+  check(p.beta, p.param_format, "beta");
+}
+
+// Per-row state reused across rows so that the steady state allocates nothing.
+struct RowSolver {
+  const NormProblem& problem;
+  const OracleOptions& options;
+  const FormatTraits& y_traits;
+  detail::ExactRowStats stats;
+  detail::ExactComparator comparator;
+  std::vector<double> rounded_sum;
+  mpz_int deviation;
+  mpz_int scratch;
+
+  double mean_f64(const detail::RowInput& row) {
+    if (problem.op == Op::rmsnorm) return 0.0;
+    long exponent = 0;
+    const double fraction = mpz_get_d_2exp(&exponent, stats.sum.backend().data());
+    const auto guess = static_cast<double>(std::ldexp(static_cast<long double>(fraction),
+                                                      static_cast<int>(exponent) - stats.q) /
+                                           static_cast<long double>(row.n));
+    return detail::round_by_search(
+        Format::f64, guess,
+        [&](Dyadic m) { return comparator.mean_minus(stats.sum, stats.n, stats.q, m); }, false);
+  }
+
+  double rstd_f64() {
+    const auto guess = static_cast<double>(std::ldexp(stats.rsqrt_v, stats.q) * static_cast<long double>(stats.n));
+    return detail::round_by_search(
+        Format::f64, guess,
+        [&](Dyadic m) { return comparator.rstd_minus(stats.denom_square, stats.n, stats.q, m); }, false);
+  }
+
+  // y and y_exact of one element by exact comparison; guess steers the search.
+  void exact_output(double gamma, double beta, double guess, double& y, double& y_exact) {
+    auto side = [&](Dyadic m) { return comparator.y_minus(stats.denom_square, gamma, deviation, beta, m); };
+    y = detail::round_by_search(problem.y_format, guess, side, false);
+    if (problem.y_format == Format::f64) {
+      y_exact = y;
+      return;
+    }
+    y_exact = detail::round_by_search(Format::f64, guess, side, false);
+    // RN_f64(y) may sit on a y_format midpoint and round the other way; the f64 neighbour
+    // towards y is still within one f64 ulp of the exact value and rounds to y.
+    if (!same_value_and_sign(round_to_format(problem.y_format, y_exact), y)) {
+      y_exact = std::nextafter(y_exact, y > y_exact ? kInf : -kInf);
+    }
+  }
+
+  void solve_row(const detail::RowInput& row, double* y, double* y_exact, double& mean, double& rstd) {
+    const std::int64_t n = row.n;
+    bool finite = true;
+    for (const double* part : {row.first, row.second}) {
+      if (part == nullptr) continue;
+      for (std::int64_t i = 0; i < n && finite; ++i) finite = std::isfinite(part[i]);
+    }
+    if (!finite) {
+      std::fill(y, y + n, kNaN);
+      std::fill(y_exact, y_exact + n, kNaN);
+      mean = kNaN;
+      rstd = kNaN;
+      return;
+    }
+    detail::compute_exact_stats(row, stats);
+    mean = mean_f64(row);
+    if (stats.denom_square == 0) {  // var + eps = 0: 0/0 in every output
+      rstd = kInf;
+      std::fill(y, y + n, kNaN);
+      std::fill(y_exact, y_exact + n, kNaN);
+      return;
+    }
+    rstd = rstd_f64();
+    const bool has_gamma = !problem.gamma.empty();
+    const bool has_beta = !problem.beta.empty();
+    const long double term_bound = stats.fits_int64 ? kTermBoundExact : kTermBoundTruncated;
+    const long double rsqrt_v = stats.rsqrt_v;
+    const std::int64_t* scaled = stats.scaled.data();
+    const std::int64_t sum_small = stats.sum_small;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto col = static_cast<std::size_t>(i);
+      const double gamma = has_gamma ? problem.gamma[col] : 1.0;
+      const double beta = has_beta ? problem.beta[col] : 0.0;
+      long double d_hat;
+      int d_sign;
+      if (stats.fits_int64) {
+        const std::int64_t d = scaled[col] * n - sum_small;
+        d_hat = static_cast<long double>(d);  // exact: 64-bit significand
+        d_sign = (d > 0) - (d < 0);
+      } else {
+        detail::exact_deviation(row, stats, i, deviation, scratch);
+        d_hat = detail::to_long_double(deviation);
+        d_sign = deviation.sign();
+      }
+      if (!std::isfinite(gamma) || !std::isfinite(beta)) {
+        // IEEE on the exact math: only the sign of the finite, exact z matters.
+        double term = 0.0;  // a finite gamma's term is finite: beta (inf or NaN) decides
+        if (std::isnan(gamma)) term = kNaN;
+        if (std::isinf(gamma)) term = d_sign == 0 ? kNaN : (d_sign > 0 ? gamma : -gamma);
+        y[i] = y_exact[i] = has_beta ? beta + term : term;
+        continue;
+      }
+      if (d_sign == 0 || gamma == 0.0) {
+        // The normalized term is a signed zero: the sign of gamma times the sign of z,
+        // where z = x_i - mean is +0 for LayerNorm and keeps x_i's zero sign for RMSNorm.
+        const double z = row.second ? row.first[i] + row.second[i] : row.first[i];
+        const bool z_negative = d_sign == 0 ? (problem.op == Op::rmsnorm && std::signbit(z)) : d_sign < 0;
+        const double term = (std::signbit(gamma) != z_negative) ? -0.0 : 0.0;
+        y_exact[i] = has_beta ? beta + term : term;
+        y[i] = detail::round_double(y_traits, y_exact[i]);
+        continue;
+      }
+      const long double t_hat = d_hat * static_cast<long double>(gamma) * rsqrt_v;
+      const long double y_hat = has_beta ? static_cast<long double>(beta) + t_hat : t_hat;
+      const long double err = term_bound * std::fabs(t_hat) + kSumBound * std::fabs(y_hat);
+      double rounded = 0.0;
+      if (!options.force_exact && detail::certify_rounding(y_traits, y_hat, err, rounded)) {
+        y[i] = rounded;
+        if (problem.y_format == Format::f64) {
+          y_exact[i] = rounded;
+          continue;
+        }
+        // One f64 ulp: |RN_f64(y_hat) - y| <= ulp/2 + err, and err <= |y_hat| 2^-54 <= ulp/2.
+        const auto near = static_cast<double>(y_hat);
+        // near rounds to y: certify_rounding took its candidate as RN_format(near).
+        if (err * 18014398509481984.0L * kSlack <= std::fabs(y_hat)) {
+          y_exact[i] = near;
+          continue;
+        }
+      }
+      if (stats.fits_int64) deviation = stats.scaled[col] * n - stats.sum_small;
+      exact_output(gamma, beta, static_cast<double>(y_hat), y[i], y_exact[i]);
+    }
+  }
+};
+
+}  // namespace
+
+OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options) {
+  validate(problem);
+  const auto n = static_cast<std::size_t>(problem.n);
+  const auto rows = static_cast<std::size_t>(problem.rows);
+  OracleResult result;
+  result.y.resize(rows * n);
+  result.y_exact.resize(rows * n);
+  result.mean.resize(rows);
+  result.rstd.resize(rows);
+  const bool has_residual = problem.has_residual();
+  if (has_residual) {
+    result.residual_out.resize(rows * n);
+    for (std::size_t i = 0; i < rows * n; ++i) {
+      result.residual_out[i] = round_sum_to_format(problem.x_format, problem.x[i], problem.residual[i]);
+    }
+  }
+  RowSolver solver{problem, options, traits(problem.y_format), {}, {}, {}, {}, {}};
+  for (std::size_t r = 0; r < rows; ++r) {
+    detail::RowInput row;
+    row.n = problem.n;
+    row.eps = problem.eps;
+    row.op = problem.op;
+    row.first = problem.x.data() + r * n;
+    if (has_residual && problem.residual_sum == ResidualSum::exact) {
+      row.second = problem.residual.data() + r * n;
+    } else if (has_residual) {
+      row.first = result.residual_out.data() + r * n;  // RN_x(x + residual), already computed
+    }
+    solver.solve_row(row, result.y.data() + r * n, result.y_exact.data() + r * n, result.mean[r], result.rstd[r]);
+  }
+  return result;
+}
+
+}  // namespace normcheck::ref

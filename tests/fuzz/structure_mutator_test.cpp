@@ -1,0 +1,130 @@
+// Tests of the structure-aware mutator: every mutation keeps the input decodable and in
+// bounds, all of them get chosen, and size limits hold (fuzz/structure_mutator.hpp).
+#include "fuzz/structure_mutator.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <string>
+
+#include "reference/format.hpp"
+
+namespace normcheck::fuzz {
+namespace {
+
+using ref::Format;
+
+FuzzInput start(const InputShape& shape) {
+  ref::NormProblem p;
+  p.x_format = shape.x_format;
+  p.param_format = shape.param_format;
+  p.rows = 2;
+  p.n = 5;
+  p.eps = 0x1.4f8b58p-17;
+  p.x = {1, 2, 3, 4, 5, -1, 0.5, 0.25, 8, 16};
+  if (shape.fused) p.residual.assign(10, 0.5);
+  p.gamma = {1, 1, 2, 2, 0.5};
+  FuzzInput in = from_problem(p);
+  convert_storage(in, shape);
+  return in;
+}
+
+void expect_consistent(const FuzzInput& in, const InputShape& shape) {
+  ASSERT_GE(in.rows, 1);
+  ASSERT_LE(in.rows, kMaxRows);
+  ASSERT_GE(in.n, 1);
+  ASSERT_LE(in.n, kMaxN);
+  const auto cells = static_cast<std::size_t>(in.rows * in.n);
+  ASSERT_EQ(in.x.size(), cells);
+  ASSERT_TRUE(in.residual.empty() || in.residual.size() == cells);
+  ASSERT_TRUE(in.gamma.empty() || in.gamma.size() == static_cast<std::size_t>(in.n));
+  ASSERT_TRUE(in.beta.empty() || in.beta.size() == static_cast<std::size_t>(in.n));
+  if (!shape.fused) {
+    ASSERT_TRUE(in.residual.empty());
+  }
+  const auto eps = input_eps(in);
+  ASSERT_TRUE(std::isfinite(eps) && eps >= 0);
+}
+
+class MutatorTest : public testing::TestWithParam<Format> {};
+
+TEST_P(MutatorTest, MutationsKeepInputsValidAndReencodable) {
+  InputShape shape;
+  shape.x_format = GetParam();
+  shape.y_format = GetParam();
+  shape.fused = true;
+  std::map<std::string, int> used;
+  MutationRng rng(12345);
+  FuzzInput in = start(shape);
+  for (int i = 0; i < 3000; ++i) {
+    if (i % 50 == 0) in = start(shape);  // keep shapes small and varied
+    used[std::string(mutate_structure(in, shape, rng))]++;
+    expect_consistent(in, shape);
+    ASSERT_TRUE(shrink_to_fit(in, 4096));
+    const auto bytes = encode_input(in);
+    ASSERT_LE(bytes.size(), 4096u);
+    const auto decoded = decode_input(bytes.data(), bytes.size(), shape);
+    ASSERT_TRUE(decoded);
+    ASSERT_EQ(decoded->x, in.x);
+    ASSERT_EQ(decoded->residual, in.residual);
+    ASSERT_EQ(decoded->gamma, in.gamma);
+    ASSERT_EQ(decoded->beta, in.beta);
+  }
+  for (const char* name : {"flip-sign", "shift-exponent", "special-value", "constant-row", "large-offset",
+                           "shrink-spread", "scale-row", "change-n", "change-rows", "copy-or-permute-row",
+                           "change-eps", "change-params", "change-residual"}) {
+    EXPECT_GT(used[name], 0) << name << " never chosen";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, MutatorTest, testing::Values(Format::f16, Format::bf16, Format::f32, Format::f64),
+                         [](const testing::TestParamInfo<Format>& param) { return std::string(ref::format_name(param.param)); });
+
+TEST(Mutator, LargeOffsetMakesTheMeanDominateTheSpread) {
+  InputShape shape;
+  MutationRng rng(7);
+  int dominated = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    FuzzInput in = start(shape);
+    in.rows = 1;
+    in.x.resize(5);
+    if (mutate_structure(in, shape, rng) != "large-offset") continue;
+    double lo = INFINITY, hi = -INFINITY, mean = 0;
+    for (auto b : in.x) {
+      const double v = ref::from_bits(Format::f32, b);
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+      mean += v / 5;
+    }
+    if (std::fabs(mean) >= 4 * (hi - lo)) ++dominated;
+  }
+  EXPECT_GT(dominated, 0);
+}
+
+TEST(Mutator, CrossOverKeepsTheFirstShape) {
+  InputShape shape;
+  MutationRng rng(3);
+  FuzzInput a = start(shape), b = start(shape);
+  b.n = 2;
+  b.x.resize(4);
+  b.gamma.resize(2);
+  for (int i = 0; i < 100; ++i) {
+    const FuzzInput mixed = cross_over(a, b, rng);
+    expect_consistent(mixed, shape);
+    EXPECT_EQ(mixed.n, a.n);
+  }
+}
+
+TEST(Mutator, ShrinkToFitRespectsTheLimit) {
+  InputShape shape;
+  FuzzInput in = start(shape);
+  MutationRng rng(1);
+  while (in.n < 1000) mutate_structure(in, shape, rng);
+  ASSERT_TRUE(shrink_to_fit(in, 256));
+  EXPECT_LE(encode_input(in).size(), 256u);
+  EXPECT_FALSE(shrink_to_fit(in, kHeaderBytes));
+}
+
+}  // namespace
+}  // namespace normcheck::fuzz

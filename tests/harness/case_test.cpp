@@ -1,0 +1,231 @@
+// Tests of the case-file codec: exact values, every error path, round trips, hostile input.
+#include "harness/case.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "test_kernels.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+constexpr const char* kValid = R"({"op": "layernorm", "x_dtype": "f16", "param_dtype": "f32",
+  "y_dtype": "f16", "rows": 1, "n": 3, "eps": "0x1.4f8b58p-17",
+  "x": ["0x1p+0", "-0x1.8p-3", "inf"], "gamma": null, "beta": null, "residual": null,
+  "residual_sum": "exact"})";
+
+// Replaces the first occurrence of `from` in the valid case.
+std::string variant(const std::string& from, const std::string& to) {
+  std::string text = kValid;
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_case(text, "case.json");
+  } catch (const InputError& error) {
+    return error.what();
+  }
+  return "(no error)";
+}
+
+TEST(CaseTest, ParsesTheDesignExample) {
+  const Case c = parse_case(kValid, "case.json");
+  const ref::NormProblem& p = c.problem;
+  EXPECT_EQ(p.op, ref::Op::layernorm);
+  EXPECT_EQ(p.x_format, ref::Format::f16);
+  EXPECT_EQ(p.param_format, ref::Format::f32);
+  EXPECT_EQ(p.rows, 1);
+  EXPECT_EQ(p.n, 3);
+  EXPECT_EQ(p.eps, 0x1.4f8b58p-17);
+  ASSERT_EQ(p.x.size(), 3u);
+  EXPECT_EQ(p.x[0], 1.0);
+  EXPECT_EQ(p.x[1], -0.1875);
+  EXPECT_TRUE(std::isinf(p.x[2]));
+  EXPECT_TRUE(p.gamma.empty());
+  EXPECT_FALSE(p.has_residual());
+  EXPECT_EQ(c.kernel, "");
+  EXPECT_EQ(c.expect, "");
+}
+
+TEST(CaseTest, OptionalFieldsMayBeOmitted) {
+  const Case c = parse_case(R"({"op": "rmsnorm", "x_dtype": "bf16", "param_dtype": "bf16",
+      "y_dtype": "f32", "rows": 2, "n": 1, "eps": 0, "x": ["-inf", "nan"],
+      "kernel": "rmsnorm.bf16", "expect": "fail", "note": "a note"})",
+                            "case.json");
+  EXPECT_EQ(c.problem.op, ref::Op::rmsnorm);
+  EXPECT_TRUE(std::isnan(c.problem.x[1]));
+  EXPECT_EQ(c.problem.residual_sum, ref::ResidualSum::exact);
+  EXPECT_EQ(c.kernel, "rmsnorm.bf16");
+  EXPECT_EQ(c.expect, "fail");
+  EXPECT_EQ(c.note, "a note");
+}
+
+TEST(CaseTest, PlainNumbersAreRoundedToTheDtypeNearestEven) {
+  const Case c = parse_case(variant(R"(["0x1p+0", "-0x1.8p-3", "inf"])", "[0.1, 1.00048828125, 65520]"),
+                            "case.json");
+  EXPECT_EQ(c.problem.x[0], ref::round_to_format(ref::Format::f16, 0.1));
+  EXPECT_EQ(c.problem.x[1], 1.0);  // 1 + 2^-11 is a tie: to even
+  EXPECT_TRUE(std::isinf(c.problem.x[2]));  // past the f16 overflow threshold
+}
+
+TEST(CaseTest, HexValuesMustBeExactInTheirDtype) {
+  EXPECT_EQ(error_of(variant("\"-0x1.8p-3\"", "\"0x1.0001p+0\"")),
+            "case.json: field \"x\"[1]: 0x1.0001p+0 is not representable in f16");
+  // More bits than a double holds: strtod would round it silently.
+  EXPECT_NE(error_of(variant("\"eps\": \"0x1.4f8b58p-17\"", "\"eps\": \"0x1.00000000000008p+0\""))
+                .find("field \"eps\""),
+            std::string::npos);
+  EXPECT_NE(error_of(variant("\"-0x1.8p-3\"", "\"0x1p-30\"")).find("not representable in f16"),
+            std::string::npos);
+}
+
+TEST(CaseTest, RejectsMalformedTokens) {
+  for (const char* token : {"\"0x1p+0junk\"", "\" 0x1p+0\"", "\"1.5\"", "\"infinity\"", "\"0x\"", "\"\"",
+                            "true", "[1]", "{}"}) {
+    const std::string message = error_of(variant("\"-0x1.8p-3\"", token));
+    EXPECT_NE(message.find("case.json: field \"x\"[1]"), std::string::npos) << token << ": " << message;
+  }
+}
+
+TEST(CaseTest, ErrorsNameTheFileAndTheField) {
+  struct Bad {
+    std::string from, to, expected;
+  };
+  const Bad cases[] = {
+      {R"("op": "layernorm")", R"("op": "groupnorm")", "field \"op\": unknown op"},
+      {R"("op": "layernorm",)", "", "field \"op\": missing"},
+      {R"("x_dtype": "f16")", R"("x_dtype": "f8")", "field \"x_dtype\": unknown dtype"},
+      {R"("rows": 1)", R"("rows": 0)", "field \"rows\": 0 is out of range"},
+      {R"("rows": 1)", R"("rows": 1.0)", "field \"rows\": expected an integer"},
+      {R"("n": 3)", R"("n": 16777217)", "field \"n\": 16777217 is out of range"},
+      {R"("n": 3)", R"("n": -3)", "field \"n\": -3 is out of range"},
+      {R"("rows": 1)", R"("rows": 18446744073709551615)", "field \"rows\""},
+      {R"("rows": 1, "n": 3)", R"("rows": 65536, "n": 2048)", "exceeds 67108864"},
+      {R"(, "inf"])", R"(])", "field \"x\": expected 3 values (rows*n), got 2"},
+      {R"("gamma": null)", R"("gamma": ["0x1p+0"])", "field \"gamma\": expected 3 values (n), got 1"},
+      {R"("residual": null)", R"("residual": 5)", "field \"residual\": expected an array or null"},
+      {R"("residual_sum": "exact")", R"("residual_sum": "fast")", "field \"residual_sum\""},
+      {R"("eps": "0x1.4f8b58p-17")", R"("eps": -1e-5)", "field \"eps\""},
+      {R"("eps": "0x1.4f8b58p-17")", R"("eps": "nan")", "field \"eps\""},
+      {R"("eps": "0x1.4f8b58p-17")", R"("eps": "inf")", "field \"eps\""},
+      {R"("eps": "0x1.4f8b58p-17")", R"("eps": null)", "field \"eps\""},
+      {R"("gamma": null)", R"("gama": null)", "field \"gama\": unknown key"},
+      {R"("gamma": null)", R"("gamma": null, "expect": "maybe")", "field \"expect\""},
+  };
+  for (const Bad& bad : cases) {
+    const std::string message = error_of(variant(bad.from, bad.to));
+    EXPECT_EQ(message.rfind("case.json: ", 0), 0u) << message;
+    EXPECT_NE(message.find(bad.expected), std::string::npos) << bad.to << " -> " << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
+TEST(CaseTest, BadJsonGivesThePosition) {
+  const std::string message = error_of(R"({"op": "layernorm",, })");
+  EXPECT_NE(message.find("case.json: bad JSON"), std::string::npos) << message;
+  EXPECT_NE(message.find("line 1, column 20"), std::string::npos) << message;
+  EXPECT_NE(error_of("[1, 2]").find("expected a JSON object"), std::string::npos);
+  EXPECT_NE(error_of(std::string(100000, '[')).find("bad JSON"), std::string::npos);
+}
+
+TEST(CaseTest, HexFloatIsC99) {
+  EXPECT_EQ(hex_float(1.0), "0x1p+0");
+  EXPECT_EQ(hex_float(-0.1875), "-0x1.8p-3");
+  EXPECT_EQ(hex_float(-0.0), "-0x0p+0");
+  EXPECT_EQ(hex_float(0x1p-1074), "0x0.0000000000001p-1022");
+  EXPECT_EQ(hex_float(HUGE_VAL), "inf");
+  EXPECT_EQ(hex_float(-HUGE_VAL), "-inf");
+  EXPECT_EQ(hex_float(std::nan("")), "nan");
+}
+
+// Every value of every format survives writing and reading, bit for bit.
+TEST(CaseTest, RoundTripsBitForBit) {
+  testing::Lcg rng(7);
+  for (auto format : {ref::Format::f16, ref::Format::bf16, ref::Format::f32, ref::Format::f64}) {
+    Case c;
+    ref::NormProblem& p = c.problem;
+    p.x_format = p.param_format = p.y_format = format;
+    p.rows = 4;
+    p.n = 20;
+    p.eps = 0x1.4f8b58p-17;
+    const int bits = ref::traits(format).bits;
+    const std::uint64_t mask = bits == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
+    const auto random_value = [&] { return ref::from_bits(format, rng.next() & mask); };
+    for (int i = 0; i < 80; ++i) p.x.push_back(random_value());
+    p.x[0] = -0.0;
+    p.x[1] = ref::from_bits(format, 1);  // smallest subnormal
+    for (int i = 0; i < 20; ++i) p.gamma.push_back(random_value());
+    for (int i = 0; i < 80; ++i) p.residual.push_back(random_value());
+    p.residual_sum = ref::ResidualSum::rounded;
+    c.kernel = "layernorm.test";
+    c.expect = "fail";
+    c.note = "quote \" and newline \n survive";
+    const Case back = parse_case(case_to_json(c), "roundtrip.json");
+    ASSERT_EQ(back.problem.x.size(), p.x.size());
+    for (std::size_t i = 0; i < p.x.size(); ++i) {
+      EXPECT_EQ(ref::to_bits(format, back.problem.x[i]), ref::to_bits(format, p.x[i])) << i;
+      EXPECT_EQ(ref::to_bits(format, back.problem.residual[i]), ref::to_bits(format, p.residual[i])) << i;
+    }
+    for (std::size_t i = 0; i < p.gamma.size(); ++i) {
+      EXPECT_EQ(ref::to_bits(format, back.problem.gamma[i]), ref::to_bits(format, p.gamma[i]));
+    }
+    EXPECT_TRUE(back.problem.beta.empty());
+    EXPECT_EQ(back.problem.eps, p.eps);
+    EXPECT_EQ(back.problem.residual_sum, ref::ResidualSum::rounded);
+    EXPECT_EQ(back.kernel, c.kernel);
+    EXPECT_EQ(back.expect, c.expect);
+    EXPECT_EQ(back.note, c.note);
+  }
+}
+
+TEST(CaseTest, FilesRoundTripAndMissingFilesAreNamed) {
+  const auto path = std::filesystem::temp_directory_path() / "normcheck_case_test.json";
+  const Case c = parse_case(kValid, "case.json");
+  write_case_file(path, c);
+  const Case back = read_case_file(path);
+  EXPECT_EQ(case_to_json(back), case_to_json(c));
+  std::filesystem::remove(path);
+  try {
+    read_case_file(path);
+    FAIL() << "no error for a missing file";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find(path.string()), std::string::npos);
+  }
+}
+
+// Mutated and truncated documents either parse or throw InputError: never anything else.
+TEST(CaseTest, HostileInputNeverCrashes) {
+  testing::Lcg rng(11);
+  const std::string base = kValid;
+  const std::string alphabet = "{}[]\",:0123456789abcdefxp+-.eEnul \\";
+  for (int iteration = 0; iteration < 3000; ++iteration) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(rng.next() % 4);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = rng.next() % text.size();
+      switch (rng.next() % 3) {
+        case 0:
+          text[at] = alphabet[rng.next() % alphabet.size()];
+          break;
+        case 1:
+          text.erase(at, 1 + rng.next() % 8);
+          break;
+        default:
+          text.resize(at);
+      }
+    }
+    try {
+      parse_case(text, "fuzz.json");
+    } catch (const InputError&) {
+    }
+  }
+}
+
+}  // namespace
+}  // namespace normcheck::harness

@@ -1,0 +1,272 @@
+// Tests of evaluate_case: a perfect kernel passes, each deliberately broken kernel is
+// caught by exactly the contract class it breaks, and correct built-ins pass.
+#include "harness/evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "harness/measures.hpp"
+#include "test_kernels.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+using testing::ordinary_problem;
+using testing::Tamper;
+using testing::TestKernel;
+
+constexpr std::uint32_t kAllFlags = NORMCHECK_FUSED_RESIDUAL | NORMCHECK_WRITES_STATS;
+
+std::vector<std::string> classes_of(const CaseEvaluation& e) {
+  std::vector<std::string> out;
+  for (const auto& v : e.violations) out.push_back(v.klass);
+  return out;
+}
+
+std::string describe(const CaseEvaluation& e) {
+  std::string out;
+  for (const auto& v : e.violations) out += v.klass + ": " + v.message + "\n";
+  return out;
+}
+
+Budget f32_budget() {
+  Budget b;
+  b.max_score = 16;
+  b.score_per_log2n = 1;
+  return b;
+}
+
+ref::NormProblem f32_problem(std::int64_t rows = 4, std::int64_t n = 24) {
+  return ordinary_problem(ref::Op::layernorm, ref::Format::f32, ref::Format::f32, ref::Format::f32, rows, n, 3);
+}
+
+// Applies f to every finite y output.
+Tamper tamper_y(std::function<double(ref::Format, double)> f) {
+  Tamper t;
+  t.outputs = [f](const ref::NormProblem& p, ref::OracleResult& r) {
+    for (double& y : r.y) {
+      if (std::isfinite(y)) y = f(p.y_format, y);
+    }
+  };
+  return t;
+}
+
+TEST(EvaluateTest, PerfectKernelPassesEveryDtypeAndForm) {
+  const ref::Format formats[] = {ref::Format::f16, ref::Format::bf16, ref::Format::f32, ref::Format::f64};
+  for (const auto f : formats) {
+    const auto dtype = static_cast<normcheck_dtype>(f);
+    for (const auto op : {NORMCHECK_LAYERNORM, NORMCHECK_RMSNORM}) {
+      for (const std::uint32_t flags : {0u, kAllFlags, kAllFlags | NORMCHECK_NORMALIZES_ROUNDED_SUM}) {
+        TestKernel k("perfect", op, dtype, dtype, dtype, flags);
+        ref::NormProblem p = ordinary_problem(static_cast<ref::Op>(op), f, f, f, 3, 17, 5);
+        if ((flags & NORMCHECK_FUSED_RESIDUAL) != 0) p.residual = ordinary_problem(p.op, f, f, f, 3, 17, 6).x;
+        const CaseEvaluation e = evaluate_case(k.info, p, f32_budget());
+        EXPECT_TRUE(e.passed()) << ref::format_name(f) << " op " << op << " flags " << flags << "\n" << describe(e);
+        EXPECT_FALSE(e.skipped);
+        EXPECT_EQ(e.outputs_checked, 51);
+        EXPECT_EQ(e.max_ulp_distance, 0);
+        EXPECT_LE(e.max_ulp_error, 0.5);
+        EXPECT_LE(e.max_score, 0.5);
+      }
+    }
+  }
+}
+
+TEST(EvaluateTest, PerfectKernelPassesSpecialValuesAndConstantRows) {
+  TestKernel k("perfect", NORMCHECK_LAYERNORM, NORMCHECK_F16, NORMCHECK_F32, NORMCHECK_F16, 0);
+  ref::NormProblem p = ordinary_problem(ref::Op::layernorm, ref::Format::f16, ref::Format::f32, ref::Format::f16, 3, 8, 9);
+  p.x[2] = std::nan("");                                 // row 0 is NaN
+  std::fill(p.x.begin() + 8, p.x.begin() + 16, 0.75);    // row 1 is constant
+  p.gamma[3] = HUGE_VAL;                                 // column 3 is inf (or NaN) everywhere
+  const CaseEvaluation e = evaluate_case(k.info, p, f32_budget());
+  EXPECT_TRUE(e.passed()) << describe(e);
+  EXPECT_EQ(e.special_mismatches, 0);
+}
+
+TEST(EvaluateTest, InaccurateOutputsBreakTheScore) {
+  TestKernel k("inaccurate", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0,
+               tamper_y([](ref::Format f, double y) { return ref::round_to_format(f, y * (1 + 0x1p-10)); }));
+  const CaseEvaluation e = evaluate_case(k.info, f32_problem(), f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"score"}) << describe(e);
+  EXPECT_GT(e.max_score, 100);
+  const std::string& message = e.violations.front().message;
+  EXPECT_EQ(message.rfind("row ", 0), 0u) << message;
+  EXPECT_NE(message.find(": got "), std::string::npos) << message;
+  EXPECT_NE(message.find(", want "), std::string::npos) << message;
+  EXPECT_NE(message.find("score "), std::string::npos) << message;
+}
+
+TEST(EvaluateTest, UlpDistanceIsGatedOnlyWhenTheBudgetSaysSo) {
+  TestKernel k("one-ulp", NORMCHECK_LAYERNORM, NORMCHECK_F16, NORMCHECK_F32, NORMCHECK_F16, 0,
+               tamper_y([](ref::Format f, double y) { return ref::next_up(f, y); }));
+  const auto p = ordinary_problem(ref::Op::layernorm, ref::Format::f16, ref::Format::f32, ref::Format::f16, 2, 16, 4);
+  Budget budget = f32_budget();
+  const CaseEvaluation loose = evaluate_case(k.info, p, budget);
+  EXPECT_TRUE(loose.passed()) << describe(loose);
+  EXPECT_EQ(loose.max_ulp_distance, 1);
+  budget.max_ulp = 0;
+  EXPECT_EQ(classes_of(evaluate_case(k.info, p, budget)), std::vector<std::string>{"ulp"});
+}
+
+TEST(EvaluateTest, SpecialMismatchesFollowThePolicy) {
+  Tamper zero_for_nan;
+  zero_for_nan.outputs = [](const ref::NormProblem&, ref::OracleResult& r) {
+    for (double& y : r.y) y = std::isnan(y) ? 0.0 : y;
+  };
+  TestKernel k("nan-to-zero", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, zero_for_nan);
+  ref::NormProblem p = f32_problem(2, 8);
+  p.x[9] = HUGE_VAL;  // row 1 is NaN
+  Budget budget = f32_budget();
+  const CaseEvaluation strict = evaluate_case(k.info, p, budget, {.check_contracts = false});
+  EXPECT_EQ(classes_of(strict), std::vector<std::string>{"special"}) << describe(strict);
+  EXPECT_EQ(strict.special_mismatches, 8);
+  EXPECT_NE(strict.violations.front().message.find("number-for-nan"), std::string::npos);
+  budget.special = SpecialPolicy::ignore;
+  const CaseEvaluation ignored = evaluate_case(k.info, p, budget, {.check_contracts = false});
+  EXPECT_TRUE(ignored.passed());
+  EXPECT_EQ(ignored.special_mismatches, 8);
+}
+
+TEST(EvaluateTest, ConstantRowMustGiveExactlyBeta) {
+  // Off by one subnormal: far inside the score (u_c * A is large, rstd = 1/sqrt(eps)).
+  Tamper nudge;
+  nudge.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    for (std::int64_t row = 0; row < p.rows; ++row) {
+      const auto first = p.x.begin() + row * p.n;
+      if (!std::all_of(first, first + p.n, [&](double v) { return v == *first; })) continue;
+      for (std::int64_t c = 0; c < p.n; ++c) {
+        double& y = r.y[static_cast<std::size_t>(row * p.n + c)];
+        y = ref::next_up(p.y_format, y);
+      }
+    }
+  };
+  TestKernel k("constant-nudge", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, nudge);
+  ref::NormProblem p = f32_problem(2, 8);
+  std::fill(p.x.begin(), p.x.begin() + 8, -3.5);  // row 0 constant
+  const CaseEvaluation e = evaluate_case(k.info, p, f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"constant-row"}) << describe(e);
+}
+
+TEST(EvaluateTest, ResidualOutMustBeTheRoundedSum) {
+  Tamper off;
+  off.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    r.residual_out[5] = ref::next_down(p.x_format, r.residual_out[5]);
+  };
+  TestKernel k("residual-off", NORMCHECK_LAYERNORM, NORMCHECK_BF16, NORMCHECK_BF16, NORMCHECK_BF16,
+               NORMCHECK_FUSED_RESIDUAL, off);
+  auto p = ordinary_problem(ref::Op::layernorm, ref::Format::bf16, ref::Format::bf16, ref::Format::bf16, 1, 16, 2);
+  p.residual = ordinary_problem(ref::Op::layernorm, ref::Format::bf16, ref::Format::bf16, ref::Format::bf16, 1, 16, 3).x;
+  const CaseEvaluation e = evaluate_case(k.info, p, f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"residual-out"}) << describe(e);
+  EXPECT_NE(e.violations.front().message.find("row 0, col 5"), std::string::npos);
+}
+
+TEST(EvaluateTest, SavedStatisticsAreChecked) {
+  Tamper off;
+  off.outputs = [](const ref::NormProblem&, ref::OracleResult& r) { r.rstd[1] *= 1 + 0x1p-12; };
+  TestKernel k("stats-off", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+               NORMCHECK_WRITES_STATS, off);
+  const CaseEvaluation e = evaluate_case(k.info, f32_problem(), f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"stats"}) << describe(e);
+  EXPECT_NE(e.violations.front().message.find("row 1: rstd"), std::string::npos);
+}
+
+TEST(EvaluateTest, StatusErrorIsAViolationAndUnsupportedIsASkip) {
+  Tamper error;
+  error.status = [](const ref::NormProblem&) { return NORMCHECK_ERROR; };
+  TestKernel failing("failing", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, error);
+  EXPECT_EQ(classes_of(evaluate_case(failing.info, f32_problem(), f32_budget())), std::vector<std::string>{"status"});
+
+  Tamper unsupported;
+  unsupported.status = [](const ref::NormProblem& p) { return p.n > 16 ? NORMCHECK_UNSUPPORTED : NORMCHECK_OK; };
+  TestKernel picky("picky", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, unsupported);
+  const CaseEvaluation e = evaluate_case(picky.info, f32_problem(), f32_budget());
+  EXPECT_TRUE(e.skipped);
+  EXPECT_TRUE(e.passed());
+  EXPECT_FALSE(e.skip_reason.empty());
+}
+
+TEST(EvaluateTest, ANonFiniteRowMustNotLeakIntoOtherRows) {
+  Tamper leak;  // a NaN anywhere poisons the whole batch
+  leak.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    if (std::any_of(p.x.begin(), p.x.end(), [](double v) { return std::isnan(v); })) {
+      std::fill(r.y.begin(), r.y.end(), std::nan(""));
+    }
+  };
+  TestKernel k("leaky", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, leak);
+  const CaseEvaluation finite = evaluate_case(k.info, f32_problem(), f32_budget());
+  EXPECT_EQ(classes_of(finite), std::vector<std::string>{"row-isolation"}) << describe(finite);
+  EXPECT_NE(finite.violations.front().message.find("made NaN"), std::string::npos);
+
+  ref::NormProblem with_nan = f32_problem();
+  with_nan.x[30] = std::nan("");  // row 1
+  const CaseEvaluation e = evaluate_case(k.info, with_nan, f32_budget());
+  const auto classes = classes_of(e);
+  EXPECT_NE(std::find(classes.begin(), classes.end(), "row-isolation"), classes.end()) << describe(e);
+}
+
+TEST(EvaluateTest, RowsAloneMustEqualTheBatch) {
+  Tamper batch_dependent;  // one ulp off whenever rows > 1: inside the score budget
+  batch_dependent.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    if (p.rows == 1) return;
+    for (double& y : r.y) y = std::isfinite(y) ? ref::next_up(p.y_format, y) : y;
+  };
+  TestKernel k("batchy", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, batch_dependent);
+  const CaseEvaluation e = evaluate_case(k.info, f32_problem(), f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"batch-invariance"}) << describe(e);
+  EXPECT_TRUE(evaluate_case(k.info, f32_problem(), f32_budget(), {.check_contracts = false}).passed());
+}
+
+TEST(EvaluateTest, MemoryAbuseAndUnwrittenOutputsAreCaught) {
+  Tamper underrun;
+  underrun.write_before_y = true;
+  TestKernel k1("underrun", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, underrun);
+  const CaseEvaluation e1 = evaluate_case(k1.info, f32_problem(), f32_budget(), {.check_contracts = false});
+  EXPECT_EQ(classes_of(e1), std::vector<std::string>{"memory"}) << describe(e1);
+
+  Tamper lazy;
+  lazy.skip_last_y = true;
+  TestKernel k2("lazy", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, lazy);
+  const CaseEvaluation e2 = evaluate_case(k2.info, f32_problem(), f32_budget(), {.check_contracts = false});
+  EXPECT_EQ(classes_of(e2), std::vector<std::string>{"special"}) << describe(e2);
+  EXPECT_NE(e2.violations.front().message.find("never written"), std::string::npos);
+}
+
+TEST(EvaluateTest, DomainAndCollectedErrors) {
+  TestKernel k("perfect", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0);
+  Budget budget = f32_budget();
+  const CaseEvaluation collected = evaluate_case(k.info, f32_problem(), budget, {.collect_errors = true});
+  EXPECT_EQ(collected.scores.size(), 96u);
+  EXPECT_EQ(collected.ulp_errors.size(), 96u);
+  budget.max_abs_x = 1.0;  // the ordinary data reaches 2.25
+  const CaseEvaluation e = evaluate_case(k.info, f32_problem(), budget);
+  EXPECT_TRUE(e.skipped);
+  EXPECT_NE(e.skip_reason.find("domain"), std::string::npos);
+}
+
+// The built-in kernels that claim to be correct pass ordinary data under their defaults.
+TEST(EvaluateTest, CorrectBuiltinsPassOrdinaryData) {
+  int evaluated = 0;
+  for (const auto& info : impls::builtin_kernels()) {
+    if (info.mutant) continue;
+    const normcheck_kernel& k = *info.kernel;
+    for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+      ref::NormProblem p = ordinary_problem(static_cast<ref::Op>(k.op), static_cast<ref::Format>(k.x_dtype),
+                                            static_cast<ref::Format>(k.param_dtype),
+                                            static_cast<ref::Format>(k.y_dtype), 3, 100 + 60 * static_cast<std::int64_t>(seed), seed);
+      if ((k.flags & NORMCHECK_FUSED_RESIDUAL) != 0) {
+        p.residual = ordinary_problem(p.op, p.x_format, p.x_format, p.y_format, 3, p.n, seed + 10).x;
+      }
+      const CaseEvaluation e = evaluate_case(info, p, default_budget(info));
+      if (e.skipped) continue;
+      ++evaluated;
+      EXPECT_TRUE(e.passed()) << k.name << " seed " << seed << "\n" << describe(e);
+    }
+  }
+  EXPECT_GT(evaluated, 0);
+}
+
+}  // namespace
+}  // namespace normcheck::harness

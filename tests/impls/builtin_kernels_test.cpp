@@ -1,0 +1,175 @@
+// Every correct built-in kernel against the long double reference, on ordinary and edge inputs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "impls/abi_names.hpp"
+#include "impls/registry.hpp"
+#include "kernel_test_support.hpp"
+
+namespace normcheck::impls::testing {
+namespace {
+
+// Allowed error beyond one ulp of the output, in units of u_compute * scale_i (see
+// kernel_test_support.hpp). Measured maxima on these inputs are 0.3-2.2 for every kernel
+// (printed by each test); pairwise sums and per-lane Welford both grow like log2(n), so 8 keeps
+// margin for other seeds without hiding a bug (every mutant misses it by orders of magnitude).
+const std::map<std::string, double, std::less<>> kTolerance = {
+    {"layernorm.f32.two_pass", 8},     {"layernorm.f32.welford", 8},
+    {"layernorm.f16.f32_params", 8},   {"layernorm.f16.f16_params", 8},
+    {"layernorm.bf16.f32_params", 8},  {"layernorm.bf16.bf16_params", 8},
+    {"layernorm.f64.two_pass", 8},     {"layernorm.f16.pure_half", 8},  // in units of fp16's u
+    {"rmsnorm.f32", 8},                {"rmsnorm.bf16", 8},
+    {"fused_add_layernorm.f16", 8},    {"fused_add_layernorm.bf16", 8},
+    {"fused_add_rmsnorm.bf16", 8},     {"onednn.layernorm.f32", 8},
+    {"onednn.layernorm.bf16", 8},
+};
+
+double tolerance_for(const KernelInfo& info) {
+  const auto it = kTolerance.find(info.kernel->name);
+  return it == kTolerance.end() ? 8 : it->second;
+}
+
+std::vector<const KernelInfo*> correct_kernels(bool include_third_party) {
+  std::vector<const KernelInfo*> out;
+  for (const KernelInfo& info : builtin_kernels()) {
+    if (!info.mutant && (include_third_party || info.origin == "builtin")) out.push_back(&info);
+  }
+  return out;
+}
+
+std::string test_name(const ::testing::TestParamInfo<const KernelInfo*>& param) {
+  std::string name = param.param->kernel->name;
+  for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
+}
+
+class CorrectKernel : public ::testing::TestWithParam<const KernelInfo*> {
+ protected:
+  const KernelInfo& info() const { return *GetParam(); }
+  const normcheck_kernel& kernel() const { return *GetParam()->kernel; }
+  void expect_within_tolerance(const Case& c, const char* what) {
+    double worst = 0;
+    const auto mismatch = first_mismatch(info(), c, tolerance_for(info()), &worst);
+    EXPECT_FALSE(mismatch) << what << " n=" << c.n << ": " << mismatch.value_or("");
+    max_ratio_ = std::max(max_ratio_, worst);
+    measured_ = true;
+  }
+  void TearDown() override {
+    if (measured_) std::printf("  %s: max error %.3g u_c*scale\n", kernel().name, max_ratio_);
+  }
+  double max_ratio_ = 0;
+  bool measured_ = false;
+};
+
+class BuiltinKernel : public CorrectKernel {};
+
+TEST_P(CorrectKernel, OrdinaryRowsOfOddLengths) {
+  std::mt19937_64 rng(1234);
+  for (int64_t n : {1, 2, 3, 7, 17, 127, 513, 4097}) {
+    expect_within_tolerance(random_case(kernel(), rng, 3, n), "centered");
+    expect_within_tolerance(random_case(kernel(), rng, 2, n, 40, 0.5), "offset mean");
+    Case no_params = random_case(kernel(), rng, 2, n);
+    no_params.gamma.clear();
+    no_params.beta.clear();
+    expect_within_tolerance(no_params, "no gamma/beta");
+  }
+}
+
+TEST_P(BuiltinKernel, LargeMagnitudesNearTheFormatMaximum) {
+  std::mt19937_64 rng(99);
+  const long double max = format_spec(kernel().x_dtype).max;
+  for (int64_t n : {2, 7, 513}) {
+    Case c = random_case(kernel(), rng, 2, n);
+    std::uniform_real_distribution<double> magnitude(0.25, 1.0);
+    for (size_t i = 0; i < c.x.size(); ++i) {
+      const long double sign = i % 2 ? -1 : 1;
+      c.x[i] = round_to(kernel().x_dtype, sign * max * magnitude(rng));
+      if (!c.residual.empty()) c.residual[i] = round_to(kernel().x_dtype, -c.x[i] / 8);
+    }
+    expect_within_tolerance(c, "near max");
+  }
+}
+
+TEST_P(BuiltinKernel, SubnormalRows) {
+  std::mt19937_64 rng(7);
+  const FormatSpec f = format_spec(kernel().x_dtype);
+  const long double smallest = std::ldexp(1.0L, f.emin - f.precision + 1);
+  std::uniform_int_distribution<int64_t> multiple(-(int64_t{1} << (f.precision - 1)) + 1,
+                                                  (int64_t{1} << (f.precision - 1)) - 1);
+  for (int64_t n : {3, 17, 513}) {
+    Case c = random_case(kernel(), rng, 2, n);
+    for (auto& v : c.x) v = static_cast<long double>(multiple(rng)) * smallest;
+    for (auto& v : c.residual) v = static_cast<long double>(multiple(rng)) * smallest;
+    c.eps = 0;  // eps would swamp the variance of a subnormal row
+    expect_within_tolerance(c, "subnormal");
+  }
+}
+
+TEST_P(BuiltinKernel, ConstantRowsGiveExactlyBeta) {
+  if (kernel().op != NORMCHECK_LAYERNORM) GTEST_SKIP() << "RMSNorm of a constant row is sign(x)*gamma + beta";
+  std::mt19937_64 rng(3);
+  const long double max = format_spec(kernel().x_dtype).max;
+  for (long double value : {0.1L, -3.0L, 1e-3L, max / 3, max}) {
+    for (int64_t n : {1, 5, 127, 4097}) {
+      Case c = random_case(kernel(), rng, 1, n);
+      const long double v = round_to(kernel().x_dtype, value);
+      std::fill(c.x.begin(), c.x.end(), v);
+      std::fill(c.residual.begin(), c.residual.end(), 0.0L);
+      const Outputs out = run_kernel(kernel(), c);
+      ASSERT_EQ(out.status, NORMCHECK_OK);
+      for (size_t i = 0; i < out.y.size(); ++i) {
+        ASSERT_EQ(out.y[i], round_to(kernel().y_dtype, c.beta[i]))
+            << "x = " << static_cast<double>(v) << ", n = " << n << ", i = " << i;
+      }
+    }
+  }
+}
+
+TEST_P(BuiltinKernel, NonFiniteValueLeavesOtherRowsUnchanged) {
+  std::mt19937_64 rng(11);
+  for (long double poison : {static_cast<long double>(NAN), static_cast<long double>(INFINITY)}) {
+    Case batch = random_case(kernel(), rng, 3, 33);
+    batch.x[33 + 5] = poison;
+    const Outputs all = run_kernel(kernel(), batch);
+    ASSERT_EQ(all.status, NORMCHECK_OK);
+    for (int64_t r = 0; r < 3; ++r) {
+      Case single = batch;
+      single.rows = 1;
+      single.x.assign(batch.x.begin() + r * 33, batch.x.begin() + (r + 1) * 33);
+      if (!batch.residual.empty()) {
+        single.residual.assign(batch.residual.begin() + r * 33, batch.residual.begin() + (r + 1) * 33);
+      }
+      const Outputs alone = run_kernel(kernel(), single);
+      for (size_t i = 0; i < 33; ++i) {
+        const long double y = all.y[static_cast<size_t>(r) * 33 + i];
+        if (r == 1) {
+          EXPECT_TRUE(std::isnan(y)) << "poisoned row, i = " << i;
+        } else {
+          EXPECT_EQ(y, alone.y[i]) << "row " << r << " differs from the same row run alone";
+        }
+      }
+    }
+  }
+}
+
+TEST_P(BuiltinKernel, RejectsWhatItDoesNotSupport) {
+  std::mt19937_64 rng(5);
+  Case c = random_case(kernel(), rng, 1, 8);
+  if (!(kernel().flags & NORMCHECK_FUSED_RESIDUAL)) {
+    c.residual = c.x;  // residual given to a kernel without FUSED_RESIDUAL
+    EXPECT_EQ(run_kernel(kernel(), c).status, NORMCHECK_UNSUPPORTED);
+    c.residual.clear();
+  }
+  c.eps = -1;
+  EXPECT_EQ(run_kernel(kernel(), c).status, NORMCHECK_UNSUPPORTED);
+  normcheck_problem empty{};
+  EXPECT_EQ(kernel().run(&kernel(), &empty), NORMCHECK_ERROR);  // n = 0, no buffers
+}
+
+INSTANTIATE_TEST_SUITE_P(Kernels, CorrectKernel, ::testing::ValuesIn(correct_kernels(true)), test_name);
+INSTANTIATE_TEST_SUITE_P(Kernels, BuiltinKernel, ::testing::ValuesIn(correct_kernels(false)), test_name);
+
+}  // namespace
+}  // namespace normcheck::impls::testing

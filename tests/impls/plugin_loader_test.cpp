@@ -1,0 +1,87 @@
+// Plugin loading: the example plugin, a good test plugin, and every kind of broken plugin.
+#include "impls/plugin_loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace normcheck::impls {
+namespace {
+
+// Loads the plugin expecting a PluginError whose message names the file and contains `what`.
+void expect_plugin_error(const std::string& path, const std::string& what) {
+  try {
+    load_plugin(path);
+    ADD_FAILURE() << "no error for " << path;
+  } catch (const PluginError& e) {
+    const std::string message = e.what();
+    std::printf("  %s\n", e.what());
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find(what), std::string::npos) << message;
+  }
+}
+
+TEST(PluginLoader, ExamplePluginLoadsAndNormalizes) {
+  const std::vector<KernelInfo> kernels = load_plugin(EXAMPLE_PLUGIN_PATH);
+  ASSERT_EQ(kernels.size(), 1u);
+  const normcheck_kernel& k = *kernels[0].kernel;
+  EXPECT_STREQ(k.name, "example.layernorm.f32");
+  EXPECT_EQ(kernels[0].origin, EXAMPLE_PLUGIN_PATH);
+  EXPECT_FALSE(kernels[0].mutant);
+  const float x[4] = {1, 2, 3, 4};
+  float y[4] = {};
+  normcheck_problem p{};
+  p.rows = 1;
+  p.n = 4;
+  p.eps = 0;
+  p.x = x;
+  p.y = y;
+  ASSERT_EQ(k.run(&k, &p), NORMCHECK_OK);
+  // (x - 2.5) / sqrt(1.25)
+  EXPECT_FLOAT_EQ(y[0], static_cast<float>(-1.5 / std::sqrt(1.25)));
+  EXPECT_FLOAT_EQ(y[3], static_cast<float>(1.5 / std::sqrt(1.25)));
+}
+
+TEST(PluginLoader, GoodPluginJoinsTheBuiltins) {
+  const std::vector<KernelInfo> all = all_kernels({PLUGIN_GOOD_PATH});
+  EXPECT_EQ(all.size(), builtin_kernels().size() + 2);
+  const KernelInfo* k = find_kernel(all, "test.plugin.ln-2");
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->origin, PLUGIN_GOOD_PATH);
+  EXPECT_NE(find_kernel(all, "layernorm.f32.two_pass"), nullptr);
+}
+
+TEST(PluginLoader, MissingFile) { expect_plugin_error("/nonexistent/libnothing.so", "cannot load"); }
+TEST(PluginLoader, NotASharedLibrary) { expect_plugin_error(__FILE__, "cannot load"); }
+TEST(PluginLoader, MissingSymbol) {
+  expect_plugin_error(PLUGIN_MISSING_KERNELS_SYMBOL_PATH, "missing symbol normcheck_plugin_kernels");
+}
+TEST(PluginLoader, WrongVersion) { expect_plugin_error(PLUGIN_WRONG_VERSION_PATH, "ABI version 2, expected 1"); }
+TEST(PluginLoader, DuplicateNamesWithinPlugin) {
+  expect_plugin_error(PLUGIN_DUPLICATE_NAMES_PATH, "duplicate kernel name \"test.plugin.ln\"");
+}
+TEST(PluginLoader, InvalidName) { expect_plugin_error(PLUGIN_BAD_NAME_PATH, "name \"Test Plugin\""); }
+TEST(PluginLoader, InvalidDtype) { expect_plugin_error(PLUGIN_BAD_DTYPE_PATH, "invalid param_dtype 7"); }
+TEST(PluginLoader, InvalidOp) { expect_plugin_error(PLUGIN_BAD_OP_PATH, "invalid op 0"); }
+TEST(PluginLoader, NullRun) { expect_plugin_error(PLUGIN_NULL_RUN_PATH, "kernel #1 (test.plugin.no-run): run is NULL"); }
+TEST(PluginLoader, UnknownFlags) { expect_plugin_error(PLUGIN_UNKNOWN_FLAGS_PATH, "unknown flag bits"); }
+
+TEST(PluginLoader, NameClashWithBuiltin) {
+  try {
+    all_kernels({PLUGIN_CLASHES_WITH_BUILTIN_PATH});
+    ADD_FAILURE() << "no error";
+  } catch (const PluginError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(PLUGIN_CLASHES_WITH_BUILTIN_PATH), std::string::npos) << message;
+    EXPECT_NE(message.find("\"layernorm.f32.two_pass\" is already defined by builtin"),
+              std::string::npos) << message;
+  }
+}
+
+TEST(PluginLoader, SamePluginTwiceIsADuplicate) {
+  EXPECT_THROW(all_kernels({PLUGIN_GOOD_PATH, PLUGIN_GOOD_PATH}), PluginError);
+}
+
+}  // namespace
+}  // namespace normcheck::impls

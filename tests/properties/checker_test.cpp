@@ -1,0 +1,136 @@
+// The checking engine: deterministic for a seed, findings minimized and saved, crashes
+// and hangs isolated, and the JUnit / JSON reports well formed.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "harness/case.hpp"
+#include "harness/check_output.hpp"
+#include "harness/checker.hpp"
+#include "properties/case_source.hpp"
+#include "test_kernels.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / ("normcheck-checker-test-" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+CheckOptions quick(const std::string& name, std::int64_t cases = 60) {
+  CheckOptions options;
+  options.cases = cases;
+  options.seed = 11;
+  options.failures_dir = fresh_dir(name);
+  options.case_timeout = std::chrono::milliseconds(1000);
+  return options;
+}
+
+TEST(Checker, SameSeedSameCasesSameResult) {
+  const std::vector<impls::KernelInfo> kernels{testing::oracle_kernel(), testing::wrong_for_wide_rows()};
+  const auto source = props::make_case_source();
+  const auto a = run_check(kernels, BudgetTable{}, source, quick("seed-a"));
+  const auto b = run_check(kernels, BudgetTable{}, source, quick("seed-b"));
+  ASSERT_EQ(a.kernels.size(), 2u);
+  for (std::size_t k = 0; k < 2; ++k) {
+    EXPECT_EQ(a.kernels[k].cases, b.kernels[k].cases);
+    EXPECT_EQ(a.kernels[k].outputs, b.kernels[k].outputs);
+    EXPECT_EQ(a.kernels[k].max_score, b.kernels[k].max_score);
+    ASSERT_EQ(a.kernels[k].findings.size(), b.kernels[k].findings.size());
+  }
+  ASSERT_EQ(a.kernels[1].findings.size(), 1u);
+  EXPECT_EQ(read_case_file(a.kernels[1].findings[0].case_file).problem.x,
+            read_case_file(b.kernels[1].findings[0].case_file).problem.x);
+  auto other = quick("seed-c");
+  other.seed = 12;
+  const auto c = run_check({testing::oracle_kernel()}, BudgetTable{}, source, other);
+  EXPECT_NE(c.kernels[0].outputs, a.kernels[0].outputs) << "another seed, another stream";
+}
+
+TEST(Checker, FindingIsMinimizedSavedAndReplayable) {
+  const auto report = run_check({testing::wrong_for_wide_rows()}, BudgetTable{}, props::make_case_source(),
+                                quick("finding"));
+  ASSERT_FALSE(report.passed());
+  const Finding& f = report.kernels[0].findings.at(0);
+  std::printf("%s: %lld -> %lld elements, %d shrink evaluations\n", f.signature.c_str(),
+              static_cast<long long>(f.original.rows * f.original.n),
+              static_cast<long long>(f.minimized.rows * f.minimized.n), f.shrink_evaluations);
+  // The kernel is wrong exactly when n >= 5: the minimal case is one row of five.
+  EXPECT_EQ(f.minimized.rows, 1);
+  EXPECT_EQ(f.minimized.n, 5);
+  const Case saved = read_case_file(f.case_file);
+  EXPECT_EQ(saved.kernel, "test.wrong_wide");
+  EXPECT_EQ(saved.expect, "fail");
+  EXPECT_NE(saved.note.find(f.signature), std::string::npos);
+  EXPECT_EQ(replay_command(f), "normcheck replay " + f.case_file.string() + " --kernel test.wrong_wide");
+}
+
+TEST(Checker, CrashAndHangAreFindingsAndTheRunGoesOn) {
+  const std::vector<impls::KernelInfo> kernels{testing::crashing_kernel(), testing::hanging_kernel(),
+                                               testing::oracle_kernel()};
+  auto options = quick("isolation", 30);
+  options.case_timeout = std::chrono::milliseconds(200);
+  const auto report = run_check(kernels, BudgetTable{}, props::make_case_source(), options);
+  ASSERT_EQ(report.kernels.size(), 3u);
+  ASSERT_EQ(report.kernels[0].findings.size(), 1u);
+  EXPECT_EQ(report.kernels[0].findings[0].klass, "crash");
+  EXPECT_EQ(report.kernels[0].findings[0].minimized.rows * report.kernels[0].findings[0].minimized.n, 1)
+      << "a crash on every input shrinks to one element";
+  EXPECT_TRUE(std::filesystem::exists(report.kernels[0].findings[0].case_file));
+  ASSERT_EQ(report.kernels[1].findings.size(), 1u);
+  EXPECT_EQ(report.kernels[1].findings[0].klass, "timeout");
+  EXPECT_TRUE(std::filesystem::exists(report.kernels[1].findings[0].case_file));
+  EXPECT_TRUE(report.kernels[2].passed());
+  EXPECT_EQ(report.kernels[2].cases + report.kernels[2].skipped, 30);
+}
+
+// A small XML well-formedness check: tags nest and close, attributes are quoted.
+bool well_formed_xml(const std::string& xml) {
+  std::vector<std::string> open;
+  for (std::size_t i = xml.find('<'); i != std::string::npos; i = xml.find('<', i + 1)) {
+    const auto end = xml.find('>', i);
+    if (end == std::string::npos) return false;
+    const std::string tag = xml.substr(i + 1, end - i - 1);
+    if (tag.empty() || tag[0] == '?') continue;
+    if (tag[0] == '/') {
+      if (open.empty() || open.back() != tag.substr(1)) return false;
+      open.pop_back();
+    } else if (tag.back() != '/') {
+      open.push_back(tag.substr(0, tag.find_first_of(" \n")));
+    }
+    if (std::count(tag.begin(), tag.end(), '"') % 2 != 0) return false;
+  }
+  return open.empty();
+}
+
+TEST(CheckOutput, JUnitAndJsonAreWellFormed) {
+  const auto report = run_check({testing::oracle_kernel(), testing::wrong_for_wide_rows()}, BudgetTable{},
+                                props::make_case_source(), quick("reports", 40));
+  const std::string xml = junit_xml(report);
+  EXPECT_TRUE(well_formed_xml(xml)) << xml;
+  EXPECT_NE(xml.find("tests=\"2\" failures=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"normcheck.check\" name=\"test.oracle\""), std::string::npos);
+  EXPECT_NE(xml.find("<failure type=\"score\""), std::string::npos) << xml;
+
+  const auto json = nlohmann::json::parse(report_json(report));
+  EXPECT_EQ(json["seed"], 11);
+  EXPECT_EQ(json["passed"], false);
+  ASSERT_EQ(json["kernels"].size(), 2u);
+  EXPECT_EQ(json["kernels"][0]["verdict"], "pass");
+  EXPECT_EQ(json["kernels"][1]["verdict"], "fail");
+  const auto& finding = json["kernels"][1]["findings"][0];
+  EXPECT_EQ(finding["case"]["kernel"], "test.wrong_wide");
+  EXPECT_EQ(finding["case"]["n"], 5);
+  EXPECT_NE(finding["replay"].get<std::string>().find("normcheck replay"), std::string::npos);
+
+  const std::string table = format_summary_table(report);
+  EXPECT_NE(table.find("test.oracle"), std::string::npos);
+  EXPECT_NE(table.find("FAIL (score)"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace normcheck::harness

@@ -1,0 +1,72 @@
+// The forked worker: results match in-process evaluation, and a crash or a hang is an
+// outcome (with a fresh worker afterwards), never the end of the caller.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+
+#include "harness/isolation.hpp"
+#include "test_kernels.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+ref::NormProblem small_problem(double first = 1.0) {
+  ref::NormProblem p;
+  // One row: the multi-row contracts would poison a row with NaN themselves.
+  p.rows = 1;
+  p.n = 6;
+  p.eps = 0x1p-10;
+  p.x = {first, 2.0, -3.5, 0.25, 8.0, -1.0};
+  return p;
+}
+
+IsolatedEvaluator evaluator_for(const impls::KernelInfo& kernel, int timeout_ms = 2000) {
+  return IsolatedEvaluator(kernel, default_budget(kernel), EvaluateOptions{},
+                           std::chrono::milliseconds(timeout_ms));
+}
+
+TEST(Isolation, WorkerAgreesWithInProcessEvaluation) {
+  const auto kernel = testing::wrong_for_wide_rows();
+  auto isolated = evaluator_for(kernel);
+  for (int n : {3, 6}) {
+    auto p = small_problem();
+    p.rows = 1;
+    p.n = n;
+    p.x.resize(static_cast<std::size_t>(n), 0.5);
+    const auto outcome = isolated.evaluate(p);
+    const auto direct = evaluate_case(kernel, p, default_budget(kernel));
+    ASSERT_EQ(outcome.kind, IsolatedOutcome::Kind::evaluated);
+    EXPECT_EQ(outcome.evaluation.passed(), direct.passed()) << "n = " << n;
+    EXPECT_EQ(outcome.evaluation.outputs_checked, direct.outputs_checked);
+    EXPECT_EQ(outcome.evaluation.max_score, direct.max_score);
+    EXPECT_EQ(outcome.evaluation.violations.size(), direct.violations.size());
+  }
+  EXPECT_EQ(isolated.forks(), 1) << "one worker serves many cases";
+}
+
+TEST(Isolation, CrashIsReportedAndTheWorkerIsReplaced) {
+  auto isolated = evaluator_for(testing::crash_on_nan_kernel());
+  EXPECT_EQ(isolated.evaluate(small_problem()).kind, IsolatedOutcome::Kind::evaluated);
+  const auto crashed = isolated.evaluate(small_problem(std::nan("")));
+  EXPECT_EQ(crashed.kind, IsolatedOutcome::Kind::crashed);
+  EXPECT_EQ(crashed.failure_class(), "crash");
+  EXPECT_NE(crashed.detail.find("signal"), std::string::npos) << crashed.detail;
+  const auto after = isolated.evaluate(small_problem());
+  EXPECT_EQ(after.kind, IsolatedOutcome::Kind::evaluated);
+  EXPECT_TRUE(after.evaluation.passed());
+  EXPECT_EQ(isolated.forks(), 2);
+}
+
+TEST(Isolation, HangIsATimeout) {
+  auto isolated = evaluator_for(testing::hanging_kernel(), 200);
+  const auto start = std::chrono::steady_clock::now();
+  const auto outcome = isolated.evaluate(small_problem());
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(outcome.kind, IsolatedOutcome::Kind::timed_out);
+  EXPECT_EQ(outcome.failure_class(), "timeout");
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace normcheck::harness

@@ -1,0 +1,65 @@
+// Self-validation of the checker: every built-in mutant is caught at default settings
+// with a shrunk case, and every correct built-in kernel passes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "harness/case.hpp"
+#include "harness/checker.hpp"
+#include "properties/case_source.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+std::int64_t elements(const ref::NormProblem& p) { return p.rows * p.n; }
+
+std::vector<impls::KernelInfo> builtin(bool mutants) {
+  std::vector<impls::KernelInfo> out;
+  for (const auto& k : impls::builtin_kernels())
+    if (k.mutant == mutants) out.push_back(k);
+  return out;
+}
+
+TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
+  const auto mutants = builtin(true);
+  ASSERT_FALSE(mutants.empty());
+  CheckOptions options;  // the defaults of `normcheck check`
+  options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation";
+  const auto report = run_check(mutants, BudgetTable{}, props::make_case_source(), options);
+  std::printf("%-44s %8s %8s %9s %9s  %s\n", "mutant", "case", "elements", "detect s", "shrink s", "class");
+  for (const auto& k : report.kernels) {
+    if (k.findings.empty()) {
+      std::printf("%-44s NOT CAUGHT in %lld cases\n", k.kernel.c_str(), static_cast<long long>(k.cases));
+      continue;
+    }
+    const auto& f = k.findings.front();
+    std::printf("%-44s %8lld %8lld %9.3f %9.3f  %s\n", k.kernel.c_str(), static_cast<long long>(f.case_index),
+                static_cast<long long>(elements(f.minimized)), f.seconds_to_detect, f.seconds_to_shrink,
+                f.klass.c_str());
+  }
+  for (const auto& k : report.kernels) {
+    ASSERT_EQ(k.findings.size(), 1u) << k.kernel << " was not caught";
+    const auto& f = k.findings.front();
+    EXPECT_LE(elements(f.minimized), elements(f.original)) << k.kernel;
+    EXPECT_LT(f.seconds_to_detect + f.seconds_to_shrink, 10.0) << k.kernel;
+    const Case saved = read_case_file(f.case_file);
+    EXPECT_EQ(saved.kernel, k.kernel);
+    EXPECT_EQ(saved.expect, "fail");
+  }
+}
+
+TEST(SelfValidation, CorrectKernelsPass) {
+  CheckOptions options;
+  options.cases = 100;  // the full default run is the CLI's job; this keeps ctest quick
+  options.seed = 2024;
+  options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation-correct";
+  const auto report = run_check(builtin(false), BudgetTable{}, props::make_case_source(), options);
+  for (const auto& k : report.kernels) {
+    for (const auto& f : k.findings)
+      ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json(Case{f.minimized, f.kernel, "fail", ""});
+    EXPECT_GT(k.cases, 0) << k.kernel << " skipped every case";
+  }
+}
+
+}  // namespace
+}  // namespace normcheck::harness
