@@ -59,8 +59,9 @@ void plain_fp64_two_pass(const NormProblem& p, std::vector<double>& y) {
 }
 
 void set_per_element(benchmark::State& state) {
-  state.counters["ns_per_elem"] =
-      benchmark::Counter(static_cast<double>(kRows * kN) * 1e-9,
+  // Inverted rate: seconds per element, printed with its unit (e.g. "7.6ns").
+  state.counters["per_elem"] =
+      benchmark::Counter(static_cast<double>(kRows * kN),
                          benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
@@ -96,12 +97,13 @@ BENCHMARK_CAPTURE(BM_oracle, f32_normal_forced_exact, Data::f32_normal, true)->I
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) times_[run.benchmark_name()] = run.GetAdjustedRealTime();
+    for (const Run& run : runs) times_[run.benchmark_name()] = run.GetAdjustedCPUTime();  // CPU time: robust on a shared machine
     ConsoleReporter::ReportRuns(runs);
   }
   void print_ratios() const {
     for (const char* data : {"f32_normal", "f32_offset", "f16_normal", "f32_normal_forced_exact"}) {
-      const auto oracle = times_.find(std::string("BM_oracle/") + data + (std::string(data).find("forced") != std::string::npos ? "/iterations:2" : ""));
+      const bool forced = std::string(data).find("forced") != std::string::npos;
+      const auto oracle = times_.find(std::string("BM_oracle/") + data + (forced ? "/iterations:2" : ""));
       const std::string base_name = std::string(data).substr(0, 10);
       const auto base = times_.find("BM_fp64_two_pass/" + base_name);
       if (oracle == times_.end() || base == times_.end()) continue;
