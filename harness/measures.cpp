@@ -44,6 +44,10 @@ double term_scale(double gamma, double x, double mean, double rstd, double beta)
   return std::fabs(gamma) * (std::fabs(x) + std::fabs(mean)) * rstd + std::fabs(beta);
 }
 
+double underflow_scale(ref::Format compute, double gamma, double rstd) {
+  return std::ldexp(1.0, ref::traits(compute).emin) * std::fabs(gamma) * (1 + rstd);
+}
+
 double error_score(ref::Format format, double actual, double exact, double term_scale,
                    double compute_unit_roundoff) {
   if (std::isnan(actual)) return std::numeric_limits<double>::quiet_NaN();

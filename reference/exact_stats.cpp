@@ -69,17 +69,48 @@ void scaled_eps_term(double eps, std::int64_t n, int q, mpz_int& out) {
   out *= n;
 }
 
-long double reciprocal_sqrt(const mpz_int& v) {
-  if (v == 0) return 0.0L;
+// RN_128(1 / sqrt(V)) rounded to long double and split into a double-double (the per-row
+// invariants of both fast tiers, computed once per row). V > 0.
+void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   using boost::multiprecision::mpfr_float;
   mpfr_float exact_v;
   mpfr_float result;
+  mpfr_float remainder;
   const auto v_bits = static_cast<mpfr_prec_t>(mpz_sizeinbase(v.backend().data(), 2));
   mpfr_set_prec(exact_v.backend().data(), std::max<mpfr_prec_t>(v_bits, 64));
   mpfr_set_prec(result.backend().data(), 128);
+  mpfr_set_prec(remainder.backend().data(), 128);
   mpfr_set_z(exact_v.backend().data(), v.backend().data(), MPFR_RNDN);  // exact
   mpfr_rec_sqrt(result.backend().data(), exact_v.backend().data(), MPFR_RNDN);
-  return mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  stats.rsqrt_v = mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  stats.rsqrt_hi = mpfr_get_d(result.backend().data(), MPFR_RNDN);
+  // result - rsqrt_hi is exact at 128 bits (both are multiples of result's last bit).
+  mpfr_sub_d(remainder.backend().data(), result.backend().data(), stats.rsqrt_hi, MPFR_RNDN);
+  stats.rsqrt_lo = mpfr_get_d(remainder.backend().data(), MPFR_RNDN);
+}
+
+// Smallest lowest-set-bit exponent and largest highest-set-bit exponent over the nonzero
+// values (INT_MAX / INT_MIN when all are zero), from the bit patterns without branches.
+void exponent_range(const double* values, std::int64_t n, int& min_lsb, int& max_msb) {
+  int lo = min_lsb;
+  int hi = max_msb;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto bits = std::bit_cast<std::uint64_t>(values[i]) & ~(std::uint64_t{1} << 63);
+    const auto field = static_cast<int>(bits >> 52);
+    const int biased = field == 0 ? 1 : field;  // subnormals share the exponent of 2^-1022
+    // With the implicit bit set the lowest set bit is at most 52 (for normals it is exact;
+    // subnormals have no implicit bit but a nonzero mantissa below it).
+    const std::uint64_t fraction = bits & ((std::uint64_t{1} << 52) - 1);
+    const std::uint64_t mantissa = field == 0 ? fraction : (fraction | (std::uint64_t{1} << 52));
+    const int lsb = biased - 1075 + std::countr_zero(mantissa | (std::uint64_t{1} << 63));
+    const int msb = biased - 1075 + 63 - std::countl_zero(mantissa | 1);
+    if (bits != 0) {
+      lo = std::min(lo, lsb);
+      hi = std::max(hi, msb);
+    }
+  }
+  min_lsb = lo;
+  max_msb = hi;
 }
 
 }  // namespace
@@ -90,13 +121,7 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   int min_lsb = INT_MAX;
   int max_msb = INT_MIN;
   for (const double* part : {row.first, row.second}) {
-    if (part == nullptr) continue;
-    for (std::int64_t i = 0; i < n; ++i) {
-      if (part[i] == 0.0) continue;
-      const OddDecomposition d = decompose(part[i]);
-      min_lsb = std::min(min_lsb, d.lsb);
-      max_msb = std::max(max_msb, d.msb);
-    }
+    if (part != nullptr) exponent_range(part, n, min_lsb, max_msb);
   }
   // q makes every X_i and eps*4^q integers.
   int q = (min_lsb == INT_MAX) ? INT_MIN : -min_lsb;
@@ -122,22 +147,42 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
 
   if (stats.fits_int64) {
     stats.scaled.resize(static_cast<std::size_t>(n));
+    std::int64_t* scaled = stats.scaled.data();
+    if (q >= -1022 && q <= 1023) {
+      // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is exact.
+      const double scale = std::ldexp(1.0, q);
+      for (std::int64_t i = 0; i < n; ++i) scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
+      if (row.second) {
+        for (std::int64_t i = 0; i < n; ++i) scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+      }
+    } else {
+      for (std::int64_t i = 0; i < n; ++i) {
+        scaled[i] = scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+      }
+    }
     std::int64_t sum = 0;
+    std::uint64_t max_abs = 0;
     unsigned __int128 sum_squares = 0;
     for (std::int64_t i = 0; i < n; ++i) {
-      std::int64_t x = scale_small(row.first[i], q);
-      if (row.second) x += scale_small(row.second[i], q);
-      stats.scaled[static_cast<std::size_t>(i)] = x;
+      const std::int64_t x = scaled[i];
+      const auto magnitude = static_cast<std::uint64_t>(x < 0 ? -x : x);
       sum += x;
-      sum_squares += static_cast<unsigned __int128>(static_cast<__int128>(x) * x);
+      max_abs = std::max(max_abs, magnitude);
+      sum_squares += static_cast<unsigned __int128>(magnitude) * magnitude;
     }
     stats.sum_small = layernorm ? sum : 0;
+    // |D_i| <= n max|X| + |S|, all below 2^63 here; the first tier needs < 2^53.
+    const auto sum_magnitude = static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
+    stats.deviations_below_2_53 =
+        static_cast<unsigned __int128>(max_abs) * static_cast<std::uint64_t>(n) + sum_magnitude <
+        (static_cast<unsigned __int128>(1) << 53);
     __int128 v = static_cast<__int128>(sum_squares) * n;
     if (layernorm) v -= static_cast<__int128>(sum) * sum;
     assign_int128(stats.denom_square, v);
     stats.denom_square += eps_term;
     stats.sum = stats.sum_small;
   } else {
+    stats.deviations_below_2_53 = false;
     stats.scaled.clear();
     mpz_int x;
     mpz_int part;
@@ -157,7 +202,12 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     stats.denom_square += eps_term;
     stats.sum = layernorm ? sum : mpz_int(0);
   }
-  stats.rsqrt_v = reciprocal_sqrt(stats.denom_square);
+  if (stats.denom_square == 0) {
+    stats.rsqrt_v = 0.0L;
+    stats.rsqrt_hi = stats.rsqrt_lo = 0.0;
+  } else {
+    reciprocal_sqrt(stats.denom_square, stats);
+  }
 }
 
 void exact_deviation(const RowInput& row, const ExactRowStats& stats, std::int64_t i, mpz_int& out,

@@ -30,7 +30,12 @@ struct ExactRowStats {
   std::int64_t sum_small = 0;         // S when fits_int64 (0 for RMSNorm)
   mpz_int sum;                        // S (0 for RMSNorm)
   mpz_int denom_square;               // V >= 0
-  long double rsqrt_v = 0.0L;         // RN_ld(1 / sqrt(V)); 0 when V = 0
+  long double rsqrt_v = 0.0L;         // RN_ld(RN_128(1 / sqrt(V))); 0 when V = 0
+  // RN_128(1 / sqrt(V)) as a double-double: rsqrt_hi + rsqrt_lo = (1 + rho) / sqrt(V) with
+  // |rho| <= 2^-128 + 2^-106 (1 + 2^-52) < 2^-105 (docs/oracle.md); both 0 when V = 0.
+  double rsqrt_hi = 0.0;
+  double rsqrt_lo = 0.0;
+  bool deviations_below_2_53 = false;  // fits_int64 and every |D_i| < 2^53 (first tier)
 };
 
 // Fills stats for the row; reuses stats' storage so repeated rows do not allocate.

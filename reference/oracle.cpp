@@ -1,13 +1,15 @@
-// compute_oracle: exact statistics per row, then every output rounded once, certified by
-// the long double fast path or decided by exact integer comparison.
+// compute_oracle: exact statistics per row, then every output rounded once, certified by the
+// double-double tier, else the long double tier, else decided by exact integer comparison.
 #include "reference/oracle.hpp"
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
 
 #include "reference/certified_search.hpp"
+#include "reference/double_tier.hpp"
 #include "reference/exact_compare.hpp"
 #include "reference/exact_stats.hpp"
 #include "reference/fast_path.hpp"
@@ -39,6 +41,30 @@ bool same_value_and_sign(double a, double b) {
   return a == b && std::signbit(a) == std::signbit(b);
 }
 
+// True when every value is exactly a value of the format (NaN and infinities included). A
+// normal-range value whose dropped significand bits are zero is accepted from its bit pattern;
+// only the rest (zeros, subnormals, overflow, non-finite: rare) take the general rounding test.
+bool all_representable(const FormatTraits& t, const std::vector<double>& values) {
+  if (t.precision == 53) return true;
+  const std::uint64_t dropped_mask = (std::uint64_t{1} << (53 - t.precision)) - 1;
+  const auto lowest_field = static_cast<std::uint64_t>(t.emin + 1023);
+  const auto field_span = static_cast<std::uint64_t>(t.emax - t.emin);
+  for (const double v : values) {
+    const auto bits = std::bit_cast<std::uint64_t>(v);
+    const std::uint64_t field = (bits >> 52) & 0x7ff;
+    const bool plain_normal = field - lowest_field <= field_span && (bits & dropped_mask) == 0;
+    if (!plain_normal && detail::round_double(t, v) != v && !std::isnan(v)) return false;
+  }
+  return true;
+}
+
+bool all_finite(const double* values, std::int64_t n) {
+  constexpr std::uint64_t kExponentMask = std::uint64_t{0x7ff} << 52;
+  bool finite = true;
+  for (std::int64_t i = 0; i < n; ++i) finite &= (std::bit_cast<std::uint64_t>(values[i]) & kExponentMask) != kExponentMask;
+  return finite;
+}
+
 void validate(const NormProblem& p) {
   if (p.n < 1 || p.rows < 0) throw std::invalid_argument("oracle: need n >= 1 and rows >= 0");
   if (!(p.eps >= 0.0) || std::isinf(p.eps)) throw std::invalid_argument("oracle: eps must be finite and >= 0");
@@ -51,12 +77,9 @@ void validate(const NormProblem& p) {
   if (!p.gamma.empty() && p.gamma.size() != n) throw std::invalid_argument("oracle: gamma must be empty or n");
   if (!p.beta.empty() && p.beta.size() != n) throw std::invalid_argument("oracle: beta must be empty or n");
   auto check = [](const std::vector<double>& values, Format format, const char* field) {
-    const FormatTraits& t = traits(format);
-    for (double v : values) {
-      if (detail::round_double(t, v) != v && !std::isnan(v)) {
-        throw std::invalid_argument(std::string("oracle: ") + field + " holds a value not representable in " +
-                                    std::string(t.name));
-      }
+    if (!all_representable(traits(format), values)) {
+      throw std::invalid_argument(std::string("oracle: ") + field + " holds a value not representable in " +
+                                  std::string(traits(format).name));
     }
   };
   check(p.x, p.x_format, "x");
@@ -70,11 +93,14 @@ struct RowSolver {
   const NormProblem& problem;
   const OracleOptions& options;
   const FormatTraits& y_traits;
+  bool has_gamma;
+  bool has_beta;
+  bool double_tier;  // the first tier's problem-level preconditions hold
   detail::ExactRowStats stats;
   detail::ExactComparator comparator;
-  std::vector<double> rounded_sum;
   mpz_int deviation;
   mpz_int scratch;
+  std::vector<std::uint8_t> undecided;  // first tier's per-element verdicts, reused across rows
 
   double mean_f64(const detail::RowInput& row) {
     if (problem.op == Op::rmsnorm) return 0.0;
@@ -111,13 +137,68 @@ struct RowSolver {
     }
   }
 
+  // y and y_exact of element i by the long double tier, else the exact path; also every
+  // special case (non-finite params, zero terms). The caller has computed the row's stats.
+  void solve_element(const detail::RowInput& row, std::int64_t i, double* y, double* y_exact) {
+    const std::int64_t n = row.n;
+    const auto col = static_cast<std::size_t>(i);
+    const double gamma = has_gamma ? problem.gamma[col] : 1.0;
+    const double beta = has_beta ? problem.beta[col] : 0.0;
+    long double d_hat;
+    int d_sign;
+    if (stats.fits_int64) {
+      const std::int64_t d = stats.scaled[col] * n - stats.sum_small;
+      d_hat = static_cast<long double>(d);  // exact: 64-bit significand
+      d_sign = (d > 0) - (d < 0);
+    } else {
+      detail::exact_deviation(row, stats, i, deviation, scratch);
+      d_hat = detail::to_long_double(deviation);
+      d_sign = deviation.sign();
+    }
+    if (!std::isfinite(gamma) || !std::isfinite(beta)) {
+      // IEEE on the exact math: only the sign of the finite, exact z matters.
+      double term = 0.0;  // a finite gamma's term is finite: beta (inf or NaN) decides
+      if (std::isnan(gamma)) term = kNaN;
+      if (std::isinf(gamma)) term = d_sign == 0 ? kNaN : (d_sign > 0 ? gamma : -gamma);
+      y[i] = y_exact[i] = has_beta ? beta + term : term;
+      return;
+    }
+    if (d_sign == 0 || gamma == 0.0) {
+      // The normalized term is a signed zero: the sign of gamma times the sign of z,
+      // where z = x_i - mean is +0 for LayerNorm and keeps x_i's zero sign for RMSNorm.
+      const double z = row.second ? row.first[i] + row.second[i] : row.first[i];
+      const bool z_negative = d_sign == 0 ? (problem.op == Op::rmsnorm && std::signbit(z)) : d_sign < 0;
+      const double term = (std::signbit(gamma) != z_negative) ? -0.0 : 0.0;
+      y_exact[i] = has_beta ? beta + term : term;
+      y[i] = detail::round_double(y_traits, y_exact[i]);
+      return;
+    }
+    const long double t_hat = d_hat * static_cast<long double>(gamma) * stats.rsqrt_v;
+    const long double y_hat = has_beta ? static_cast<long double>(beta) + t_hat : t_hat;
+    const long double term_bound = stats.fits_int64 ? kTermBoundExact : kTermBoundTruncated;
+    const long double err = term_bound * std::fabs(t_hat) + kSumBound * std::fabs(y_hat);
+    double rounded = 0.0;
+    if (!options.force_exact && detail::certify_rounding(y_traits, y_hat, err, rounded)) {
+      y[i] = rounded;
+      if (problem.y_format == Format::f64) {
+        y_exact[i] = rounded;
+        return;
+      }
+      // One f64 ulp: |RN_f64(y_hat) - y| <= ulp/2 + err, and err <= |y_hat| 2^-54 <= ulp/2.
+      const auto near = static_cast<double>(y_hat);
+      // near rounds to y: certify_rounding took its candidate as RN_format(near).
+      if (err * 18014398509481984.0L * kSlack <= std::fabs(y_hat)) {
+        y_exact[i] = near;
+        return;
+      }
+    }
+    if (stats.fits_int64) deviation = stats.scaled[col] * n - stats.sum_small;
+    exact_output(gamma, beta, static_cast<double>(y_hat), y[i], y_exact[i]);
+  }
+
   void solve_row(const detail::RowInput& row, double* y, double* y_exact, double& mean, double& rstd) {
     const std::int64_t n = row.n;
-    bool finite = true;
-    for (const double* part : {row.first, row.second}) {
-      if (part == nullptr) continue;
-      for (std::int64_t i = 0; i < n && finite; ++i) finite = std::isfinite(part[i]);
-    }
+    const bool finite = all_finite(row.first, n) && (row.second == nullptr || all_finite(row.second, n));
     if (!finite) {
       std::fill(y, y + n, kNaN);
       std::fill(y_exact, y_exact + n, kNaN);
@@ -134,88 +215,51 @@ struct RowSolver {
       return;
     }
     rstd = rstd_f64();
-    const bool has_gamma = !problem.gamma.empty();
-    const bool has_beta = !problem.beta.empty();
-    const long double term_bound = stats.fits_int64 ? kTermBoundExact : kTermBoundTruncated;
-    const long double rsqrt_v = stats.rsqrt_v;
-    const std::int64_t* scaled = stats.scaled.data();
-    const std::int64_t sum_small = stats.sum_small;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const auto col = static_cast<std::size_t>(i);
-      const double gamma = has_gamma ? problem.gamma[col] : 1.0;
-      const double beta = has_beta ? problem.beta[col] : 0.0;
-      long double d_hat;
-      int d_sign;
-      if (stats.fits_int64) {
-        const std::int64_t d = scaled[col] * n - sum_small;
-        d_hat = static_cast<long double>(d);  // exact: 64-bit significand
-        d_sign = (d > 0) - (d < 0);
-      } else {
-        detail::exact_deviation(row, stats, i, deviation, scratch);
-        d_hat = detail::to_long_double(deviation);
-        d_sign = deviation.sign();
+    if (double_tier && stats.deviations_below_2_53) {
+      // First tier on the whole row (branch-free), then the undecided few element by element.
+      undecided.resize(static_cast<std::size_t>(n));
+      const detail::DoubleTierRow tier_row{stats.scaled.data(), n, stats.sum_small,
+                                           has_gamma ? problem.gamma.data() : nullptr,
+                                           has_beta ? problem.beta.data() : nullptr, stats.rsqrt_hi, stats.rsqrt_lo};
+      if (detail::double_tier_row(y_traits, tier_row, y, y_exact, undecided.data()) == 0) return;
+      for (std::int64_t i = 0; i < n; ++i) {
+        if (undecided[static_cast<std::size_t>(i)]) solve_element(row, i, y, y_exact);
       }
-      if (!std::isfinite(gamma) || !std::isfinite(beta)) {
-        // IEEE on the exact math: only the sign of the finite, exact z matters.
-        double term = 0.0;  // a finite gamma's term is finite: beta (inf or NaN) decides
-        if (std::isnan(gamma)) term = kNaN;
-        if (std::isinf(gamma)) term = d_sign == 0 ? kNaN : (d_sign > 0 ? gamma : -gamma);
-        y[i] = y_exact[i] = has_beta ? beta + term : term;
-        continue;
-      }
-      if (d_sign == 0 || gamma == 0.0) {
-        // The normalized term is a signed zero: the sign of gamma times the sign of z,
-        // where z = x_i - mean is +0 for LayerNorm and keeps x_i's zero sign for RMSNorm.
-        const double z = row.second ? row.first[i] + row.second[i] : row.first[i];
-        const bool z_negative = d_sign == 0 ? (problem.op == Op::rmsnorm && std::signbit(z)) : d_sign < 0;
-        const double term = (std::signbit(gamma) != z_negative) ? -0.0 : 0.0;
-        y_exact[i] = has_beta ? beta + term : term;
-        y[i] = detail::round_double(y_traits, y_exact[i]);
-        continue;
-      }
-      const long double t_hat = d_hat * static_cast<long double>(gamma) * rsqrt_v;
-      const long double y_hat = has_beta ? static_cast<long double>(beta) + t_hat : t_hat;
-      const long double err = term_bound * std::fabs(t_hat) + kSumBound * std::fabs(y_hat);
-      double rounded = 0.0;
-      if (!options.force_exact && detail::certify_rounding(y_traits, y_hat, err, rounded)) {
-        y[i] = rounded;
-        if (problem.y_format == Format::f64) {
-          y_exact[i] = rounded;
-          continue;
-        }
-        // One f64 ulp: |RN_f64(y_hat) - y| <= ulp/2 + err, and err <= |y_hat| 2^-54 <= ulp/2.
-        const auto near = static_cast<double>(y_hat);
-        // near rounds to y: certify_rounding took its candidate as RN_format(near).
-        if (err * 18014398509481984.0L * kSlack <= std::fabs(y_hat)) {
-          y_exact[i] = near;
-          continue;
-        }
-      }
-      if (stats.fits_int64) deviation = stats.scaled[col] * n - stats.sum_small;
-      exact_output(gamma, beta, static_cast<double>(y_hat), y[i], y_exact[i]);
+      return;
     }
+    for (std::int64_t i = 0; i < n; ++i) solve_element(row, i, y, y_exact);
   }
 };
 
+// The first tier's problem-level preconditions (docs/oracle.md): outputs of precision <= 24
+// and params in [2^-600, 2^600] (always true below f64). The row-level one is checked per row.
+bool double_tier_allowed(const NormProblem& problem, const OracleOptions& options) {
+  if (options.force_exact || !detail::double_tier_applies(traits(problem.y_format))) return false;
+  if (problem.param_format != Format::f64) return true;
+  return detail::params_in_double_tier_range(problem.gamma.data(), problem.gamma.size()) &&
+         detail::params_in_double_tier_range(problem.beta.data(), problem.beta.size());
+}
+
 }  // namespace
 
-OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options) {
+void compute_oracle_into(const NormProblem& problem, const OracleOptions& options, OracleResult& result) {
   validate(problem);
   const auto n = static_cast<std::size_t>(problem.n);
   const auto rows = static_cast<std::size_t>(problem.rows);
-  OracleResult result;
+  // Every element is written below; resize keeps the caller's storage when it is big enough.
   result.y.resize(rows * n);
   result.y_exact.resize(rows * n);
   result.mean.resize(rows);
   result.rstd.resize(rows);
   const bool has_residual = problem.has_residual();
+  result.residual_out.resize(has_residual ? rows * n : 0);
   if (has_residual) {
-    result.residual_out.resize(rows * n);
     for (std::size_t i = 0; i < rows * n; ++i) {
       result.residual_out[i] = round_sum_to_format(problem.x_format, problem.x[i], problem.residual[i]);
     }
   }
-  RowSolver solver{problem, options, traits(problem.y_format), {}, {}, {}, {}, {}};
+  RowSolver solver{problem, options, traits(problem.y_format), !problem.gamma.empty(), !problem.beta.empty(),
+                   double_tier_allowed(problem, options), {}, {}, {}, {}, {}};
   for (std::size_t r = 0; r < rows; ++r) {
     detail::RowInput row;
     row.n = problem.n;
@@ -229,6 +273,11 @@ OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& opt
     }
     solver.solve_row(row, result.y.data() + r * n, result.y_exact.data() + r * n, result.mean[r], result.rstd[r]);
   }
+}
+
+OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options) {
+  OracleResult result;
+  compute_oracle_into(problem, options, result);
   return result;
 }
 

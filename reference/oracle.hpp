@@ -54,4 +54,8 @@ struct OracleResult {
 // NaN; inf / NaN in gamma or beta affects only its column.
 OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options = {});
 
+// The same, writing into result and reusing its vectors' storage: callers that run the
+// oracle in a loop (fuzzers, sweeps) avoid allocating and faulting in fresh pages per call.
+void compute_oracle_into(const NormProblem& problem, const OracleOptions& options, OracleResult& result);
+
 }  // namespace normcheck::ref

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: the accuracy report for the built-in kernels, written to report/.
+# The main job: the accuracy report for every correct built-in kernel (and the oneDNN
+# adapters when built), written to report/ (index.html, report.md, report.json, cases/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
-./build/release/normcheck oracle corpus/seeds/layernorm_f16_basic.json
+./build/release/normcheck report --out report "$@"

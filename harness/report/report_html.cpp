@@ -1,5 +1,6 @@
 // index.html: one self-contained page (tables in HTML, charts drawn by the inlined
 // vega / vega-lite / vega-embed bundles from the embedded report.json), viewable offline.
+#include <cctype>
 #include <fmt/format.h>
 #include <string>
 
@@ -25,19 +26,30 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-// Text inside <script> ends at the first "</script" (any case): break such sequences
-// so that neither a bundle nor the JSON can end the element early ("<\/" means "</" in
-// JavaScript strings and regular expressions, and in JSON strings).
+// Text inside <script> ends at the first "</script" (any case). A bundle is left alone
+// except for that sequence ("<\/script" means the same in JavaScript strings and regular
+// expressions; a bare "</" must stay, e.g. in the regex /</g).
 std::string script_safe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '<' && i + 1 < text.size() && text[i + 1] == '/') {
-      out += "<\\/";
-      ++i;
-    } else {
-      out += text[i];
+    out += text[i];
+    if (text[i] == '<' && i + 7 < text.size() && text[i + 1] == '/') {
+      std::string word(text.substr(i + 2, 6));
+      for (char& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (word == "script") out += '\\';
     }
+  }
+  return out;
+}
+
+// In JSON, "</" can only occur inside strings, where "<\/" is the same string.
+std::string json_script_safe(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    out += json[i];
+    if (json[i] == '<' && i + 1 < json.size() && json[i + 1] == '/') out += '\\';
   }
   return out;
 }
@@ -154,7 +166,7 @@ std::string render_html(const ReportModel& model, const nlohmann::json& report_j
   edge_matrix(html, model);
   worst_cases(html, model);
   environment(html, model);
-  html += "<script type=\"application/json\" id=\"report-data\">" + script_safe(report_json.dump()) + "</script>\n";
+  html += "<script type=\"application/json\" id=\"report-data\">" + json_script_safe(report_json.dump()) + "</script>\n";
   html += "<script>";
   html += kPageScript;
   html += "</script>\n</body></html>\n";

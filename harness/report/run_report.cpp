@@ -173,8 +173,9 @@ ReportModel run_report(const ReportOptions& options) {
       add_to_histogram(report.ulp_histogram, result.ulp_errors);
       acc.ulp_errors.insert(acc.ulp_errors.end(), result.ulp_errors.begin(), result.ulp_errors.end());
       acc.scores.insert(acc.scores.end(), result.scores.begin(), result.scores.end());
-      result.ulp_errors = {};
-      result.scores = {};
+      // Not `= {}`: that picks the initializer-list overload, which keeps the capacity.
+      std::vector<double>().swap(result.ulp_errors);
+      std::vector<double>().swap(result.scores);
       if (result.worst) keep_worst(acc.worst, std::move(*result.worst));
       result.worst.reset();
       acc.results.push_back(std::move(result));
@@ -183,8 +184,8 @@ ReportModel run_report(const ReportOptions& options) {
       if (--acc.remaining == 0) {
         report.ulp = summarize(acc.ulp_errors);
         report.score = summarize(acc.scores);
-        acc.ulp_errors = {};
-        acc.scores = {};
+        std::vector<double>().swap(acc.ulp_errors);
+        std::vector<double>().swap(acc.scores);
       }
     }
     progress.step(tasks[t].label);

@@ -115,6 +115,13 @@ TEST(MeasuresScalarTest, TermScaleIsTheMagnitudeOfTheMeetingTerms) {
   EXPECT_EQ(term_scale(1, -0.0, 0, 1, 0), 0.0);
 }
 
+TEST(MeasuresScalarTest, UnderflowScaleIsTheSmallestNormalTimesTheAmplification) {
+  EXPECT_EQ(underflow_scale(ref::Format::f32, -4.0, 3.0), 0x1p-126 * 16);
+  EXPECT_EQ(underflow_scale(ref::Format::f16, 1.0, 0.0), 0x1p-14);
+  EXPECT_EQ(underflow_scale(ref::Format::bf16, 0.0, 5.0), 0.0);
+  EXPECT_EQ(underflow_scale(ref::Format::f64, 1.0, 1.0), 0x1p-1021);
+}
+
 // The worked example of docs/error-measures.md: a large mean and a small spread.
 TEST(MeasuresScalarTest, ScoreForgivesInherentCancellation) {
   // x_i = 1000.5, mean = 1000, rstd = 1 (std 1): y = 0.5, A = 2000.5. An f32 kernel

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# CI fuzz smoke: builds the fuzz preset, then fuzzes two at a time (2 cores): correct
+# kernels must give no finding, two mutants must be found, minimized and replayable, and
+# the parser and plugin-validation targets must survive. About 3 minutes after the build.
+#   NORMCHECK_FUZZ_SMOKE_SECONDS  seconds per correct-kernel run (default 60)
+#   NORMCHECK_BIN                 the release normcheck (default build/release/normcheck)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=${NORMCHECK_FUZZ_SMOKE_SECONDS:-60}
+short=$(( seconds / 2 ))
+normcheck=${NORMCHECK_BIN:-build/release/normcheck}
+fuzzers=build/fuzz/fuzz
+
+[ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target normcheck_fuzzers -j 2
+[ -x "$normcheck" ] || { echo "fuzz-smoke: $normcheck missing; build the release preset first" >&2; exit 2; }
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# fuzz_kernel LABEL KERNEL SECONDS: `normcheck fuzz` in the background, findings into $tmp.
+fuzz_kernel() {
+  ( set +e
+    "$normcheck" fuzz --kernel "$2" --time "$3" --fuzzer-dir "$fuzzers" \
+      --work-dir "$tmp/$1-work" --corpus "$tmp/$1-findings" >"$tmp/$1.log" 2>&1
+    echo $? >"$tmp/$1.rc" ) &
+}
+
+# run_target LABEL TARGET SECONDS: a libFuzzer target alone (non-differential targets).
+run_target() {
+  ( set +e
+    mkdir -p "$tmp/$1-corpus"
+    "$fuzzers/$2" -max_total_time="$3" -timeout=10 -artifact_prefix="$tmp/$1-" \
+      "$tmp/$1-corpus" "$fuzzers/$2_seed_corpus" >"$tmp/$1.log" 2>&1
+    echo $? >"$tmp/$1.rc" ) &
+}
+
+# expect LABEL EXIT_CODE WHAT: checks a finished run and prints its summary.
+expect() {
+  local rc
+  rc=$(cat "$tmp/$1.rc")
+  if [ "$rc" = "$2" ]; then
+    echo "fuzz-smoke: ok   $1: $3"
+    grep -E "executions|coverage|finding|replay:|stat::(number_of_executed_units|average_exec_per_sec)" "$tmp/$1.log" |
+      sed 's/^/    /' | head -12
+  else
+    echo "fuzz-smoke: FAIL $1: expected exit $2 ($3), got $rc"
+    tail -40 "$tmp/$1.log" | sed 's/^/    /'
+    failures=$((failures + 1))
+  fi
+}
+
+# A found mutant leaves a minimized case that still fails on the kernel and replays as
+# recorded (expect: fail) without --kernel.
+expect_replayable() {
+  local case_file
+  case_file=$(find "$tmp/$1-findings" -name '*.json' | head -1)
+  if [ -z "$case_file" ]; then
+    echo "fuzz-smoke: FAIL $1: no regression case written"
+    failures=$((failures + 1))
+    return
+  fi
+  if "$normcheck" replay "$case_file" --kernel "$2" >/dev/null 2>&1; then
+    echo "fuzz-smoke: FAIL $1: $case_file passes on $2"
+    failures=$((failures + 1))
+  elif ! "$normcheck" replay "$case_file" >"$tmp/$1-replay.log" 2>&1; then
+    echo "fuzz-smoke: FAIL $1: $case_file does not replay as recorded"
+    sed 's/^/    /' "$tmp/$1-replay.log"
+    failures=$((failures + 1))
+  else
+    echo "fuzz-smoke: ok   $1: $case_file replays"
+  fi
+}
+
+echo "fuzz-smoke: correct kernels, ${seconds}s each"
+fuzz_kernel layernorm-f32 layernorm.f32.two_pass "$seconds"
+fuzz_kernel rmsnorm-f32 rmsnorm.f32 "$seconds"
+wait
+expect layernorm-f32 0 "no finding on a correct kernel"
+expect rmsnorm-f32 0 "no finding on a correct kernel"
+
+echo "fuzz-smoke: a fused kernel and the case parser, ${short}s each"
+fuzz_kernel fused-f16 fused_add_layernorm.f16 "$short"
+run_target case-parser case_parser_fuzzer "$short"
+wait
+expect fused-f16 0 "no finding on a correct fused kernel"
+expect case-parser 0 "parse_case never crashes, round-trips exactly"
+
+echo "fuzz-smoke: two mutants must be found, ${short}s each"
+fuzz_kernel one-pass-variance mutant.layernorm.one_pass_variance "$short"
+fuzz_kernel eps-ignored mutant.rmsnorm.eps_ignored "$short"
+run_target plugin-validation plugin_validation_fuzzer "$short"
+wait
+expect one-pass-variance 1 "finding on the one-pass-variance mutant"
+expect eps-ignored 1 "finding on the eps mutant"
+expect plugin-validation 0 "load_plugin accepts exactly the valid tables"
+expect_replayable one-pass-variance mutant.layernorm.one_pass_variance
+expect_replayable eps-ignored mutant.rmsnorm.eps_ignored
+
+if ((failures)); then
+  echo "fuzz-smoke: $failures check(s) failed"
+  exit 1
+fi
+echo "fuzz-smoke: all checks passed"

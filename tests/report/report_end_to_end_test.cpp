@@ -1,0 +1,141 @@
+// End to end: a --quick report of a correct kernel and a mutant. Checks the model's
+// content and determinism across thread counts, that the saved worst cases replay to
+// their recorded verdicts, that report.json validates against docs/report.schema.json
+// (Ajv) and that index.html renders offline in headless Chromium with non-blank charts.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "harness/case.hpp"
+#include "harness/evaluate.hpp"
+#include "harness/report/render.hpp"
+#include "harness/report/run_report.hpp"
+#include "harness/report/tasks.hpp"
+#include "impls/plugin_loader.hpp"
+
+namespace normcheck::harness::report {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kCorrect = "layernorm.f32.two_pass";
+constexpr const char* kMutant = "mutant.layernorm.one_pass_variance";
+
+fs::path source_dir() {
+  const char* dir = std::getenv("NORMCHECK_SOURCE_DIR");
+  return dir != nullptr ? fs::path(dir) : fs::current_path();
+}
+
+ReportOptions quick_options(const fs::path& out, unsigned threads) {
+  ReportOptions o;
+  o.kernels = {kCorrect, kMutant};
+  o.out_dir = out;
+  o.seed = 5;
+  o.quick = true;
+  o.threads = threads;
+  return o;
+}
+
+// The report without what legitimately differs between runs (clock, thread count).
+nlohmann::json stable_part(const ReportModel& model) {
+  nlohmann::json j = report_to_json(model);
+  for (const char* key : {"generated_at", "wall_seconds", "threads", "command"}) j.erase(key);
+  for (auto& k : j["kernels"]) k.erase("seconds");
+  return j;
+}
+
+const KernelReport& kernel(const ReportModel& m, const std::string& name) {
+  for (const auto& k : m.kernels)
+    if (k.name == name) return k;
+  throw std::runtime_error("kernel missing from the report: " + name);
+}
+
+class ReportEndToEnd : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    out_ = fs::temp_directory_path() / fmt::format("normcheck-report-test-{}", ::getpid());
+    fs::remove_all(out_);
+    model_ = run_report(quick_options(out_, 2));
+    write_report(model_, out_);
+  }
+  static void TearDownTestSuite() { fs::remove_all(out_); }
+  static inline fs::path out_;
+  static inline ReportModel model_;
+};
+
+TEST_F(ReportEndToEnd, HasEverySectionForEachKernel) {
+  const SweepSizes sizes = quick_sizes();
+  ASSERT_EQ(model_.kernels.size(), 2u);
+  for (const KernelReport& k : model_.kernels) {
+    ASSERT_EQ(k.sweeps.size(), 3u);
+    EXPECT_EQ(k.sweeps[0].points.size(), sizes.n_values.size());
+    EXPECT_EQ(k.sweeps[1].points.size(), sizes.mean_over_std.size());
+    EXPECT_EQ(k.sweeps[2].points.size(), static_cast<std::size_t>(sizes.magnitude_points));
+    EXPECT_EQ(k.eps_grid.size(), eps_values().size() * var_over_eps_values().size());
+    EXPECT_EQ(k.edge_cases.size(), 9u);
+    EXPECT_EQ(k.edge_cases.back().id, "fused_residual");
+    EXPECT_EQ(k.edge_cases.back().verdict, Verdict::not_applicable);  // neither kernel is fused
+    EXPECT_GT(k.ulp.count, 0);
+    EXPECT_FALSE(k.worst_cases.empty());
+  }
+  for (const char* f : {"index.html", "report.md", "report.json"}) EXPECT_TRUE(fs::exists(out_ / f)) << f;
+}
+
+TEST_F(ReportEndToEnd, TheMutantFailsWhereItsBugIsAndTheCorrectKernelDoesNot) {
+  // One-pass variance cancels catastrophically once |mean| / std reaches ~1e4 in f32.
+  const Sweep& mutant = kernel(model_, kMutant).sweeps[1];
+  const Sweep& correct = kernel(model_, kCorrect).sweeps[1];
+  std::printf("max score at |mean|/std = %g: mutant %g, correct %g\n", mutant.points[2].parameter,
+              mutant.points[2].score.max, correct.points[2].score.max);
+  EXPECT_EQ(mutant.points[2].tally.verdict(), Verdict::fail);
+  for (const SweepPoint& p : correct.points) EXPECT_EQ(p.tally.verdict(), Verdict::pass) << p.parameter;
+  EXPECT_TRUE(kernel(model_, kMutant).worst_cases.front().failed);
+}
+
+TEST_F(ReportEndToEnd, SavedWorstCasesReplayToTheirRecordedVerdicts) {
+  const auto kernels = impls::all_kernels({});
+  for (const KernelReport& k : model_.kernels) {
+    const impls::KernelInfo* info = impls::find_kernel(kernels, k.name);
+    ASSERT_NE(info, nullptr);
+    for (const WorstCase& w : k.worst_cases) {
+      const Case c = read_case_file(out_ / w.file);
+      EXPECT_EQ(c.kernel, k.name);
+      EXPECT_EQ(w.replay, fmt::format("normcheck replay {}/{} --kernel {}", out_.string(), w.file, k.name));
+      const CaseEvaluation again = evaluate_case(*info, c.problem, BudgetTable{}.for_kernel(*info));
+      EXPECT_EQ(!again.passed(), w.failed) << w.file;
+      EXPECT_EQ(c.expect, w.failed ? "fail" : "pass");
+    }
+  }
+}
+
+TEST_F(ReportEndToEnd, IsTheSameOnOneThreadAsOnTwo) {
+  const fs::path single = out_ / "single-thread";
+  const ReportModel one = run_report(quick_options(single, 1));
+  // Replay commands name the output directory; compare everything else.
+  nlohmann::json a = stable_part(model_), b = stable_part(one);
+  for (auto* j : {&a, &b})
+    for (auto& k : (*j)["kernels"])
+      for (auto& w : k["worst_cases"]) w.erase("replay");
+  EXPECT_EQ(a, b);
+}
+
+int run_node(const std::string& script, const std::string& args) {
+  const fs::path src = source_dir();
+  const std::string command = fmt::format("node '{}' {} '{}'", (src / "tests/report" / script).string(), args,
+                                          (src / "harness/report/web").string());
+  return std::system(command.c_str());
+}
+
+TEST_F(ReportEndToEnd, ReportJsonValidatesAgainstTheSchema) {
+  const std::string args =
+      fmt::format("'{}' '{}'", (out_ / "report.json").string(), (source_dir() / "docs/report.schema.json").string());
+  EXPECT_EQ(run_node("validate_schema.cjs", args), 0);
+}
+
+TEST_F(ReportEndToEnd, HtmlRendersOfflineInHeadlessChromiumWithNonBlankCharts) {
+  EXPECT_EQ(run_node("render_html.cjs", fmt::format("'{}'", (out_ / "index.html").string())), 0);
+}
+
+}  // namespace
+}  // namespace normcheck::harness::report
