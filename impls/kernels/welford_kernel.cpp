@@ -2,6 +2,12 @@
 //
 // Each SIMD lane runs Welford's update over its strided share of the row; the lanes are then
 // merged pairwise with Chan's parallel formula and the scalar tail continues the recurrence.
+//
+// The recurrence runs on shifted data x - K with K = x[0]. Welford's relative variance error
+// grows like n * u * |mean| / std (Chan, Golub & LeVeque 1983), because every delta carries
+// the running mean's rounding error u * |mean|; shifting by an element of the row makes the
+// effective |mean| / std of the data the recurrence sees of order one, so rows with a large
+// mean and a tiny spread keep the accuracy of the two-pass kernel.
 #include <immintrin.h>
 
 #include <cmath>
@@ -23,20 +29,23 @@ struct LaneStats {
   bool finite = true;
 };
 
-__attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, LaneStats& s) {
+__attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, float shift,
+                                                     LaneStats& s) {
   s.lanes = 16;
   s.per_lane = n / 16;
+  const __m512 k = _mm512_set1_ps(shift);
   __m512 mean = _mm512_setzero_ps(), m2 = _mm512_setzero_ps();
   __m512 maxabs = _mm512_setzero_ps(), probe = _mm512_setzero_ps();
   for (int64_t v = 0; v < s.per_lane; ++v) {
-    const __m512 x = _mm512_loadu_ps(p + 16 * v);
+    const __m512 raw = _mm512_loadu_ps(p + 16 * v);
+    const __m512 x = _mm512_sub_ps(raw, k);
     const __m512 count = _mm512_set1_ps(static_cast<float>(v + 1));
     const __m512 delta = _mm512_sub_ps(x, mean);
     mean = _mm512_add_ps(mean, _mm512_div_ps(delta, count));
     m2 = _mm512_add_ps(m2, _mm512_mul_ps(delta, _mm512_sub_ps(x, mean)));
     // maskz form: GCC 12's unmasked form warns on its own header (self-initialized __Y).
-    maxabs = _mm512_maskz_max_ps(0xffff, maxabs, _mm512_abs_ps(x));
-    probe = _mm512_add_ps(probe, _mm512_mul_ps(x, _mm512_setzero_ps()));
+    maxabs = _mm512_maskz_max_ps(0xffff, maxabs, _mm512_abs_ps(raw));
+    probe = _mm512_add_ps(probe, _mm512_mul_ps(raw, _mm512_setzero_ps()));
   }
   _mm512_storeu_ps(s.mean, mean);
   _mm512_storeu_ps(s.m2, m2);
@@ -49,20 +58,23 @@ __attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, 
   }
 }
 
-__attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, LaneStats& s) {
+__attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, float shift,
+                                                LaneStats& s) {
   s.lanes = 8;
   s.per_lane = n / 8;
+  const __m256 k = _mm256_set1_ps(shift);
   const __m256 sign = _mm256_set1_ps(-0.0f);
   __m256 mean = _mm256_setzero_ps(), m2 = _mm256_setzero_ps();
   __m256 maxabs = _mm256_setzero_ps(), probe = _mm256_setzero_ps();
   for (int64_t v = 0; v < s.per_lane; ++v) {
-    const __m256 x = _mm256_loadu_ps(p + 8 * v);
+    const __m256 raw = _mm256_loadu_ps(p + 8 * v);
+    const __m256 x = _mm256_sub_ps(raw, k);
     const __m256 count = _mm256_set1_ps(static_cast<float>(v + 1));
     const __m256 delta = _mm256_sub_ps(x, mean);
     mean = _mm256_add_ps(mean, _mm256_div_ps(delta, count));
     m2 = _mm256_add_ps(m2, _mm256_mul_ps(delta, _mm256_sub_ps(x, mean)));
-    maxabs = _mm256_max_ps(maxabs, _mm256_andnot_ps(sign, x));
-    probe = _mm256_add_ps(probe, _mm256_mul_ps(x, _mm256_setzero_ps()));
+    maxabs = _mm256_max_ps(maxabs, _mm256_andnot_ps(sign, raw));
+    probe = _mm256_add_ps(probe, _mm256_mul_ps(raw, _mm256_setzero_ps()));
   }
   _mm256_storeu_ps(s.mean, mean);
   _mm256_storeu_ps(s.m2, m2);
@@ -76,19 +88,20 @@ __attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, LaneS
 }
 
 // Same recurrence in plain C++ for CPUs without AVX2.
-void lanes_portable(const float* p, int64_t n, LaneStats& s) {
+void lanes_portable(const float* p, int64_t n, float shift, LaneStats& s) {
   s.lanes = 8;
   s.per_lane = n / 8;
   float probe = 0;
   for (int64_t v = 0; v < s.per_lane; ++v) {
     const auto count = static_cast<float>(v + 1);
     for (int j = 0; j < 8; ++j) {
-      const float x = p[8 * v + j];
+      const float raw = p[8 * v + j];
+      const float x = raw - shift;
       const float delta = x - s.mean[j];
       s.mean[j] += delta / count;
       s.m2[j] += delta * (x - s.mean[j]);
-      s.maxabs = std::fmax(s.maxabs, std::fabs(x));
-      probe += x * 0.0f;
+      s.maxabs = std::fmax(s.maxabs, std::fabs(raw));
+      probe += raw * 0.0f;
     }
   }
   s.finite = probe == 0.0f;
@@ -101,14 +114,15 @@ struct RowWelford {
 
 // Chan's merge of equal-sized lanes (pairwise, so rounding grows with log2(lanes)), then
 // Welford's update over the scalar tail.
-RowWelford welford_row(const float* p, int64_t n) {
+// The returned mean is of the shifted data; the caller adds the shift back.
+RowWelford welford_row(const float* p, int64_t n, float shift) {
   LaneStats s;
   if (__builtin_cpu_supports("avx512f")) {
-    lanes_avx512(p, n, s);
+    lanes_avx512(p, n, shift, s);
   } else if (__builtin_cpu_supports("avx2")) {
-    lanes_avx2(p, n, s);
+    lanes_avx2(p, n, shift, s);
   } else {
-    lanes_portable(p, n, s);
+    lanes_portable(p, n, shift, s);
   }
   RowWelford row;
   row.maxabs = s.maxabs;
@@ -126,13 +140,14 @@ RowWelford welford_row(const float* p, int64_t n) {
     row = {count, s.mean[0], s.m2[0], s.maxabs, s.finite};
   }
   for (int64_t i = s.per_lane * s.lanes; i < n; ++i) {
-    const float x = p[i];
+    const float raw = p[i];
+    const float x = raw - shift;
     row.count += 1;
     const float delta = x - row.mean;
     row.mean += delta / row.count;
     row.m2 += delta * (x - row.mean);
-    row.maxabs = std::fmax(row.maxabs, std::fabs(x));
-    row.finite = row.finite && x * 0.0f == 0.0f;
+    row.maxabs = std::fmax(row.maxabs, std::fabs(raw));
+    row.finite = row.finite && raw * 0.0f == 0.0f;
   }
   return row;
 }
@@ -159,7 +174,7 @@ struct WelfordLayerNorm : engine::NormSteps<WelfordLayerNorm, float> {
   static engine::Moments<float> moments(const float* p, int64_t n) {
     engine::Moments<float> m;
     m.data = p;
-    RowWelford row = welford_row(p, n);
+    RowWelford row = welford_row(p, n, p[0]);
     if (!row.finite) {
       m.finite = false;
       return m;
@@ -169,9 +184,9 @@ struct WelfordLayerNorm : engine::NormSteps<WelfordLayerNorm, float> {
     m.data_exp = scale_exponent(row.maxabs, n);
     if (m.data_exp != 0) {
       m.data = engine::scaled_copy(p, n, m.data_exp);
-      row = welford_row(m.data, n);
+      row = welford_row(m.data, n, m.data[0]);
     }
-    m.mean = row.mean;
+    m.mean = row.mean + m.data[0];
     m.var = row.m2 / static_cast<float>(n);
     return m;
   }
