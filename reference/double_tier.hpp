@@ -29,7 +29,8 @@ bool double_tier_applies(const FormatTraits& y_traits);  // precision <= 24
 bool params_in_double_tier_range(const double* values, std::size_t count);
 
 // Which arithmetic computes the exact products: hardware FMA or Dekker's splitting. Both
-// are exact, so results are bit-identical; automatic picks FMA when the CPU has it.
+// are exact, so results are bit-identical; automatic picks FMA when the CPU has it (fma is
+// only for tests, on a CPU where cpu_has_fma() is true).
 enum class ProductKernel : std::uint8_t { automatic, fma, portable };
 bool cpu_has_fma();
 

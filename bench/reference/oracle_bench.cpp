@@ -85,12 +85,24 @@ void BM_oracle(benchmark::State& state, Data data, bool force_exact) {
   set_per_element(state);
 }
 
+// compute_oracle_into with one result reused across calls, as a fuzzer or sweep would run it.
+void BM_oracle_reused(benchmark::State& state, Data data) {
+  const NormProblem p = make_problem(data);
+  normcheck::ref::OracleResult result;
+  for (auto _ : state) {
+    normcheck::ref::compute_oracle_into(p, {}, result);
+    benchmark::DoNotOptimize(result.y.data());
+  }
+  set_per_element(state);
+}
+
 BENCHMARK_CAPTURE(BM_fp64_two_pass, f32_normal, Data::f32_normal);
 BENCHMARK_CAPTURE(BM_oracle, f32_normal, Data::f32_normal, false);
 BENCHMARK_CAPTURE(BM_fp64_two_pass, f32_offset, Data::f32_offset);
 BENCHMARK_CAPTURE(BM_oracle, f32_offset, Data::f32_offset, false);
 BENCHMARK_CAPTURE(BM_fp64_two_pass, f16_normal, Data::f16_normal);
 BENCHMARK_CAPTURE(BM_oracle, f16_normal, Data::f16_normal, false);
+BENCHMARK_CAPTURE(BM_oracle_reused, f32_normal, Data::f32_normal);
 BENCHMARK_CAPTURE(BM_oracle, f32_normal_forced_exact, Data::f32_normal, true)->Iterations(2);
 
 // Keeps each run's time per iteration so the ratios can be printed after the table.
@@ -101,9 +113,11 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ConsoleReporter::ReportRuns(runs);
   }
   void print_ratios() const {
-    for (const char* data : {"f32_normal", "f32_offset", "f16_normal", "f32_normal_forced_exact"}) {
+    for (const char* data : {"f32_normal", "f32_offset", "f16_normal", "f32_normal_forced_exact", "f32_normal_reused"}) {
       const bool forced = std::string(data).find("forced") != std::string::npos;
-      const auto oracle = times_.find(std::string("BM_oracle/") + data + (forced ? "/iterations:2" : ""));
+      const bool reused = std::string(data).find("reused") != std::string::npos;
+      const std::string name = reused ? "BM_oracle_reused/f32_normal" : std::string("BM_oracle/") + data;
+      const auto oracle = times_.find(name + (forced ? "/iterations:2" : ""));
       const std::string base_name = std::string(data).substr(0, 10);
       const auto base = times_.find("BM_fp64_two_pass/" + base_name);
       if (oracle == times_.end() || base == times_.end()) continue;
