@@ -32,7 +32,8 @@ fuzz_kernel() {
 run_target() {
   ( set +e
     mkdir -p "$tmp/$1-corpus"
-    "$fuzzers/$2" -max_total_time="$3" -timeout=10 -artifact_prefix="$tmp/$1-" \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+      "$fuzzers/$2" -max_total_time="$3" -timeout=10 -artifact_prefix="$tmp/$1-" \
       "$tmp/$1-corpus" "$fuzzers/$2_seed_corpus" >"$tmp/$1.log" 2>&1
     echo $? >"$tmp/$1.rc" ) &
 }
