@@ -98,7 +98,8 @@ struct CheckReport {
 CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
                       const CaseSource& source, const CheckOptions& options);
 
-// The default kernel set of `check`: every kernel that is not a mutant.
+// The default kernel set of `check`: every kernel that is neither a mutant nor a
+// third-party baseline (the oneDNN adapters); those run when named with --kernel.
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
 
 // The shell command that replays a saved finding.

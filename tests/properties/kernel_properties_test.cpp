@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/checker.hpp"
 #include "properties/problem_gen.hpp"
 #include "properties/properties.hpp"
 
@@ -18,8 +19,8 @@ namespace {
 
 std::vector<std::string> correct_kernel_names() {
   std::vector<std::string> names;
-  for (const auto& k : impls::builtin_kernels())
-    if (!k.mutant) names.emplace_back(k.kernel->name);
+  for (const auto& k : harness::default_check_kernels(impls::builtin_kernels()))
+    names.emplace_back(k.kernel->name);
   return names;
 }
 

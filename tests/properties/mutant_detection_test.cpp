@@ -13,15 +13,15 @@ namespace {
 
 std::int64_t elements(const ref::NormProblem& p) { return p.rows * p.n; }
 
-std::vector<impls::KernelInfo> builtin(bool mutants) {
+std::vector<impls::KernelInfo> mutant_kernels() {
   std::vector<impls::KernelInfo> out;
   for (const auto& k : impls::builtin_kernels())
-    if (k.mutant == mutants) out.push_back(k);
+    if (k.mutant) out.push_back(k);
   return out;
 }
 
 TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
-  const auto mutants = builtin(true);
+  const auto mutants = mutant_kernels();
   ASSERT_FALSE(mutants.empty());
   CheckOptions options;  // the defaults of `normcheck check`
   options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation";
@@ -53,7 +53,8 @@ TEST(SelfValidation, CorrectKernelsPass) {
   options.cases = 100;  // the full default run is the CLI's job; this keeps ctest quick
   options.seed = 2024;
   options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation-correct";
-  const auto report = run_check(builtin(false), BudgetTable{}, props::make_case_source(), options);
+  const auto correct = default_check_kernels(impls::builtin_kernels());
+  const auto report = run_check(correct, BudgetTable{}, props::make_case_source(), options);
   for (const auto& k : report.kernels) {
     for (const auto& f : k.findings)
       ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json(Case{f.minimized, f.kernel, "fail", ""});
