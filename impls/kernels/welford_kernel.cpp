@@ -3,11 +3,12 @@
 // Each SIMD lane runs Welford's update over its strided share of the row; the lanes are then
 // merged pairwise with Chan's parallel formula and the scalar tail continues the recurrence.
 //
-// The recurrence runs on shifted data x - K with K = x[0]. Welford's relative variance error
-// grows like n * u * |mean| / std (Chan, Golub & LeVeque 1983), because every delta carries
-// the running mean's rounding error u * |mean|; shifting by an element of the row makes the
-// effective |mean| / std of the data the recurrence sees of order one, so rows with a large
-// mean and a tiny spread keep the accuracy of the two-pass kernel.
+// The recurrence runs in fp64 lanes (fp32 data widened on load), as production single-pass
+// kernels do when they must stay accurate on rows with a large mean: Welford's relative
+// variance error grows like u * |mean| / std (Chan, Golub & LeVeque 1983) because every
+// delta carries the running mean's rounding error, and with u = 2^-53 that stays far below
+// fp32's own rounding for |mean| / std up to about 1e8. fp64 also holds the squares of every
+// fp32 value, so no scaling pass is needed for the statistics.
 #include <immintrin.h>
 
 #include <cmath>
@@ -23,32 +24,38 @@ constexpr int kMaxLanes = 16;
 struct LaneStats {
   int lanes = 0;
   int64_t per_lane = 0;  // elements each lane has seen
-  float mean[kMaxLanes] = {};
-  float m2[kMaxLanes] = {};
+  double mean[kMaxLanes] = {};
+  double m2[kMaxLanes] = {};
   float maxabs = 0;
   bool finite = true;
 };
 
-__attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, float shift,
-                                                     LaneStats& s) {
+// Lane j of a 16-wide step holds element j: two 8-wide fp64 halves.
+__attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, LaneStats& s) {
   s.lanes = 16;
   s.per_lane = n / 16;
-  const __m512 k = _mm512_set1_ps(shift);
-  __m512 mean = _mm512_setzero_ps(), m2 = _mm512_setzero_ps();
+  __m512d mean_lo = _mm512_setzero_pd(), mean_hi = _mm512_setzero_pd();
+  __m512d m2_lo = _mm512_setzero_pd(), m2_hi = _mm512_setzero_pd();
   __m512 maxabs = _mm512_setzero_ps(), probe = _mm512_setzero_ps();
+  // maskz forms: GCC 12's unmasked forms warn on their own header (self-initialized __Y).
   for (int64_t v = 0; v < s.per_lane; ++v) {
     const __m512 raw = _mm512_loadu_ps(p + 16 * v);
-    const __m512 x = _mm512_sub_ps(raw, k);
-    const __m512 count = _mm512_set1_ps(static_cast<float>(v + 1));
-    const __m512 delta = _mm512_sub_ps(x, mean);
-    mean = _mm512_add_ps(mean, _mm512_div_ps(delta, count));
-    m2 = _mm512_add_ps(m2, _mm512_mul_ps(delta, _mm512_sub_ps(x, mean)));
-    // maskz form: GCC 12's unmasked form warns on its own header (self-initialized __Y).
+    const __m512d x_lo = _mm512_maskz_cvtps_pd(0xff, _mm256_loadu_ps(p + 16 * v));
+    const __m512d x_hi = _mm512_maskz_cvtps_pd(0xff, _mm256_loadu_ps(p + 16 * v + 8));
+    const __m512d count = _mm512_set1_pd(static_cast<double>(v + 1));
+    const __m512d delta_lo = _mm512_sub_pd(x_lo, mean_lo);
+    const __m512d delta_hi = _mm512_sub_pd(x_hi, mean_hi);
+    mean_lo = _mm512_add_pd(mean_lo, _mm512_div_pd(delta_lo, count));
+    mean_hi = _mm512_add_pd(mean_hi, _mm512_div_pd(delta_hi, count));
+    m2_lo = _mm512_add_pd(m2_lo, _mm512_mul_pd(delta_lo, _mm512_sub_pd(x_lo, mean_lo)));
+    m2_hi = _mm512_add_pd(m2_hi, _mm512_mul_pd(delta_hi, _mm512_sub_pd(x_hi, mean_hi)));
     maxabs = _mm512_maskz_max_ps(0xffff, maxabs, _mm512_abs_ps(raw));
     probe = _mm512_add_ps(probe, _mm512_mul_ps(raw, _mm512_setzero_ps()));
   }
-  _mm512_storeu_ps(s.mean, mean);
-  _mm512_storeu_ps(s.m2, m2);
+  _mm512_storeu_pd(s.mean, mean_lo);
+  _mm512_storeu_pd(s.mean + 8, mean_hi);
+  _mm512_storeu_pd(s.m2, m2_lo);
+  _mm512_storeu_pd(s.m2 + 8, m2_hi);
   float lane_max[16], lane_probe[16];
   _mm512_storeu_ps(lane_max, maxabs);
   _mm512_storeu_ps(lane_probe, probe);
@@ -58,26 +65,32 @@ __attribute__((target("avx512f"))) void lanes_avx512(const float* p, int64_t n, 
   }
 }
 
-__attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, float shift,
-                                                LaneStats& s) {
+// Lane j of an 8-wide step holds element j: two 4-wide fp64 halves.
+__attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, LaneStats& s) {
   s.lanes = 8;
   s.per_lane = n / 8;
-  const __m256 k = _mm256_set1_ps(shift);
   const __m256 sign = _mm256_set1_ps(-0.0f);
-  __m256 mean = _mm256_setzero_ps(), m2 = _mm256_setzero_ps();
+  __m256d mean_lo = _mm256_setzero_pd(), mean_hi = _mm256_setzero_pd();
+  __m256d m2_lo = _mm256_setzero_pd(), m2_hi = _mm256_setzero_pd();
   __m256 maxabs = _mm256_setzero_ps(), probe = _mm256_setzero_ps();
   for (int64_t v = 0; v < s.per_lane; ++v) {
     const __m256 raw = _mm256_loadu_ps(p + 8 * v);
-    const __m256 x = _mm256_sub_ps(raw, k);
-    const __m256 count = _mm256_set1_ps(static_cast<float>(v + 1));
-    const __m256 delta = _mm256_sub_ps(x, mean);
-    mean = _mm256_add_ps(mean, _mm256_div_ps(delta, count));
-    m2 = _mm256_add_ps(m2, _mm256_mul_ps(delta, _mm256_sub_ps(x, mean)));
+    const __m256d x_lo = _mm256_cvtps_pd(_mm_loadu_ps(p + 8 * v));
+    const __m256d x_hi = _mm256_cvtps_pd(_mm_loadu_ps(p + 8 * v + 4));
+    const __m256d count = _mm256_set1_pd(static_cast<double>(v + 1));
+    const __m256d delta_lo = _mm256_sub_pd(x_lo, mean_lo);
+    const __m256d delta_hi = _mm256_sub_pd(x_hi, mean_hi);
+    mean_lo = _mm256_add_pd(mean_lo, _mm256_div_pd(delta_lo, count));
+    mean_hi = _mm256_add_pd(mean_hi, _mm256_div_pd(delta_hi, count));
+    m2_lo = _mm256_add_pd(m2_lo, _mm256_mul_pd(delta_lo, _mm256_sub_pd(x_lo, mean_lo)));
+    m2_hi = _mm256_add_pd(m2_hi, _mm256_mul_pd(delta_hi, _mm256_sub_pd(x_hi, mean_hi)));
     maxabs = _mm256_max_ps(maxabs, _mm256_andnot_ps(sign, raw));
     probe = _mm256_add_ps(probe, _mm256_mul_ps(raw, _mm256_setzero_ps()));
   }
-  _mm256_storeu_ps(s.mean, mean);
-  _mm256_storeu_ps(s.m2, m2);
+  _mm256_storeu_pd(s.mean, mean_lo);
+  _mm256_storeu_pd(s.mean + 4, mean_hi);
+  _mm256_storeu_pd(s.m2, m2_lo);
+  _mm256_storeu_pd(s.m2 + 4, m2_hi);
   float lane_max[8], lane_probe[8];
   _mm256_storeu_ps(lane_max, maxabs);
   _mm256_storeu_ps(lane_probe, probe);
@@ -88,16 +101,16 @@ __attribute__((target("avx2"))) void lanes_avx2(const float* p, int64_t n, float
 }
 
 // Same recurrence in plain C++ for CPUs without AVX2.
-void lanes_portable(const float* p, int64_t n, float shift, LaneStats& s) {
+void lanes_portable(const float* p, int64_t n, LaneStats& s) {
   s.lanes = 8;
   s.per_lane = n / 8;
   float probe = 0;
   for (int64_t v = 0; v < s.per_lane; ++v) {
-    const auto count = static_cast<float>(v + 1);
+    const auto count = static_cast<double>(v + 1);
     for (int j = 0; j < 8; ++j) {
       const float raw = p[8 * v + j];
-      const float x = raw - shift;
-      const float delta = x - s.mean[j];
+      const double x = raw;
+      const double delta = x - s.mean[j];
       s.mean[j] += delta / count;
       s.m2[j] += delta * (x - s.mean[j]);
       s.maxabs = std::fmax(s.maxabs, std::fabs(raw));
@@ -108,32 +121,32 @@ void lanes_portable(const float* p, int64_t n, float shift, LaneStats& s) {
 }
 
 struct RowWelford {
-  float count = 0, mean = 0, m2 = 0, maxabs = 0;
+  double count = 0, mean = 0, m2 = 0;
+  float maxabs = 0;
   bool finite = true;
 };
 
 // Chan's merge of equal-sized lanes (pairwise, so rounding grows with log2(lanes)), then
 // Welford's update over the scalar tail.
-// The returned mean is of the shifted data; the caller adds the shift back.
-RowWelford welford_row(const float* p, int64_t n, float shift) {
+RowWelford welford_row(const float* p, int64_t n) {
   LaneStats s;
   if (__builtin_cpu_supports("avx512f")) {
-    lanes_avx512(p, n, shift, s);
+    lanes_avx512(p, n, s);
   } else if (__builtin_cpu_supports("avx2")) {
-    lanes_avx2(p, n, shift, s);
+    lanes_avx2(p, n, s);
   } else {
-    lanes_portable(p, n, shift, s);
+    lanes_portable(p, n, s);
   }
   RowWelford row;
   row.maxabs = s.maxabs;
   row.finite = s.finite;
   if (s.per_lane > 0) {
-    auto count = static_cast<float>(s.per_lane);
+    auto count = static_cast<double>(s.per_lane);
     for (int width = s.lanes / 2; width >= 1; width /= 2) {
       for (int j = 0; j < width; ++j) {
-        const float delta = s.mean[j + width] - s.mean[j];
-        s.mean[j] += delta * 0.5f;
-        s.m2[j] += s.m2[j + width] + delta * delta * (count * 0.5f);
+        const double delta = s.mean[j + width] - s.mean[j];
+        s.mean[j] += delta * 0.5;
+        s.m2[j] += s.m2[j + width] + delta * delta * (count * 0.5);
       }
       count *= 2;
     }
@@ -141,9 +154,9 @@ RowWelford welford_row(const float* p, int64_t n, float shift) {
   }
   for (int64_t i = s.per_lane * s.lanes; i < n; ++i) {
     const float raw = p[i];
-    const float x = raw - shift;
+    const double x = raw;
     row.count += 1;
-    const float delta = x - row.mean;
+    const double delta = x - row.mean;
     row.mean += delta / row.count;
     row.m2 += delta * (x - row.mean);
     row.maxabs = std::fmax(row.maxabs, std::fabs(raw));
@@ -174,20 +187,23 @@ struct WelfordLayerNorm : engine::NormSteps<WelfordLayerNorm, float> {
   static engine::Moments<float> moments(const float* p, int64_t n) {
     engine::Moments<float> m;
     m.data = p;
-    RowWelford row = welford_row(p, n, p[0]);
+    const RowWelford row = welford_row(p, n);
     if (!row.finite) {
       m.finite = false;
       return m;
     }
-    // Single pass in the common case; rows whose squares could overflow or underflow are
-    // scaled by a power of two and passed over again.
+    // One pass always: the fp64 statistics of a row whose fp32 mean or variance would
+    // overflow or underflow are rescaled exactly by a power of two, and the row is
+    // normalized from a scaled copy.
     m.data_exp = scale_exponent(row.maxabs, n);
+    double mean = row.mean, var = row.m2 / static_cast<double>(n);
     if (m.data_exp != 0) {
       m.data = engine::scaled_copy(p, n, m.data_exp);
-      row = welford_row(m.data, n, m.data[0]);
+      mean = std::ldexp(mean, m.data_exp);
+      var = std::ldexp(var, 2 * m.data_exp);
     }
-    m.mean = row.mean + m.data[0];
-    m.var = row.m2 / static_cast<float>(n);
+    m.mean = static_cast<float>(mean);
+    m.var = static_cast<float>(var);
     return m;
   }
 

@@ -129,6 +129,32 @@ TEST(EvaluateTest, SpecialMismatchesFollowThePolicy) {
   EXPECT_EQ(ignored.special_mismatches, 8);
 }
 
+TEST(EvaluateTest, OverflowWithinTheScoreBudgetIsNoSpecialMismatch) {
+  // x = [1, -1] with eps = 0 gives z = +-1 exactly, so y = +-gamma.
+  ref::NormProblem p = f32_problem(1, 2);
+  p.x = {1.0, -1.0};
+  p.eps = 0;
+  p.beta.clear();
+  Tamper overflow_large;  // inf for every |y| >= 2^120, as a kernel overflowing early would
+  overflow_large.outputs = [](const ref::NormProblem&, ref::OracleResult& r) {
+    for (double& y : r.y) y = std::fabs(y) >= 0x1p120 ? std::copysign(HUGE_VAL, y) : y;
+  };
+  TestKernel k("overflows", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, overflow_large);
+
+  // y = +-FLT_MAX: inf is half an ulp away from the exact value, a rounding slip.
+  const double flt_max = 0x1.fffffep127;
+  p.gamma = {flt_max, flt_max};
+  const CaseEvaluation at_edge = evaluate_case(k.info, p, f32_budget(), {.check_contracts = false});
+  EXPECT_TRUE(at_edge.passed()) << describe(at_edge);
+  EXPECT_EQ(at_edge.special_mismatches, 0);
+
+  // y = +-2^121: inf is 2^7 times the exact value, a real overflow.
+  p.gamma = {0x1p121, 0x1p121};
+  const CaseEvaluation early = evaluate_case(k.info, p, f32_budget(), {.check_contracts = false});
+  EXPECT_EQ(classes_of(early), std::vector<std::string>{"special"}) << describe(early);
+  EXPECT_NE(early.violations.front().message.find("inf-for-finite"), std::string::npos);
+}
+
 TEST(EvaluateTest, ConstantRowMustGiveExactlyBeta) {
   // Off by one subnormal: far inside the score (u_c * A is large, rstd = 1/sqrt(eps)).
   Tamper nudge;
