@@ -13,7 +13,7 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$CC" -DCMAKE_CXX_COMPILER="$CXX" \
   -DCMAKE_C_FLAGS="$CFLAGS" -DCMAKE_CXX_FLAGS="$CXXFLAGS" \
-  -DCMAKE_EXE_LINKER_FLAGS="-Wl,-rpath,\$ORIGIN/lib" \
+  -DCMAKE_BUILD_RPATH='$ORIGIN/lib' \
   -DNORMCHECK_FUZZ=ON -DNORMCHECK_FUZZ_EXTERNAL_FLAGS=ON \
   -DNORMCHECK_FUZZ_ENGINE="$LIB_FUZZING_ENGINE" \
   -DNORMCHECK_TESTS=OFF -DNORMCHECK_BENCH=OFF -DNORMCHECK_ONEDNN=OFF
@@ -33,5 +33,5 @@ cp "$BUILD/fuzz/libnormcheck_fuzz_table_plugin.so" "$OUT/"
 
 # The runner image has none of the build's libraries: ship the non-system ones beside
 # the targets (found through the $ORIGIN/lib rpath above).
-ldd "$OUT/layernorm_fuzzer" | awk '/=> \// {print $3}' |
+ldd "$OUT/layernorm_fuzzer" | awk '/=> \// {print $3}' | grep -v "^$OUT/" |
   grep -E 'lib(gmp|gmpxx|mpfr|fmt|tomlplusplus)\.so' | xargs -r cp -L -t "$OUT/lib/"

@@ -92,10 +92,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto shape = in.ConsumeIntegral<std::uint8_t>();
     names[i] = in.ConsumeRandomLengthString(24);
     k.name = (shape & 1u) ? nullptr : names[i].c_str();  // the string may hold a NUL: C sees a prefix
-    k.op = static_cast<normcheck_op>(in.ConsumeIntegralInRange<int>(-1, 3));
-    k.x_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 5));
-    k.param_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 5));
-    k.y_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 5));
+    // Invalid values stay inside each enum's value range (op 0..3, dtype 0..7): beyond it,
+    // merely loading the field in C++ is undefined behaviour (UBSan -fsanitize=enum).
+    k.op = static_cast<normcheck_op>(in.ConsumeIntegralInRange<int>(0, 3));
+    k.x_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
+    k.param_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
+    k.y_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
     k.flags = (shape & 2u) ? in.ConsumeIntegral<std::uint32_t>() : in.ConsumeIntegralInRange<std::uint32_t>(0, 7);
     k.context = nullptr;
     k.run = (shape & 4u) ? nullptr : &unsupported;

@@ -33,7 +33,7 @@ run_target() {
   ( set +e
     mkdir -p "$tmp/$1-corpus"
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-      "$fuzzers/$2" -max_total_time="$3" -timeout=10 -artifact_prefix="$tmp/$1-" \
+      "$fuzzers/$2" -max_total_time="$3" -timeout=10 -print_final_stats=1 -artifact_prefix="$tmp/$1-" \
       "$tmp/$1-corpus" "$fuzzers/$2_seed_corpus" >"$tmp/$1.log" 2>&1
     echo $? >"$tmp/$1.rc" ) &
 }
@@ -45,7 +45,7 @@ expect() {
   if [ "$rc" = "$2" ]; then
     echo "fuzz-smoke: ok   $1: $3"
     grep -E "executions|coverage|finding|replay:|stat::(number_of_executed_units|average_exec_per_sec)" "$tmp/$1.log" |
-      sed 's/^/    /' | head -12
+      sed 's/^/    /' | head -12 || true
   else
     echo "fuzz-smoke: FAIL $1: expected exit $2 ($3), got $rc"
     tail -40 "$tmp/$1.log" | sed 's/^/    /'
