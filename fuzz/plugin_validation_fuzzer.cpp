@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <cstring>
 #include <set>
 #include <string>
 #include <vector>
@@ -42,11 +43,25 @@ bool valid_name(const char* name) {
   return true;
 }
 
+// Enum fields hold whatever int a C plugin stored: read and write them as raw ints, since
+// an out-of-range value read or cast through the C++ enum type is undefined behaviour.
+template <class Enum>
+int raw(const Enum& field) {
+  int value = 0;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+template <class Enum>
+void store_raw(Enum& field, int value) {
+  std::memcpy(&field, &value, sizeof value);
+}
+
 bool valid_entry(const normcheck_kernel& k) {
   auto valid_dtype = [](int d) { return d >= NORMCHECK_F16 && d <= NORMCHECK_F64; };
   constexpr std::uint32_t known = NORMCHECK_FUSED_RESIDUAL | NORMCHECK_NORMALIZES_ROUNDED_SUM | NORMCHECK_WRITES_STATS;
-  return valid_name(k.name) && (k.op == NORMCHECK_LAYERNORM || k.op == NORMCHECK_RMSNORM) && valid_dtype(k.x_dtype) &&
-         valid_dtype(k.param_dtype) && valid_dtype(k.y_dtype) && k.run != nullptr && (k.flags & ~known) == 0;
+  const int op = raw(k.op);
+  return valid_name(k.name) && (op == NORMCHECK_LAYERNORM || op == NORMCHECK_RMSNORM) && valid_dtype(raw(k.x_dtype)) &&
+         valid_dtype(raw(k.param_dtype)) && valid_dtype(raw(k.y_dtype)) && k.run != nullptr && (k.flags & ~known) == 0;
 }
 
 // The rules of plugin_loader.hpp, written independently of the loader.
@@ -92,12 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto shape = in.ConsumeIntegral<std::uint8_t>();
     names[i] = in.ConsumeRandomLengthString(24);
     k.name = (shape & 1u) ? nullptr : names[i].c_str();  // the string may hold a NUL: C sees a prefix
-    // Invalid values stay inside each enum's value range (op 0..3, dtype 0..7): beyond it,
-    // merely loading the field in C++ is undefined behaviour (UBSan -fsanitize=enum).
-    k.op = static_cast<normcheck_op>(in.ConsumeIntegralInRange<int>(0, 3));
-    k.x_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
-    k.param_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
-    k.y_dtype = static_cast<normcheck_dtype>(in.ConsumeIntegralInRange<int>(0, 7));
+    // Mostly near the valid range, sometimes any int a C plugin could store.
+    const auto enum_value = [&in](int hi) {
+      return in.ConsumeBool() ? in.ConsumeIntegralInRange<int>(-1, hi) : in.ConsumeIntegral<int>();
+    };
+    store_raw(k.op, enum_value(3));
+    store_raw(k.x_dtype, enum_value(7));
+    store_raw(k.param_dtype, enum_value(7));
+    store_raw(k.y_dtype, enum_value(7));
     k.flags = (shape & 2u) ? in.ConsumeIntegral<std::uint32_t>() : in.ConsumeIntegralInRange<std::uint32_t>(0, 7);
     k.context = nullptr;
     k.run = (shape & 4u) ? nullptr : &unsupported;

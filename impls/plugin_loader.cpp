@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "impls/abi_names.hpp"
@@ -28,6 +29,14 @@ bool is_valid_name(const char* name) {
   return true;
 }
 
+template <class Enum>
+int raw_enum_value(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(int), "C enums of the ABI are int-sized");
+  int raw = 0;
+  std::memcpy(&raw, &field, sizeof raw);
+  return raw;
+}
+
 void validate_entry(const std::string& path, size_t index, const normcheck_kernel& k) {
   const std::string where = "kernel #" + std::to_string(index);
   if (!is_valid_name(k.name)) {
@@ -44,11 +53,17 @@ void validate_entry(const std::string& path, size_t index, const normcheck_kerne
     fail(path, message);
   }
   const std::string named = where + " (" + k.name + ")";
-  if (!is_valid_op(k.op)) fail(path, named + ": invalid op " + std::to_string(k.op));
-  const std::pair<const char*, normcheck_dtype> dtypes[] = {
-      {"x_dtype", k.x_dtype}, {"param_dtype", k.param_dtype}, {"y_dtype", k.y_dtype}};
+  // A C plugin can store any int in an enum field; reading an out-of-range value through
+  // the C++ enum type is undefined behaviour, so the fields are read as raw integers.
+  const int op = raw_enum_value(k.op);
+  if (op != NORMCHECK_LAYERNORM && op != NORMCHECK_RMSNORM) {
+    fail(path, named + ": invalid op " + std::to_string(op));
+  }
+  const std::pair<const char*, int> dtypes[] = {{"x_dtype", raw_enum_value(k.x_dtype)},
+                                                {"param_dtype", raw_enum_value(k.param_dtype)},
+                                                {"y_dtype", raw_enum_value(k.y_dtype)}};
   for (const auto& [field, dtype] : dtypes) {
-    if (!is_valid_dtype(dtype)) {
+    if (dtype < NORMCHECK_F16 || dtype > NORMCHECK_F64) {
       fail(path, named + ": invalid " + field + " " + std::to_string(dtype));
     }
   }

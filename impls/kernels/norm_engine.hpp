@@ -111,11 +111,17 @@ struct NormSteps {
 
   // Power-of-two exponent that brings the row's largest magnitude into a range where sums of
   // squares can neither overflow nor lose the row to underflow; 0 when it is there already.
+  // Tiny rows are scaled up to max |x| ~ 1 (exact). Huge rows are scaled down only to the top
+  // of the safe range, max |x| ~ 2^kSafe: the row is normalized from this copy, and elements
+  // that turn subnormal in it lose bits. With max ~ 2^kSafe those are below 2^-kSafe of the
+  // largest deviation, so their lost bits times rstd (<= sqrt(n) / 2^(kSafe-1)) stay far below
+  // the output's smallest ulp; scaled to ~1 they cost an output near the underflow up to 16 ulps.
   static int scale_exponent(T maxabs, int64_t /*n*/) {
     constexpr int kSafe = std::numeric_limits<T>::max_exponent / 4;
     if (maxabs == 0) return 0;
     const int e = std::ilogb(maxabs);
-    return (e > kSafe || e < -kSafe) ? -e : 0;
+    if (e > kSafe) return kSafe - e;
+    return e < -kSafe ? -e : 0;
   }
 
   // Cascade summation: 8 running sums over blocks of 128, blocks added pairwise, so the error

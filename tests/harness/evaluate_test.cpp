@@ -155,6 +155,26 @@ TEST(EvaluateTest, OverflowWithinTheScoreBudgetIsNoSpecialMismatch) {
   EXPECT_NE(early.violations.front().message.find("inf-for-finite"), std::string::npos);
 }
 
+TEST(EvaluateTest, InfiniteGammaOnAValueTooSmallToSignIsIndeterminate) {
+  // Row [0, 1, -1 + 2^-23]: column 0's normalized value is -2^-23 / 3 * rstd, below what
+  // fp32 rounding of the mean can resolve; column 1's is about 1.2.
+  ref::NormProblem p = f32_problem(1, 3);
+  p.x = {0.0, 1.0, -1.0 + 0x1p-23};
+  p.gamma = {HUGE_VAL, HUGE_VAL, 1.0};
+  p.beta.clear();
+  Tamper nan_for_infinite_gamma;
+  nan_for_infinite_gamma.outputs = [](const ref::NormProblem&, ref::OracleResult& r) {
+    r.y[0] = std::nan("");
+    r.y[1] = std::nan("");
+  };
+  TestKernel k("nan-gamma", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0,
+               nan_for_infinite_gamma);
+  const CaseEvaluation e = evaluate_case(k.info, p, f32_budget(), {.check_contracts = false});
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"special"}) << describe(e);
+  EXPECT_EQ(e.special_mismatches, 1);  // column 1 only
+  EXPECT_NE(e.violations.front().message.find("col 1"), std::string::npos) << describe(e);
+}
+
 TEST(EvaluateTest, ConstantRowMustGiveExactlyBeta) {
   // Off by one subnormal: far inside the score (u_c * A is large, rstd = 1/sqrt(eps)).
   Tamper nudge;

@@ -107,6 +107,29 @@ TEST_P(BuiltinKernel, SubnormalRows) {
   }
 }
 
+// One element near the format maximum and the rest so small that their RMSNorm outputs are
+// subnormal: a kernel that normalizes a copy scaled down to max ~ 1 turns those elements into
+// subnormals of the compute format and loses up to sqrt(n)/2 output ulps (16 for n = 1000).
+TEST_P(BuiltinKernel, HugeRowKeepsOutputsNearUnderflowExact) {
+  if (kernel().op != NORMCHECK_RMSNORM) GTEST_SKIP() << "LayerNorm outputs of such rows are ~mean*rstd, not subnormal";
+  std::mt19937_64 rng(17);
+  const FormatSpec x_format = format_spec(kernel().x_dtype);
+  const FormatSpec y_format = format_spec(kernel().y_dtype);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (int64_t n : {7, 129, 1000}) {
+    Case c = random_case(kernel(), rng, 1, n);
+    c.beta.clear();
+    std::fill(c.residual.begin(), c.residual.end(), 0.0L);
+    const long double big = round_to(kernel().x_dtype, 0.75L * x_format.max);
+    // |y_i| ~ |x_i| * sqrt(n) / big ~ 2^(emin_y - 2): below the output's normal range.
+    const long double small = std::ldexp(big, y_format.emin - 2) / std::sqrt(static_cast<long double>(n));
+    c.x[0] = big;
+    for (int64_t i = 1; i < n; ++i) c.x[static_cast<size_t>(i)] = round_to(kernel().x_dtype, small * normal(rng));
+    c.eps = 0;
+    expect_within_tolerance(c, "huge row, subnormal outputs");
+  }
+}
+
 TEST_P(BuiltinKernel, ConstantRowsGiveExactlyBeta) {
   if (kernel().op != NORMCHECK_LAYERNORM) GTEST_SKIP() << "RMSNorm of a constant row is sign(x)*gamma + beta";
   std::mt19937_64 rng(3);
