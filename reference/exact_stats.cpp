@@ -8,6 +8,7 @@
 #include <boost/multiprecision/mpfr.hpp>
 #include <climits>
 #include <cmath>
+#include <limits>
 
 namespace normcheck::ref::detail {
 namespace {
@@ -69,8 +70,9 @@ void scaled_eps_term(double eps, std::int64_t n, int q, mpz_int& out) {
   out *= n;
 }
 
-// RN_128(1 / sqrt(V)) rounded to long double and split into a double-double (the per-row
-// invariants of both fast tiers, computed once per row). V > 0.
+// RN_128(1 / sqrt(V)) rounded to long double and, for rows the first tier takes, split into a
+// double-double (the per-row invariants of both fast tiers, computed once per row). V > 0.
+// mpfr_get_ld keeps the full 64 bits for any V here: 1/sqrt(V) >= 2^-4700 is a normal long double.
 void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   using boost::multiprecision::mpfr_float;
   mpfr_float exact_v;
@@ -83,6 +85,10 @@ void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   mpfr_set_z(exact_v.backend().data(), v.backend().data(), MPFR_RNDN);  // exact
   mpfr_rec_sqrt(result.backend().data(), exact_v.backend().data(), MPFR_RNDN);
   stats.rsqrt_v = mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  if (!stats.double_tier_row) {
+    stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
   stats.rsqrt_hi = mpfr_get_d(result.backend().data(), MPFR_RNDN);
   // result - rsqrt_hi is exact at 128 bits (both are multiples of result's last bit).
   mpfr_sub_d(remainder.backend().data(), result.backend().data(), stats.rsqrt_hi, MPFR_RNDN);
@@ -173,7 +179,8 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     stats.sum_small = layernorm ? sum : 0;
     // |D_i| <= n max|X| + |S|, all below 2^63 here; the first tier needs < 2^53.
     const auto sum_magnitude = static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
-    stats.deviations_below_2_53 =
+    // (V >= 1 and V < 2^128 are checked below, once V is known.)
+    stats.double_tier_row =
         static_cast<unsigned __int128>(max_abs) * static_cast<std::uint64_t>(n) + sum_magnitude <
         (static_cast<unsigned __int128>(1) << 53);
     __int128 v = static_cast<__int128>(sum_squares) * n;
@@ -182,7 +189,7 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     stats.denom_square += eps_term;
     stats.sum = stats.sum_small;
   } else {
-    stats.deviations_below_2_53 = false;
+    stats.double_tier_row = false;
     stats.scaled.clear();
     mpz_int x;
     mpz_int part;
@@ -202,9 +209,13 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     stats.denom_square += eps_term;
     stats.sum = layernorm ? sum : mpz_int(0);
   }
+  // V is an integer, so V != 0 means V >= 1; the int64 path's bounds give V < 2^127, which is
+  // checked anyway: the tier's proof depends on it, not on how the statistics were computed.
+  stats.double_tier_row = stats.double_tier_row && stats.denom_square != 0 &&
+                          mpz_sizeinbase(stats.denom_square.backend().data(), 2) <= 128;
   if (stats.denom_square == 0) {
     stats.rsqrt_v = 0.0L;
-    stats.rsqrt_hi = stats.rsqrt_lo = 0.0;
+    stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
   } else {
     reciprocal_sqrt(stats.denom_square, stats);
   }

@@ -31,11 +31,16 @@ struct ExactRowStats {
   mpz_int sum;                        // S (0 for RMSNorm)
   mpz_int denom_square;               // V >= 0
   long double rsqrt_v = 0.0L;         // RN_ld(RN_128(1 / sqrt(V))); 0 when V = 0
-  // RN_128(1 / sqrt(V)) as a double-double: rsqrt_hi + rsqrt_lo = (1 + rho) / sqrt(V) with
-  // |rho| <= 2^-128 + 2^-106 (1 + 2^-52) < 2^-105 (docs/oracle.md); both 0 when V = 0.
+  // The first tier's row-level preconditions: fits_int64, every |D_i| < 2^53 and
+  // 1 <= V < 2^128. Only then is 1 / sqrt(V) in (2^-64, 1], where a double-double holds it to
+  // 2^-105; far outside (V ~ 2^2000 for subnormal rows with dominant eps) the high part would
+  // be a subnormal double with a few dozen bits, and the tier's bound would be false.
+  bool double_tier_row = false;
+  // When double_tier_row: RN_128(1 / sqrt(V)) as a double-double, rsqrt_hi + rsqrt_lo =
+  // (1 + rho) / sqrt(V) with |rho| <= 2^-128 + 2^-106 (1 + 2^-52) < 2^-105 (docs/oracle.md).
+  // Otherwise both NaN, so that a use against the preconditions can never certify a result.
   double rsqrt_hi = 0.0;
   double rsqrt_lo = 0.0;
-  bool deviations_below_2_53 = false;  // fits_int64 and every |D_i| < 2^53 (first tier)
 };
 
 // Fills stats for the row; reuses stats' storage so repeated rows do not allocate.

@@ -13,6 +13,7 @@
 #include "reference/exact_compare.hpp"
 #include "reference/exact_stats.hpp"
 #include "reference/fast_path.hpp"
+#include "reference/refined_guess.hpp"
 #include "reference/rounding.hpp"
 
 namespace normcheck::ref {
@@ -100,6 +101,7 @@ struct RowSolver {
   detail::ExactComparator comparator;
   mpz_int deviation;
   mpz_int scratch;
+  detail::RefinedGuess refined;
   std::vector<std::uint8_t> undecided;  // first tier's per-element verdicts, reused across rows
 
   double mean_f64(const detail::RowInput& row) {
@@ -193,7 +195,12 @@ struct RowSolver {
       }
     }
     if (stats.fits_int64) deviation = stats.scaled[col] * n - stats.sum_small;
-    exact_output(gamma, beta, static_cast<double>(y_hat), y[i], y_exact[i]);
+    // y_hat is off by about 2^-10 |t/y| f64 values; where beta cancels much of the term, start
+    // the search from a 256-bit y instead (a guess only: the comparisons decide).
+    const double guess = std::fabs(t_hat) > 256.0L * std::fabs(y_hat)
+                             ? refined.guess(stats.denom_square, deviation, gamma, beta)
+                             : static_cast<double>(y_hat);
+    exact_output(gamma, beta, guess, y[i], y_exact[i]);
   }
 
   void solve_row(const detail::RowInput& row, double* y, double* y_exact, double& mean, double& rstd) {
@@ -207,6 +214,7 @@ struct RowSolver {
       return;
     }
     detail::compute_exact_stats(row, stats);
+    refined.start_row();
     mean = mean_f64(row);
     if (stats.denom_square == 0) {  // var + eps = 0: 0/0 in every output
       rstd = kInf;
@@ -215,7 +223,7 @@ struct RowSolver {
       return;
     }
     rstd = rstd_f64();
-    if (double_tier && stats.deviations_below_2_53) {
+    if (double_tier && stats.double_tier_row) {
       // First tier on the whole row (branch-free), then the undecided few element by element.
       undecided.resize(static_cast<std::size_t>(n));
       const detail::DoubleTierRow tier_row{stats.scaled.data(), n, stats.sum_small,
@@ -259,7 +267,7 @@ void compute_oracle_into(const NormProblem& problem, const OracleOptions& option
     }
   }
   RowSolver solver{problem, options, traits(problem.y_format), !problem.gamma.empty(), !problem.beta.empty(),
-                   double_tier_allowed(problem, options), {}, {}, {}, {}, {}};
+                   double_tier_allowed(problem, options), {}, {}, {}, {}, {}, {}};
   for (std::size_t r = 0; r < rows; ++r) {
     detail::RowInput row;
     row.n = problem.n;

@@ -21,6 +21,11 @@ inline std::string describe(const NormProblem& p) {
   if (!p.residual.empty()) s << (p.residual_sum == ResidualSum::exact ? " residual(exact)" : " residual(rounded)");
   s << "\n x:";
   for (std::size_t i = 0; i < p.x.size() && i < 8; ++i) s << " " << hex(p.x[i]);
+  for (const auto* field : {&p.residual, &p.gamma, &p.beta}) {
+    if (field->empty()) continue;
+    s << "\n " << (field == &p.residual ? "residual" : (field == &p.gamma ? "gamma" : "beta")) << ":";
+    for (std::size_t i = 0; i < field->size() && i < 8; ++i) s << " " << hex((*field)[i]);
+  }
   return s.str();
 }
 

@@ -38,7 +38,7 @@ TierRun run_tier(const NormProblem& p, std::int64_t r, detail::ProductKernel ker
   detail::ExactRowStats stats;
   detail::compute_exact_stats(row, stats);
   TierRun run;
-  run.applies = stats.deviations_below_2_53 && stats.denom_square != 0;
+  run.applies = stats.double_tier_row;
   if (!run.applies) return run;
   run.y.resize(n);
   run.y_exact.resize(n);

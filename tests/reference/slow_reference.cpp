@@ -1,17 +1,25 @@
-// The slow path: mpq mean / variance, MPFR 2400-bit normalization, MPFR subnormalize.
+// The slow path: mpq mean / variance, MPFR normalization from 2400 bits up until the rounding
+// is decided (Ziv), MPFR subnormalize.
 #include "tests/reference/slow_reference.hpp"
 
 #include <mpfr.h>
 
+#include <algorithm>
 #include <boost/multiprecision/gmp.hpp>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 
 namespace normcheck::ref::testing {
 namespace {
 
 using boost::multiprecision::mpq_rational;
-constexpr mpfr_prec_t kPrecision = 2400;  // exact for any sum of two doubles
+// Exact for any sum of two doubles, but not enough for every output: beta + gamma * z/sqrt(w)
+// can lie within 2^-3000 (relative) of a midpoint without being on it, e.g. RMSNorm of
+// x = 2^1021 with eps = 2^-1074 is 1 - 2^-3118. So each output starts here and doubles the
+// precision until mpfr_can_round decides; values computed without any rounding round directly.
+constexpr mpfr_prec_t kPrecision = 2400;
+constexpr mpfr_prec_t kMaxPrecision = mpfr_prec_t{1} << 18;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Mpfr {
@@ -52,10 +60,40 @@ double round_mpfr(const mpfr_t value, Format format) {
   return result;
 }
 
+// An approximation of a real at some precision: exact (no operation rounded), or correct to
+// within 2^(EXP(value) - certain_bits) (MPFR's convention for mpfr_can_round).
+struct Approximation {
+  bool exact = false;
+  mpfr_exp_t certain_bits = 0;
+};
+
+// RN_format(real), where evaluate(precision, out) sets out to an approximation of the real at
+// that precision. Ziv's strategy: more precision until every real within the error bound
+// rounds the same way. Rounding to nearest at p bits (or fewer, for subnormals) is decided when
+// truncation at p + 1 bits is: every midpoint and the overflow threshold have p + 1 bits.
+// That never happens for a real that is itself a (p + 1)-bit number, so callers evaluate those
+// exactly (rationals with exact MPFR steps); an inexact approximation must be of an irrational
+// or non-dyadic real, which the loop decides once the precision outgrows its closeness.
+template <class Evaluate>
+double round_real(Format format, Evaluate&& evaluate) {
+  const int bits = shape(format).precision + 1;
+  for (mpfr_prec_t precision = kPrecision; precision <= kMaxPrecision; precision *= 2) {
+    Mpfr v(precision);
+    const Approximation a = evaluate(precision, v.v);
+    if (a.exact) return round_mpfr(v.v, format);
+    if (mpfr_regular_p(v.v) && a.certain_bits > bits &&
+        mpfr_can_round(v.v, a.certain_bits, MPFR_RNDN, MPFR_RNDZ, bits)) {
+      return round_mpfr(v.v, format);
+    }
+  }
+  throw std::runtime_error("slow_oracle: rounding undecided at 2^18 bits");
+}
+
 double round_rational(const mpq_rational& q, Format format) {
-  Mpfr v;
-  mpfr_set_q(v.v, q.backend().data(), MPFR_RNDN);
-  return round_mpfr(v.v, format);
+  return round_real(format, [&](mpfr_prec_t, mpfr_t out) {
+    const int inexact = mpfr_set_q(out, q.backend().data(), MPFR_RNDN);
+    return Approximation{inexact == 0, mpfr_get_prec(out) - 1};
+  });
 }
 
 }  // namespace
@@ -121,26 +159,64 @@ OracleResult slow_oracle(const NormProblem& p) {
       out.rstd[r] = std::numeric_limits<double>::infinity();
       continue;
     }
-    Mpfr sqrt_w;
-    mpfr_set_q(sqrt_w.v, w.backend().data(), MPFR_RNDN);
-    Mpfr rstd;
-    mpfr_rec_sqrt(rstd.v, sqrt_w.v, MPFR_RNDN);
-    out.rstd[r] = round_mpfr(rstd.v, Format::f64);
-    mpfr_sqrt(sqrt_w.v, sqrt_w.v, MPFR_RNDN);
+    // 1/sqrt(w) is rational exactly when w's reduced numerator and denominator are squares
+    // (w = 1/(25 * 2^74) gives 5 * 2^37, a double, though no step computing it is exact).
+    const auto& w_top = boost::multiprecision::numerator(w);
+    const auto& w_bottom = boost::multiprecision::denominator(w);
+    if (mpz_perfect_square_p(w_top.backend().data()) != 0 && mpz_perfect_square_p(w_bottom.backend().data()) != 0) {
+      out.rstd[r] = round_rational(
+          mpq_rational(boost::multiprecision::sqrt(w_bottom), boost::multiprecision::sqrt(w_top)), Format::f64);
+    } else {
+      // Irrational, so never on a midpoint: two roundings (w, rec_sqrt), each 2^-P relative.
+      out.rstd[r] = round_real(Format::f64, [&](mpfr_prec_t precision, mpfr_t result) {
+        Mpfr exact_w(precision);
+        int inexact = mpfr_set_q(exact_w.v, w.backend().data(), MPFR_RNDN);
+        inexact |= mpfr_rec_sqrt(result, exact_w.v, MPFR_RNDN);
+        return Approximation{inexact == 0, precision - 2};
+      });
+    }
     for (std::size_t i = 0; i < n; ++i) {
-      Mpfr y;
-      if (p.op == Op::rmsnorm) {
-        mpfr_set_q(y.v, z[i].backend().data(), MPFR_RNDN);
-        if (z_double[i] == 0.0) mpfr_set_d(y.v, z_double[i], MPFR_RNDN);  // keeps -0
-      } else {
-        const mpq_rational centered = z[i] - mean;
-        mpfr_set_q(y.v, centered.backend().data(), MPFR_RNDN);
+      const double gamma = p.gamma.empty() ? 1.0 : p.gamma[i];
+      const double beta = p.beta.empty() ? 0.0 : p.beta[i];
+      const mpq_rational centered = p.op == Op::rmsnorm ? z[i] : z[i] - mean;
+      // A rational z/sqrt(w) (e.g. 1/3 / sqrt(1/9)) makes y rational, possibly a midpoint exactly,
+      // which no precision could decide after an inexact step: evaluate it exactly instead.
+      // (Zero terms and non-finite params take the MPFR path, which keeps zero signs and IEEE.)
+      if (centered != 0 && gamma != 0.0 && std::isfinite(gamma) && std::isfinite(beta)) {
+        const mpq_rational square = centered * centered / w;
+        const auto& top = boost::multiprecision::numerator(square);
+        const auto& bottom = boost::multiprecision::denominator(square);
+        if (mpz_perfect_square_p(top.backend().data()) != 0 && mpz_perfect_square_p(bottom.backend().data()) != 0) {
+          mpq_rational term(boost::multiprecision::sqrt(top), boost::multiprecision::sqrt(bottom));
+          if (centered < 0) term = -term;
+          const mpq_rational y = term * mpq_rational(gamma) + mpq_rational(beta);
+          out.y[r * n + i] = round_rational(y, p.y_format);
+          out.y_exact[r * n + i] = round_rational(y, Format::f64);
+          continue;
+        }
       }
-      mpfr_div(y.v, y.v, sqrt_w.v, MPFR_RNDN);
-      if (!p.gamma.empty()) mpfr_mul_d(y.v, y.v, p.gamma[i], MPFR_RNDN);
-      if (!p.beta.empty()) mpfr_add_d(y.v, y.v, p.beta[i], MPFR_RNDN);
-      out.y[r * n + i] = round_mpfr(y.v, p.y_format);
-      out.y_exact[r * n + i] = round_mpfr(y.v, Format::f64);
+      // Otherwise y is irrational (or a zero, inf or NaN that every precision gets), never on a
+      // midpoint, so the Ziv loop ends. t = gamma * (z - mean) / sqrt(w) takes five roundings of at most 2^-P relative each, and
+      // y = t + beta one more: |error| < 8 * 2^-P * max(|t|, |y|) (P >= 2400).
+      auto evaluate = [&](mpfr_prec_t precision, mpfr_t y) {
+        Mpfr sqrt_w(precision);
+        int inexact = mpfr_set_q(sqrt_w.v, w.backend().data(), MPFR_RNDN);
+        inexact |= mpfr_sqrt(sqrt_w.v, sqrt_w.v, MPFR_RNDN);
+        inexact |= mpfr_set_q(y, centered.backend().data(), MPFR_RNDN);
+        if (p.op == Op::rmsnorm && z_double[i] == 0.0) mpfr_set_d(y, z_double[i], MPFR_RNDN);  // keeps -0
+        inexact |= mpfr_div(y, y, sqrt_w.v, MPFR_RNDN);
+        if (!p.gamma.empty()) inexact |= mpfr_mul_d(y, y, p.gamma[i], MPFR_RNDN);
+        if (mpfr_zero_p(y)) inexact = 0;  // z = mean or gamma = 0: exactly a signed zero term
+        const mpfr_exp_t term_exponent = mpfr_regular_p(y) ? mpfr_get_exp(y) : mpfr_get_emin();
+        if (!p.beta.empty()) inexact |= mpfr_add_d(y, y, p.beta[i], MPFR_RNDN);
+        // inf and NaN (from params) depend only on the term's sign, which every precision gets.
+        if (mpfr_inf_p(y) || mpfr_nan_p(y)) return Approximation{true, 0};
+        if (!mpfr_regular_p(y)) return Approximation{inexact == 0, 0};
+        const mpfr_exp_t lost_to_cancellation = std::max<mpfr_exp_t>(0, term_exponent - mpfr_get_exp(y));
+        return Approximation{inexact == 0, precision - 3 - lost_to_cancellation};
+      };
+      out.y[r * n + i] = round_real(p.y_format, evaluate);
+      out.y_exact[r * n + i] = round_real(Format::f64, evaluate);
     }
   }
   return out;

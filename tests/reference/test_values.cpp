@@ -45,9 +45,33 @@ std::vector<double> random_row(std::mt19937_64& rng, Format format, std::int64_t
         v = std::ldexp(static_cast<double>(std::uniform_int_distribution<int>(-8, 8)(rng)), -2);
         break;
       }
+      case Regime::full_range:
+        v = (rng() % 8 == 0) ? 0.0 : random_value(rng, format, t.emin - t.precision + 1, t.emax);
+        break;
+      case Regime::subnormals: v = random_value(rng, format, t.emin - t.precision + 1, t.emin - 1); break;
+      case Regime::huge_and_tiny:
+        v = (rng() & 1) ? random_value(rng, format, t.emax - 2, t.emax)
+                        : random_value(rng, format, t.emin - t.precision + 1, t.emin + 1);
+        break;
     }
   }
   return row;
+}
+
+double random_eps(std::mt19937_64& rng, int max_exponent) {
+  // var + eps <= max|x|^2 + eps, so eps dominates from 2^(2 max_exponent + 8) on and is
+  // negligible (below the variance's last bits, for rows that are not constant) far down.
+  const int twice = 2 * max_exponent;
+  switch (rng() % 8) {
+    case 0: return 0.0;
+    case 1: return std::ldexp(1.0, -20);
+    case 2: return static_cast<double>(1e-5f);
+    case 3: return std::fabs(random_value(rng, Format::f32, -30, 4));
+    case 4: return std::fabs(random_value(rng, Format::f64, twice + 8, twice + 120));
+    case 5: return std::fabs(random_value(rng, Format::f64, twice - 400, twice - 60));
+    case 6: return std::fabs(random_value(rng, Format::f64, -1074, -1023));  // subnormal
+    default: return std::fabs(random_value(rng, Format::f64, -1074, 1023));
+  }
 }
 
 NormProblem random_problem(std::mt19937_64& rng, Format x_format, Format param_format, Format y_format,
@@ -59,34 +83,42 @@ NormProblem random_problem(std::mt19937_64& rng, Format x_format, Format param_f
   p.y_format = y_format;
   p.rows = rows;
   p.n = n;
-  switch (rng() % 4) {
-    case 0: p.eps = 0.0; break;
-    case 1: p.eps = std::ldexp(1.0, -20); break;
-    case 2: p.eps = static_cast<double>(1e-5f); break;
-    default: p.eps = random_value(rng, Format::f32, -30, 4) * ((rng() & 1) ? 1 : -1);
-  }
-  p.eps = std::fabs(p.eps);
+  const bool extreme = regime == Regime::full_range || regime == Regime::subnormals || regime == Regime::huge_and_tiny;
+  int max_exponent = -1075;  // of the largest |x| over the rows (eps is per problem)
   for (std::int64_t r = 0; r < rows; ++r) {
     const auto row = random_row(rng, x_format, n, regime);
+    for (double v : row) {
+      if (v != 0.0) max_exponent = std::max(max_exponent, std::ilogb(v));
+    }
     p.x.insert(p.x.end(), row.begin(), row.end());
   }
+  p.eps = random_eps(rng, max_exponent);
   if (rng() % 3 == 0) {
     for (std::int64_t r = 0; r < rows; ++r) {
-      const auto row = random_row(rng, x_format, n, regime == Regime::ties ? Regime::ties : Regime::unit);
+      // Extreme rows get extreme residuals half the time: exact sums of a huge and a tiny part.
+      const Regime residual_regime =
+          regime == Regime::ties ? Regime::ties : ((extreme && (rng() & 1)) ? regime : Regime::unit);
+      const auto row = random_row(rng, x_format, n, residual_regime);
       p.residual.insert(p.residual.end(), row.begin(), row.end());
     }
     p.residual_sum = (rng() & 1) ? ResidualSum::exact : ResidualSum::rounded;
   }
+  // In the extreme regimes the params too reach either end of their format now and then, so
+  // that beta + gamma * D / sqrt(V) meets terms of wildly different sizes.
+  const FormatTraits& pt = traits(param_format);
+  auto param = [&](int lo, int hi) {
+    if (extreme && rng() % 4 == 0) return random_value(rng, param_format, pt.emin - pt.precision + 1, pt.emax);
+    return random_value(rng, param_format, lo, hi);
+  };
   if (rng() & 1) {
     for (std::int64_t i = 0; i < n; ++i) {
-      p.gamma.push_back(regime == Regime::ties ? std::ldexp(static_cast<double>(rng() % 5), -1)
-                                               : random_value(rng, param_format, -2, 1));
+      p.gamma.push_back(regime == Regime::ties ? std::ldexp(static_cast<double>(rng() % 5), -1) : param(-2, 1));
     }
   }
   if (rng() & 1) {
     for (std::int64_t i = 0; i < n; ++i) {
       p.beta.push_back(regime == Regime::ties ? std::ldexp(static_cast<double>(static_cast<int>(rng() % 9) - 4), -3)
-                                              : random_value(rng, param_format, -3, 1));
+                                              : param(-3, 1));
     }
   }
   return p;
