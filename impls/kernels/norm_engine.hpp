@@ -205,18 +205,29 @@ struct NormSteps {
 
   static void prepare_gamma(T* /*gamma*/, int64_t /*n*/) {}
 
+  // t * gamma + beta. When the product overflows though the exact one is finite (a huge
+  // gamma, then a beta of the other sign or an infinite beta), the rare element is redone
+  // with one fused rounding; the common path stays a plain multiply-add that vectorizes
+  // without FMA.
+  static T affine(T t, T gamma, T beta) {
+    const T y = Self::round(Self::round(t * gamma) + beta);
+    if (!std::isfinite(y) && std::isfinite(t) && std::isfinite(gamma)) {
+      return Self::round(std::fma(t, gamma, beta));
+    }
+    return y;
+  }
+
   static void normalize(const T* x, int64_t n, T mean, T dev_scale, T rstd, const T* gamma,
                         const T* beta, T* out) {
     if (dev_scale == T(1)) {
       for (int64_t i = 0; i < n; ++i) {
-        out[i] = Self::round(
-            Self::round(Self::round(Self::round(x[i] - mean) * rstd) * gamma[i]) + beta[i]);
+        out[i] = Self::affine(Self::round(Self::round(x[i] - mean) * rstd), gamma[i], beta[i]);
       }
       return;
     }
     for (int64_t i = 0; i < n; ++i) {
       const T d = Self::round(Self::round(x[i] - mean) * dev_scale);
-      out[i] = Self::round(Self::round(Self::round(d * rstd) * gamma[i]) + beta[i]);
+      out[i] = Self::affine(Self::round(d * rstd), gamma[i], beta[i]);
     }
   }
 

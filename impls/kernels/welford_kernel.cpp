@@ -169,6 +169,14 @@ RowWelford welford_row(const float* p, int64_t n) {
                                                   float rstd, const float* gamma,
                                                   const float* beta, float* out) {
   for (int64_t i = 0; i < n; ++i) out[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
+  // A product that overflows though the exact one is finite (huge gamma, then a beta of the
+  // other sign or an infinite beta): redo those rare elements with one fused rounding.
+  for (int64_t i = 0; i < n; ++i) {
+    if (!std::isfinite(out[i]) && std::isfinite(gamma[i])) {
+      const float t = (x[i] - mean) * rstd;
+      if (std::isfinite(t)) out[i] = std::fma(t, gamma[i], beta[i]);
+    }
+  }
 }
 
 __attribute__((target("avx512f"))) void normalize_avx512(const float* x, int64_t n, float mean,

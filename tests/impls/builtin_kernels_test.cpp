@@ -130,6 +130,25 @@ TEST_P(BuiltinKernel, HugeRowKeepsOutputsNearUnderflowExact) {
   }
 }
 
+// gamma near the parameter format's maximum times a normalized value above 1 overflows as a
+// product, while beta of the other sign brings the exact result back into range.
+TEST_P(BuiltinKernel, HugeGammaOffsetByBetaStaysFinite) {
+  std::mt19937_64 rng(23);
+  const FormatSpec p_format = format_spec(kernel().param_dtype);
+  const FormatSpec y_format = format_spec(kernel().y_dtype);
+  if (y_format.max < p_format.max) GTEST_SKIP() << "y cannot hold results of gamma's magnitude";
+  Case c = random_case(kernel(), rng, 1, 3);
+  // Normalized values: LayerNorm -sqrt(2), sqrt(2)/2, sqrt(2)/2; RMSNorm -sqrt(3), 0, 0.
+  c.x = {-1.0L, 0.0L, 0.0L};
+  std::fill(c.residual.begin(), c.residual.end(), 0.0L);
+  c.eps = 0;
+  const long double gamma = round_to(kernel().param_dtype, -0.75L * p_format.max);
+  const long double half = round_to(kernel().param_dtype, 0.5L * p_format.max);
+  c.gamma = {gamma, gamma, gamma};
+  c.beta = {-half, half, half};  // column 0: product 1.06 (LN) or 1.3 (RMS) x max, result below max
+  expect_within_tolerance(c, "product overflows, result does not");
+}
+
 TEST_P(BuiltinKernel, ConstantRowsGiveExactlyBeta) {
   if (kernel().op != NORMCHECK_LAYERNORM) GTEST_SKIP() << "RMSNorm of a constant row is sign(x)*gamma + beta";
   std::mt19937_64 rng(3);
