@@ -134,7 +134,7 @@ bool overflow_within_budget(SpecialMismatch mismatch, ref::Format format, double
     const double edge = std::copysign(overflow_threshold(format), got);
     return error_score(format, edge, exact, scale, u_c) <= limit;
   }
-  if (mismatch == SpecialMismatch::finite_for_inf && std::signbit(got) == std::signbit(exact)) {
+  if (mismatch == SpecialMismatch::finite_for_inf) {
     return error_score(format, got, exact, scale, u_c) <= limit;
   }
   return false;
