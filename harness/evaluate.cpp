@@ -124,13 +124,14 @@ double overflow_threshold(ref::Format format) {
 }
 
 // Overflow is a rounding event like any other: a kernel whose result crosses the overflow
-// threshold (inf for a finite exact result near it), or stops short of it (finite for an
-// exact result just beyond), by an error the score budget allows has made no special-value
-// mistake. Judged by the score of the threshold, or of the finite result, against the exact y.
+// threshold (an infinity where the exact y is finite, of either sign), or stops short of it
+// (finite for an exact y just beyond), by an error the score budget allows has made no
+// special-value mistake. Judged by the score, against the exact y, of the threshold on the
+// side of the infinity, or of the finite result.
 bool overflow_within_budget(SpecialMismatch mismatch, ref::Format format, double got, double exact,
                             double scale, double u_c, double limit) {
   if (!std::isfinite(exact)) return false;
-  if (mismatch == SpecialMismatch::inf_for_finite && std::signbit(got) == std::signbit(exact)) {
+  if (mismatch == SpecialMismatch::inf_for_finite || mismatch == SpecialMismatch::wrong_sign_inf) {
     const double edge = std::copysign(overflow_threshold(format), got);
     return error_score(format, edge, exact, scale, u_c) <= limit;
   }
@@ -284,13 +285,14 @@ void check_stats(const Context& ctx) {
   const auto judge = [&](std::int64_t r, std::string_view name, double got, double exact, double scale) {
     const double want = ref::round_to_format(ref::Format::f32, exact);
     const SpecialMismatch mismatch = special_mismatch(got, want);
-    if (mismatch != SpecialMismatch::none) {
+    if (mismatch != SpecialMismatch::none &&
+        !overflow_within_budget(mismatch, ref::Format::f32, got, exact, scale, u_c, limit)) {
       ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
                                        hex_float(want), special_mismatch_name(mismatch)));
       return;
     }
-    if (!std::isfinite(want)) return;
-    const double score = std::fabs(got - exact) / (ref::ulp(ref::Format::f32, want) + u_c * scale);
+    if (!std::isfinite(want) || !std::isfinite(got)) return;  // matching specials, or an overflow in budget
+    const double score = error_score(ref::Format::f32, got, exact, scale, u_c);
     if (score > limit) {
       ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
                                        hex_float(got), hex_float(want), score, limit),

@@ -1,6 +1,7 @@
 // The error measures of DESIGN.md, one function each; docs/error-measures.md explains them.
 #include "harness/measures.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -40,20 +41,32 @@ double unit_roundoff(ref::Format compute) {
   return std::ldexp(1.0, -ref::traits(compute).precision);
 }
 
+// The scales multiply magnitudes from both ends of f64's range (a gamma of 2^-523 times a
+// deviation of 2^-587 times an rstd of 2^593): products are formed in long double, whose
+// wider exponent holds every such intermediate, and the result is clamped into double.
+namespace {
+double clamp_to_double(long double v) {
+  return static_cast<double>(std::min<long double>(v, std::numeric_limits<double>::max()));
+}
+}  // namespace
+
 double term_scale(double gamma, double x, double mean, double rstd, double beta) {
-  return std::fabs(gamma) * (std::fabs(x) + std::fabs(mean)) * rstd + std::fabs(beta);
+  const long double normalized = (std::fabs(static_cast<long double>(x)) + std::fabs(mean)) * rstd;
+  return clamp_to_double(std::fabs(static_cast<long double>(gamma)) * normalized + std::fabs(beta));
 }
 
 double underflow_scale(ref::Format compute, double gamma, double rstd) {
-  return std::ldexp(1.0, ref::traits(compute).emin) * std::fabs(gamma) * (1 + rstd);
+  const long double lambda = std::ldexp(1.0L, ref::traits(compute).emin);
+  return clamp_to_double(lambda * std::fabs(static_cast<long double>(gamma)) * (1 + static_cast<long double>(rstd)));
 }
 
 double error_score(ref::Format format, double actual, double exact, double term_scale,
                    double compute_unit_roundoff) {
   if (std::isnan(actual)) return std::numeric_limits<double>::quiet_NaN();
   if (std::isinf(actual)) return std::numeric_limits<double>::infinity();
-  const double unit = ref::ulp(format, ref::round_to_format(format, exact));
-  return std::fabs(actual - exact) / (unit + compute_unit_roundoff * term_scale);
+  const long double unit = ref::ulp(format, ref::round_to_format(format, exact));
+  const long double error = std::fabs(static_cast<long double>(actual) - exact);
+  return static_cast<double>(error / (unit + static_cast<long double>(compute_unit_roundoff) * term_scale));
 }
 
 SpecialMismatch special_mismatch(double actual, double expected) {

@@ -115,6 +115,15 @@ TEST(MeasuresScalarTest, TermScaleIsTheMagnitudeOfTheMeetingTerms) {
   EXPECT_EQ(term_scale(1, -0.0, 0, 1, 0), 0.0);
 }
 
+TEST(MeasuresScalarTest, TermScaleSurvivesProductsBeyondDoubleRange) {
+  // gamma * |x| = 2^-1110 underflows a double, though A = 2^-516 does not.
+  EXPECT_EQ(term_scale(0x1p-523, 0x1p-587, 0x1p-587, 0x1p593, 0), 0x1p-516);
+  // gamma * |x| = 2^1100 overflows, A = 2^1000 does not.
+  EXPECT_EQ(term_scale(0x1p600, 0x1p500, 0, 0x1p-100, 0), 0x1p1000);
+  // A beyond double range clamps to the largest double rather than inf.
+  EXPECT_EQ(term_scale(0x1p1000, 0x1p1000, 0, 1, 0), std::numeric_limits<double>::max());
+}
+
 TEST(MeasuresScalarTest, UnderflowScaleIsTheSmallestNormalTimesTheAmplification) {
   EXPECT_EQ(underflow_scale(ref::Format::f32, -4.0, 3.0), 0x1p-126 * 16);
   EXPECT_EQ(underflow_scale(ref::Format::f16, 1.0, 0.0), 0x1p-14);
