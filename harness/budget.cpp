@@ -2,13 +2,13 @@
 #include "harness/budget.hpp"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "harness/case.hpp"
+#include "harness/text_file.hpp"
+#include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness {
 namespace {
@@ -58,20 +58,17 @@ Budget default_budget(const impls::KernelInfo& kernel) {
 }
 
 BudgetTable BudgetTable::load(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-
+  const std::string text = read_text_file(path);
   toml::table document;
   try {
-    document = toml::parse(text.str(), path.string());
+    document = toml::parse(text, path.string());
   } catch (const toml::parse_error& error) {
     throw InputError(fmt::format("{}:{}:{}: bad TOML: {}", path.string(), error.source().begin.line,
                                  error.source().begin.column, error.description()));
   }
 
   BudgetTable table;
+  table.source_ = path;
   for (const auto& [top_key, top_node] : document) {
     if (top_key.str() != "kernel") budget_error(path, top_key.str(), "unknown key (expected [kernel.\"NAME\"])");
     const toml::table* kernels = top_node.as_table();
@@ -119,6 +116,21 @@ BudgetTable BudgetTable::load(const std::filesystem::path& path) {
       table.overrides_[name] = entry;
     }
   }
+  return table;
+}
+
+void BudgetTable::require_known_kernels(const std::vector<impls::KernelInfo>& kernels) const {
+  for (const auto& [name, entry] : overrides_) {
+    if (impls::find_kernel(kernels, name) == nullptr)
+      budget_error(source_, fmt::format("kernel.\"{}\"", name),
+                   "no such kernel among the built-ins and loaded plugins (see `normcheck list`)");
+  }
+}
+
+BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels) {
+  if (path.empty()) return BudgetTable{};
+  BudgetTable table = BudgetTable::load(path);
+  table.require_known_kernels(kernels);
   return table;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "impls/registry.hpp"
 #include "reference/format.hpp"
@@ -49,6 +50,9 @@ class BudgetTable {
   BudgetTable() = default;
   static BudgetTable load(const std::filesystem::path& path);  // throws InputError
   Budget for_kernel(const impls::KernelInfo& kernel) const;
+  // Throws InputError naming the file and the key for an entry whose kernel is not in
+  // kernels: a typo or a plugin not loaded would otherwise leave the budget unapplied.
+  void require_known_kernels(const std::vector<impls::KernelInfo>& kernels) const;
 
  private:
   struct Override {
@@ -60,6 +64,12 @@ class BudgetTable {
     std::optional<double> score_per_log2n;
   };
   std::map<std::string, Override, std::less<>> overrides_;
+  std::filesystem::path source_;
 };
+
+// The budgets of a command's --budgets file ("" = defaults only), checked against the
+// kernels the command loaded (built-ins and plugins). Shared by check, replay, report and
+// fuzz.
+BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels);
 
 }  // namespace normcheck::harness

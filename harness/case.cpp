@@ -9,10 +9,14 @@
 #include <fstream>
 #include <array>
 #include <iterator>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "harness/text_file.hpp"
 
 namespace normcheck::harness {
 namespace {
@@ -307,12 +311,23 @@ Case parse_case(std::string_view json_text, std::string_view source_name) {
   const Reader reader(source_name);
   Json doc;
   try {
-    // The callback bounds nesting (recursion depth in the DOM code) for hostile input.
-    const Json::parser_callback_t limit_depth = [](int depth, Json::parse_event_t, Json&) {
+    // The callback bounds nesting (recursion depth in the DOM code) for hostile input,
+    // and rejects a key given twice in one object (the DOM would keep the last one
+    // silently, so an edited file could mean something other than it reads).
+    std::vector<std::set<std::string>> keys_of_open_objects;
+    const Json::parser_callback_t check_structure = [&](int depth, Json::parse_event_t event, Json& parsed) {
       if (depth > kMaxJsonDepth) throw std::length_error("nesting too deep");
+      if (event == Json::parse_event_t::object_start) {
+        keys_of_open_objects.emplace_back();
+      } else if (event == Json::parse_event_t::object_end && !keys_of_open_objects.empty()) {
+        keys_of_open_objects.pop_back();
+      } else if (event == Json::parse_event_t::key && !keys_of_open_objects.empty()) {
+        const auto& key = parsed.get_ref<const std::string&>();
+        if (!keys_of_open_objects.back().insert(key).second) reader.fail(key, "duplicate key");
+      }
       return true;
     };
-    doc = Json::parse(json_text.begin(), json_text.end(), limit_depth);
+    doc = Json::parse(json_text.begin(), json_text.end(), check_structure);
   } catch (const Json::exception& error) {
     reader.fail_file(fmt::format("bad JSON: {}", error.what()));
   } catch (const std::length_error&) {
@@ -322,12 +337,7 @@ Case parse_case(std::string_view json_text, std::string_view source_name) {
 }
 
 Case read_case_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot open the file", path.string()));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(fmt::format("{}: cannot read the file", path.string()));
-  return parse_case(text.str(), path.string());
+  return parse_case(read_text_file(path), path.string());
 }
 
 std::string case_to_json(const Case& c) {

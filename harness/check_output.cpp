@@ -47,8 +47,9 @@ std::string format_summary_table(const CheckReport& report) {
   std::string out = fmt::format("{:<{}}  {:>7}  {:>10}  {:>10}  {:>10}  {:>8}  {}\n", "kernel", width, "cases",
                                 "elements", "max ulp", "max score", "special", "verdict");
   for (const auto& k : report.kernels) {
-    const std::string verdict =
-        k.passed() ? "pass" : fmt::format("FAIL ({})", k.findings.front().klass);
+    const std::string verdict = k.passed()            ? "pass"
+                                : k.checked_nothing() ? "NO CASES"
+                                                      : fmt::format("FAIL ({})", k.findings.front().klass);
     out += fmt::format("{:<{}}  {:>7}  {:>10}  {:>10.3g}  {:>10.3g}  {:>8}  {}\n", k.kernel, width, k.cases,
                        k.outputs, k.max_ulp_error, k.max_score, k.special_mismatches, verdict);
   }
@@ -71,7 +72,7 @@ std::string format_findings(const CheckReport& report) {
 
 std::string junit_xml(const CheckReport& report) {
   std::size_t failures = 0;
-  for (const auto& k : report.kernels) failures += k.findings.empty() ? 0 : 1;
+  for (const auto& k : report.kernels) failures += k.passed() ? 0 : 1;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"normcheck check\" tests=\"{}\" failures=\"{}\" time=\"{:.3f}\">\n",
                      report.kernels.size(), failures, report.seconds);
@@ -81,6 +82,11 @@ std::string junit_xml(const CheckReport& report) {
   for (const auto& k : report.kernels) {
     out += fmt::format("    <testcase classname=\"normcheck.check\" name=\"{}\" time=\"{:.3f}\"",
                        xml_escape(k.kernel), k.seconds);
+    if (k.checked_nothing()) {
+      out += fmt::format(">\n      <failure type=\"no-cases\" message=\"no case was checked ({} skipped)\"/>\n    </testcase>\n",
+                         k.skipped);
+      continue;
+    }
     if (k.findings.empty()) {
       out += fmt::format(">\n      <system-out>{} cases, {} outputs, max ulp {:.3g}, max score {:.3g}</system-out>\n    </testcase>\n",
                          k.cases, k.outputs, k.max_ulp_error, k.max_score);
@@ -119,7 +125,7 @@ std::string report_json(const CheckReport& report) {
                           {"case", json::parse(case_to_json(finding_case(f)))}});
     }
     kernels.push_back({{"kernel", k.kernel},
-                       {"verdict", k.passed() ? "pass" : "fail"},
+                       {"verdict", k.passed() ? "pass" : k.checked_nothing() ? "no cases" : "fail"},
                        {"cases", k.cases},
                        {"skipped", k.skipped},
                        {"outputs", k.outputs},

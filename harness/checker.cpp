@@ -3,7 +3,11 @@
 
 #include <algorithm>
 #include <fmt/format.h>
-#include <unistd.h>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
 
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
@@ -37,17 +41,35 @@ std::string failure_message_of(const IsolatedOutcome& outcome, std::string_view 
   return outcome.evaluation.violations.empty() ? "" : outcome.evaluation.violations.front().message;
 }
 
-std::filesystem::path failures_directory(const CheckOptions& options) {
-  auto dir = options.failures_dir;
-  if (dir.empty())
-    dir = std::filesystem::temp_directory_path() / fmt::format("normcheck-failures-{}", ::getpid());
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+// The directory for saved cases, made on the first finding. The default is created by
+// mkdtemp: a name nobody can predict, owned by us alone (a fixed /tmp name could be
+// planted in advance by another user).
+class FailuresDirectory {
+ public:
+  explicit FailuresDirectory(std::filesystem::path requested) : dir_(std::move(requested)) {}
+
+  const std::filesystem::path& get() {
+    if (ready_) return dir_;
+    if (dir_.empty()) {
+      std::string pattern = (std::filesystem::temp_directory_path() / "normcheck-failures-XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr)
+        throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
+      dir_ = pattern;
+    } else {
+      std::filesystem::create_directories(dir_);
+    }
+    ready_ = true;
+    return dir_;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  bool ready_ = false;
+};
 
 Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
                           const GeneratedCase& generated, std::int64_t index, const std::string& klass,
-                          const CheckOptions& options) {
+                          const CheckOptions& options, FailuresDirectory& failures) {
   Finding finding;
   finding.kernel = kernel.kernel->name;
   finding.klass = klass;
@@ -81,7 +103,9 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   saved.kernel = finding.kernel;
   saved.expect = "fail";
   saved.note = fmt::format("{}: {}", finding.signature, finding.message);
-  finding.case_file = failures_directory(options) /
+  finding.budgets_file = options.budgets_file;
+  finding.case_timeout = options.case_timeout;
+  finding.case_file = failures.get() /
                       fmt::format("{}-{}-s{}-c{}.json", finding.kernel, klass, options.seed, index);
   write_case_file(finding.case_file, saved);
   return finding;
@@ -98,7 +122,7 @@ void accumulate(KernelSummary& summary, const CaseEvaluation& e) {
 
 KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget, const CaseSource& source,
                            const CheckOptions& options, std::optional<double> seconds_for_kernel,
-                           ProgressEvent progress) {
+                           ProgressEvent progress, FailuresDirectory& failures) {
   KernelSummary summary;
   summary.kernel = kernel.kernel->name;
   IsolatedEvaluator evaluator(kernel, budget, EvaluateOptions{}, options.case_timeout, options.isolate);
@@ -124,7 +148,7 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
         progress.shrinking = true;
         options.progress(progress);
       }
-      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, options);
+      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, options, failures);
       finding.seconds_to_detect = detect;
       summary.findings.push_back(std::move(finding));
       break;  // one minimized finding per kernel keeps the gate fast and the output short
@@ -156,6 +180,7 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
   CheckReport report;
   report.seed = options.seed;
   const auto start = Clock::now();
+  FailuresDirectory failures(options.failures_dir);
   std::optional<double> per_kernel;
   if (options.time_seconds && !kernels.empty())
     per_kernel = *options.time_seconds / static_cast<double>(kernels.size());
@@ -165,7 +190,7 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
     progress.kernel_index = i;
     progress.kernel_count = kernels.size();
     report.kernels.push_back(
-        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, options, per_kernel, progress));
+        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, options, per_kernel, progress, failures));
   }
   report.seconds = seconds_since(start);
   return report;
@@ -180,9 +205,23 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
   return selected;
 }
 
+std::string shell_quote(std::string_view text) {
+  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("_./=:@%+,-").find(c) != std::string_view::npos;
+  });
+  if (safe) return std::string(text);
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 std::string replay_command(const Finding& finding) {
-  auto command = fmt::format("normcheck replay {} --kernel {}", finding.case_file.string(), finding.kernel);
-  if (!finding.plugin.empty()) command += fmt::format(" --plugin {}", finding.plugin);
+  auto command = fmt::format("normcheck replay {} --kernel {}", shell_quote(finding.case_file.string()),
+                             shell_quote(finding.kernel));
+  if (!finding.plugin.empty()) command += " --plugin " + shell_quote(finding.plugin);
+  if (!finding.budgets_file.empty()) command += " --budgets " + shell_quote(finding.budgets_file.string());
+  if (finding.case_timeout != kDefaultCaseTimeout)
+    command += fmt::format(" --case-timeout-ms {}", finding.case_timeout.count());
   return command;
 }
 

@@ -10,9 +10,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/isolation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
@@ -44,10 +46,13 @@ struct CheckOptions {
   std::int64_t cases = kDefaultCasesPerKernel;  // per kernel
   std::optional<double> time_seconds;           // total, split evenly; replaces `cases`
   bool isolate = true;                          // fork a worker per kernel
-  std::chrono::milliseconds case_timeout{10'000};
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
   bool shrink = true;
   int max_shrink_evaluations = 3000;
-  std::filesystem::path failures_dir;  // where minimized cases are written (created)
+  // Where minimized cases are written (created); empty: a fresh private directory made
+  // with mkdtemp under the temporary directory on the first finding.
+  std::filesystem::path failures_dir;
+  std::filesystem::path budgets_file;  // the --budgets file, repeated in replay commands
   std::function<void(const ProgressEvent&)> progress;
 };
 
@@ -65,6 +70,9 @@ struct Finding {
   double seconds_to_detect = 0;  // from the kernel's start to the failing case
   double seconds_to_shrink = 0;
   std::filesystem::path case_file;
+  // What the replay command must repeat to reproduce the finding.
+  std::filesystem::path budgets_file;
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
 };
 
 struct KernelSummary {
@@ -81,7 +89,11 @@ struct KernelSummary {
   std::map<std::string, std::int64_t> regimes;  // cases per generator regime
   std::vector<Finding> findings;
 
-  bool passed() const { return findings.empty(); }
+  // A kernel passes only if cases were checked and none failed: a kernel for which every
+  // case was skipped (UNSUPPORTED, out of its domain) or a time budget too small for a
+  // single case has shown nothing, and must not pass silently (verdict "NO CASES").
+  bool passed() const { return findings.empty() && cases > 0; }
+  bool checked_nothing() const { return findings.empty() && cases == 0; }
 };
 
 struct CheckReport {
@@ -102,7 +114,12 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
 // third-party baseline (the oneDNN adapters); those run when named with --kernel.
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
 
-// The shell command that replays a saved finding.
+// The shell command that replays a saved finding: the case file on its kernel, with the
+// finding's plugin, budgets file and (when not the default) case timeout.
 std::string replay_command(const Finding& finding);
+
+// text as one shell word: unchanged when it holds only safe characters, otherwise in
+// single quotes.
+std::string shell_quote(std::string_view text);
 
 }  // namespace normcheck::harness

@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <algorithm>
 #include <fmt/format.h>
 #include <poll.h>
 #include <stdexcept>
@@ -37,7 +39,15 @@ bool send_message(int fd, const std::string& payload) {
          write_all(fd, payload.data(), payload.size());
 }
 
-enum class ReadStatus { ok, closed, timed_out };
+enum class ReadStatus { ok, closed, timed_out, too_large, poll_failed };
+
+// No reply is near this size (an evaluation is counters and a few messages): a larger
+// length prefix is garbage from a kernel that scribbled over the worker's memory.
+constexpr std::uint64_t kMaxReplyBytes = std::uint64_t{1} << 30;
+
+// The first byte of a reply says what follows.
+constexpr char kEvaluationReply = 'E';
+constexpr char kHarnessErrorReply = 'X';
 
 // Reads exactly size bytes before the deadline (no deadline when has_deadline is false).
 ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
@@ -48,8 +58,11 @@ ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return ReadStatus::timed_out;
       pollfd pfd{fd, POLLIN, 0};
-      const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+      const auto wait_ms = std::min<std::int64_t>(left.count(), kMaxCaseTimeout.count());
+      const int ready = ::poll(&pfd, 1, static_cast<int>(wait_ms));
       if (ready < 0 && errno == EINTR) continue;
+      // Any other poll error: a read now could block past the deadline.
+      if (ready < 0) return ReadStatus::poll_failed;
       if (ready == 0) return ReadStatus::timed_out;
     }
     const ssize_t got = ::read(fd, data, size);
@@ -62,10 +75,12 @@ ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
 }
 
 ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
-                           std::chrono::steady_clock::time_point deadline) {
+                           std::chrono::steady_clock::time_point deadline,
+                           std::uint64_t max_size = std::numeric_limits<std::uint64_t>::max()) {
   std::uint64_t size = 0;
   auto status = read_exact(fd, reinterpret_cast<char*>(&size), sizeof size, has_deadline, deadline);
   if (status != ReadStatus::ok) return status;
+  if (size > max_size) return ReadStatus::too_large;
   payload.resize(size);
   return read_exact(fd, payload.data(), size, has_deadline, deadline);
 }
@@ -74,20 +89,31 @@ ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
                               const EvaluateOptions& options, int in, int out) {
   std::string request;
   while (receive_message(in, request, false, {}) == ReadStatus::ok) {
-    CaseEvaluation evaluation;
+    std::string reply;
     try {
-      evaluation = evaluate_case(kernel, wire::decode_problem(request), budget, options);
+      reply = kEvaluationReply +
+              wire::encode_evaluation(evaluate_case(kernel, wire::decode_problem(request), budget, options));
     } catch (const std::exception& e) {
-      // An exception is the harness's problem, not the kernel's: report it as such.
-      evaluation.violations.push_back(Violation{"internal", e.what()});
+      // An exception is the harness's problem, not the kernel's: the parent raises it.
+      reply = std::string(1, kHarnessErrorReply) + e.what();
     }
-    if (!send_message(out, wire::encode_evaluation(evaluation))) break;
+    if (!send_message(out, reply)) break;
   }
   // _exit: the parent's atexit handlers and stdio buffers are not the worker's to run.
   ::_exit(0);
 }
 
 }  // namespace
+
+// Garbage on the pipe means the worker's memory is corrupt (the kernel wrote where it
+// must not): a crash finding, and the worker is not trusted again.
+IsolatedOutcome IsolatedEvaluator::malformed_reply(std::string_view what) {
+  kill_worker();
+  IsolatedOutcome outcome;
+  outcome.kind = IsolatedOutcome::Kind::crashed;
+  outcome.detail = fmt::format("malformed reply from the worker: {}", what);
+  return outcome;
+}
 
 std::string IsolatedOutcome::failure_class() const {
   switch (kind) {
@@ -103,7 +129,8 @@ IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, Ev
     : kernel_(std::move(kernel)),
       budget_(budget),
       options_(options),
-      timeout_(case_timeout),
+      // Bounded so that now() + timeout cannot overflow.
+      timeout_(std::clamp(case_timeout, std::chrono::milliseconds(1), kMaxCaseTimeout)),
       isolate_(isolate) {
   // A worker that died mid-request must not take the checker with it.
   if (isolate_) std::signal(SIGPIPE, SIG_IGN);
@@ -146,6 +173,12 @@ void IsolatedEvaluator::stop_worker() {
   to_worker_ = from_worker_ = -1;
 }
 
+void IsolatedEvaluator::kill_worker() {
+  if (pid_ < 0) return;
+  ::kill(pid_, SIGKILL);
+  stop_worker();
+}
+
 IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out) {
   IsolatedOutcome outcome;
   if (timed_out) ::kill(pid_, SIGKILL);
@@ -178,10 +211,25 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (!send_message(to_worker_, wire::encode_problem(problem))) return reap_after_failure(false);
   std::string reply;
-  switch (receive_message(from_worker_, reply, true, deadline)) {
-    case ReadStatus::ok: outcome.evaluation = wire::decode_evaluation(reply); return outcome;
+  switch (receive_message(from_worker_, reply, true, deadline, kMaxReplyBytes)) {
+    case ReadStatus::ok: break;
     case ReadStatus::closed: return reap_after_failure(false);
     case ReadStatus::timed_out: return reap_after_failure(true);
+    case ReadStatus::too_large: return malformed_reply("a reply length beyond any real reply");
+    case ReadStatus::poll_failed: {
+      const std::string reason = std::strerror(errno);
+      kill_worker();
+      throw std::runtime_error(fmt::format("poll on the worker's pipe: {}", reason));
+    }
+  }
+  if (!reply.empty() && reply.front() == kHarnessErrorReply) {
+    throw std::runtime_error(fmt::format("in the worker for {}: {}", kernel_.kernel->name, reply.substr(1)));
+  }
+  try {
+    if (reply.empty() || reply.front() != kEvaluationReply) throw std::runtime_error("unknown reply tag");
+    outcome.evaluation = wire::decode_evaluation(std::string_view(reply).substr(1));
+  } catch (const std::runtime_error& e) {
+    return malformed_reply(e.what());
   }
   return outcome;
 }

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 
 #include "harness/budget.hpp"
@@ -13,6 +14,12 @@
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness {
+
+// How long one case may run before it is a hang finding, unless a command's
+// --case-timeout-ms says otherwise, and the most that flag takes (one hour: beyond it
+// deadline arithmetic and poll()'s int milliseconds would overflow).
+inline constexpr std::chrono::milliseconds kDefaultCaseTimeout{10'000};
+inline constexpr std::chrono::milliseconds kMaxCaseTimeout{3'600'000};
 
 struct IsolatedOutcome {
   enum class Kind { evaluated, crashed, timed_out };
@@ -34,6 +41,10 @@ class IsolatedEvaluator {
   IsolatedEvaluator(const IsolatedEvaluator&) = delete;
   IsolatedEvaluator& operator=(const IsolatedEvaluator&) = delete;
 
+  // A crash, a hang or a malformed reply of the worker is an outcome. A harness error
+  // inside the worker (an exception from evaluate_case) is not the kernel's doing: it
+  // is thrown here as std::runtime_error with the worker's message, as it would be
+  // without isolation.
   IsolatedOutcome evaluate(const ref::NormProblem& problem);
 
   int forks() const { return forks_; }
@@ -42,6 +53,8 @@ class IsolatedEvaluator {
   void start_worker();
   void stop_worker();
   IsolatedOutcome reap_after_failure(bool timed_out);
+  void kill_worker();
+  IsolatedOutcome malformed_reply(std::string_view what);
 
   impls::KernelInfo kernel_;
   Budget budget_;

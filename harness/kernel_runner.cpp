@@ -131,6 +131,31 @@ bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& prob
          (!problem.has_residual() || (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0);
 }
 
+std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProblem& problem) {
+  const bool fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
+  const bool rounded_sum = (kernel.flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) != 0;
+  const bool same_dtypes = format_of(kernel.x_dtype) == problem.x_format &&
+                           format_of(kernel.param_dtype) == problem.param_format &&
+                           format_of(kernel.y_dtype) == problem.y_format;
+  const bool residual_fits = !problem.has_residual() ||
+                             (fused && rounded_sum == (problem.residual_sum == ref::ResidualSum::rounded));
+  if (static_cast<int>(kernel.op) == static_cast<int>(problem.op) && same_dtypes && residual_fits) return "";
+  const auto op_name = [](bool layernorm) { return layernorm ? "layernorm" : "rmsnorm"; };
+  const auto sum_name = [](bool rounded) { return rounded ? "rounded sum" : "exact sum"; };
+  std::string is = fmt::format("{} {}/{}/{}", op_name(problem.op == ref::Op::layernorm),
+                               ref::format_name(problem.x_format), ref::format_name(problem.param_format),
+                               ref::format_name(problem.y_format));
+  is += problem.has_residual()
+            ? fmt::format(" with residual ({})", sum_name(problem.residual_sum == ref::ResidualSum::rounded))
+            : " without residual";
+  std::string takes = fmt::format("{} {}/{}/{}", op_name(kernel.op == NORMCHECK_LAYERNORM),
+                                  ref::format_name(format_of(kernel.x_dtype)),
+                                  ref::format_name(format_of(kernel.param_dtype)),
+                                  ref::format_name(format_of(kernel.y_dtype)));
+  takes += fused ? fmt::format(" with or without residual ({})", sum_name(rounded_sum)) : " without residual";
+  return fmt::format("case is {}, kernel takes {}", is, takes);
+}
+
 ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem) {
   problem.op = static_cast<ref::Op>(kernel.op);
   problem.x_format = format_of(kernel.x_dtype);

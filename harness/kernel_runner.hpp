@@ -15,7 +15,14 @@ namespace normcheck::harness {
 // when the kernel is fused.
 bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem);
 
-// The problem the kernel's declaration says it computes: formats set to the kernel's
+// "" when the problem is exactly one the kernel computes as written: same op and x /
+// param / y dtypes, a residual only for a fused kernel, and then the residual_sum the
+// kernel declares (NORMCHECK_NORMALIZES_ROUNDED_SUM). Otherwise why not, as
+// "case is <op> <dtypes>..., kernel takes ...". Replaying a saved case must check that
+// case, so it runs only where this is "" (adapt_problem would silently change it).
+std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProblem& problem);
+
+// The problem the kernel's declaration says it computes (for generated problems): formats set to the kernel's
 // dtypes (values rounded to them), residual dropped for non-fused kernels, residual_sum
 // from NORMCHECK_NORMALIZES_ROUNDED_SUM.
 ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem);

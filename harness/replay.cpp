@@ -5,20 +5,28 @@
 #include <chrono>
 #include <fmt/format.h>
 
+#include "harness/checker.hpp"
 #include "harness/isolation.hpp"
+#include "harness/kernel_runner.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness {
 namespace {
 
 ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const impls::KernelInfo& kernel,
-                       const BudgetTable& budgets, std::string expected, bool isolate) {
+                       const BudgetTable& budgets, std::string expected, const ReplayOptions& options) {
   ReplayResult result;
   result.file = file;
   result.kernel = kernel.kernel->name;
   result.expected = std::move(expected);
-  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{},
-                              std::chrono::milliseconds(10'000), isolate);
+  if (auto mismatch = problem_mismatch(*kernel.kernel, c.problem); !mismatch.empty()) {
+    result.observed = "skipped";
+    result.incompatible = true;
+    result.detail = std::move(mismatch);
+    return result;
+  }
+  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{}, options.case_timeout,
+                              options.isolate);
   const auto outcome = evaluator.evaluate(c.problem);
   if (outcome.kind != IsolatedOutcome::Kind::evaluated) {
     result.observed = "fail";
@@ -34,11 +42,6 @@ ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const i
     result.detail = fmt::format("[{}] {}", v.klass, v.message);
   }
   return result;
-}
-
-bool accepts(const impls::KernelInfo& kernel, const Case& c) {
-  const bool fused = (kernel.kernel->flags & NORMCHECK_FUSED_RESIDUAL) != 0;
-  return static_cast<ref::Op>(kernel.kernel->op) == c.problem.op && (fused || !c.problem.has_residual());
 }
 
 }  // namespace
@@ -70,13 +73,13 @@ std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const C
     if (kernel == nullptr) throw InputError(fmt::format("{}: unknown kernel \"{}\"", file.string(), name));
     return *kernel;
   };
-  if (options.kernel) return {replay_on(file, c, named(*options.kernel), budgets, "pass", options.isolate)};
-  if (!c.kernel.empty())
-    return {replay_on(file, c, named(c.kernel), budgets, c.expect.empty() ? "pass" : c.expect, options.isolate)};
+  const std::string expected = c.expect.empty() ? "pass" : c.expect;
+  if (options.kernel) return {replay_on(file, c, named(*options.kernel), budgets, "pass", options)};
+  if (!c.kernel.empty()) return {replay_on(file, c, named(c.kernel), budgets, expected, options)};
   std::vector<ReplayResult> results;
-  for (const auto& kernel : kernels) {
-    if (kernel.mutant || !accepts(kernel, c)) continue;
-    results.push_back(replay_on(file, c, kernel, budgets, c.expect.empty() ? "pass" : c.expect, options.isolate));
+  for (const auto& kernel : default_check_kernels(kernels)) {
+    if (!problem_mismatch(*kernel.kernel, c.problem).empty()) continue;
+    results.push_back(replay_on(file, c, kernel, budgets, expected, options));
   }
   return results;
 }

@@ -3,6 +3,7 @@
 // "fail" for the mutant that produced them, so replay proves the bug is still caught.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "harness/budget.hpp"
 #include "harness/case.hpp"
+#include "harness/isolation.hpp"
 #include "impls/registry.hpp"
 
 namespace normcheck::harness {
@@ -24,9 +26,13 @@ struct ReplayResult {
   std::string expected;  // "pass" or "fail"
   std::string observed;  // "pass", "fail" (violation, crash or timeout) or "skipped"
   std::string detail;    // first violation, crash detail or skip reason
+  // Skipped because the case is not a problem this kernel computes (problem_mismatch):
+  // it was not run at all.
+  bool incompatible = false;
 
-  // The recorded verdict still holds (a skip counts as holding: nothing to contradict).
-  bool as_expected() const { return observed == "skipped" || observed == expected; }
+  // The recorded verdict still holds. A skip holds only for an expected pass: a case
+  // recorded as failing that can no longer run proves nothing about the bug.
+  bool as_expected() const { return observed == expected || (observed == "skipped" && expected == "pass"); }
   // A case recorded as failing now passes: the bug is fixed, or detection was lost.
   bool fixed() const { return expected == "fail" && observed == "pass"; }
 };
@@ -36,11 +42,16 @@ struct ReplayOptions {
   // (the user is checking that kernel, not replaying a recorded verdict).
   std::optional<std::string> kernel;
   bool isolate = true;
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
 };
 
 // Replays one case: on its kernel (or the override), or, when it names none, on every
-// non-mutant kernel of the same op that accepts it (fused kernels only for cases with a
-// residual). Throws InputError for an unknown kernel name.
+// kernel of default_check_kernels() (no mutants, no oneDNN baselines) that computes
+// exactly the case (problem_mismatch() == ""): a case with a residual on fused kernels
+// with the matching residual_sum, one without on fused and non-fused kernels alike (the
+// ABI lets a fused kernel take residual = NULL). A case is never adapted to a kernel:
+// on a named kernel it does not match, the result is "skipped" with incompatible set.
+// Throws InputError for an unknown kernel name.
 std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const Case& c,
                                       const std::vector<impls::KernelInfo>& kernels,
                                       const BudgetTable& budgets, const ReplayOptions& options);

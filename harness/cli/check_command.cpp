@@ -1,5 +1,7 @@
 // `normcheck check`: the CI correctness gate. Generated cases per kernel, findings
-// minimized and printed with a replay command; exit 0 pass, 1 findings.
+// minimized and printed with a replay command; exit 0 pass, 1 findings or a kernel for
+// which no case was checked ("NO CASES").
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -16,6 +18,8 @@
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/cli/common_options.hpp"
+#include "harness/output_paths.hpp"
 #include "impls/plugin_loader.hpp"
 #include "properties/case_source.hpp"
 
@@ -35,7 +39,7 @@ struct CheckArgs {
   bool no_isolate = false;
   bool no_shrink = false;
   bool f64_eps = false;
-  std::int64_t case_timeout_ms = 10'000;
+  std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
 void write_text(const std::string& path, const std::string& text) {
@@ -44,8 +48,7 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out) throw InputError(fmt::format("{}: cannot write", path));
 }
 
-std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args) {
-  const auto all = impls::all_kernels(args.plugins);
+std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args, const std::vector<impls::KernelInfo>& all) {
   if (args.kernels.empty()) {
     // Every correct kernel, built-in and from plugins; mutants only when named.
     return default_check_kernels(all);
@@ -77,8 +80,13 @@ std::function<void(const ProgressEvent&)> terminal_progress() {
 }
 
 int run(const CheckArgs& args) {
-  const auto kernels = select_kernels(args);
-  const BudgetTable budgets = args.budgets.empty() ? BudgetTable{} : BudgetTable::load(args.budgets);
+  // Every output path is checked before the run: a typo must not cost the whole run.
+  if (!args.save_failures.empty()) require_writable_directory("--save-failures", args.save_failures);
+  if (!args.junit.empty()) require_writable_file("--junit", args.junit);
+  if (!args.json.empty()) require_writable_file("--json", args.json);
+  const auto all = impls::all_kernels(args.plugins);
+  const auto kernels = select_kernels(args, all);
+  const BudgetTable budgets = load_budgets(args.budgets, all);
   CheckOptions options;
   options.seed = args.seed;
   options.cases = args.cases;
@@ -87,6 +95,7 @@ int run(const CheckArgs& args) {
   options.shrink = !args.no_shrink;
   options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
   options.failures_dir = args.save_failures;
+  options.budgets_file = args.budgets;
   options.progress = terminal_progress();
   props::GeneratorOptions generator;
   generator.eps_fp32_only = !args.f64_eps;
@@ -95,9 +104,13 @@ int run(const CheckArgs& args) {
   if (options.progress) std::fprintf(stderr, "\r\033[K");
 
   std::cout << format_summary_table(report);
+  const bool any_finding = std::any_of(report.kernels.begin(), report.kernels.end(),
+                                      [](const KernelSummary& k) { return !k.findings.empty(); });
   std::cout << fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s: {}\n", report.seed,
                            report.kernels.size(), report.total_outputs(), report.seconds,
-                           report.passed() ? "all within budget" : "FINDINGS");
+                           report.passed() ? "all within budget"
+                           : any_finding   ? "FINDINGS"
+                                           : "NO CASES checked for some kernel");
   std::cout << format_findings(report);
   if (!args.junit.empty()) write_text(args.junit, junit_xml(report));
   if (!args.json.empty()) write_text(args.json, report_json(report));
@@ -114,7 +127,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "finding is minimized, saved as a case file and printed with a command that replays it.");
   command->add_option("--kernel", args->kernels,
                       "kernel to check (repeatable; default: every kernel that is not a mutant)");
-  command->add_option("--plugin", args->plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  add_plugin_option(command, args->plugins);
   command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets (docs/budgets.md)")
       ->check(CLI::ExistingFile);
   command->add_option("--seed", args->seed, "seed of the case stream (same seed, same cases)")
@@ -123,15 +136,13 @@ void add_check_command(CLI::App& app, int& exit_code) {
                     ->capture_default_str()
                     ->check(CLI::PositiveNumber);
   command->add_option("--time", args->time_seconds, "total time budget in seconds, split over the kernels")
-      ->check(CLI::PositiveNumber)
+      ->check(finite_seconds(0))
       ->excludes(cases);
   command->add_option("--junit", args->junit, "write a JUnit XML report (a testcase per kernel)");
   command->add_option("--json", args->json, "write the report as JSON");
   command->add_option("--save-failures", args->save_failures,
                       "directory for minimized failing cases (default: a temporary directory)");
-  command->add_option("--case-timeout-ms", args->case_timeout_ms, "a case running longer is a hang finding")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+  add_case_timeout_option(command, args->case_timeout_ms);
   command->add_flag("--no-isolate", args->no_isolate,
                     "run kernels in this process (faster; a crashing kernel ends the run)");
   command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");

@@ -3,6 +3,7 @@
 // its findings into minimized, deduplicated regression cases and prints a summary.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -15,7 +16,9 @@
 #include <vector>
 
 #include "harness/case.hpp"
+#include "harness/checker.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/cli/common_options.hpp"
 #include "harness/cli/fuzz_findings.hpp"
 #include "harness/cli/fuzz_process.hpp"
 #include "impls/plugin_loader.hpp"
@@ -96,14 +99,16 @@ std::string human_count(std::int64_t n) {
 }
 
 int run_fuzz(const FuzzArgs& args) {
-  if (args.time_seconds <= 0) throw InputError("fuzz: --time must be a positive number of seconds");
+  // libFuzzer reads -max_total_time=0 as "no limit": under a second is refused, not rounded to 0.
+  if (!std::isfinite(args.time_seconds) || args.time_seconds < 1)
+    throw InputError("fuzz: --time must be a finite number of seconds >= 1");
   if (args.jobs < 1) throw InputError("fuzz: --jobs must be at least 1");
   std::vector<std::string> plugins;
   if (!args.plugin.empty()) plugins.push_back(args.plugin);
   const auto kernels = impls::all_kernels(plugins);
   const impls::KernelInfo* info = impls::find_kernel(kernels, args.kernel);
   if (!info) throw InputError("fuzz: --kernel " + args.kernel + ": no such kernel (see `normcheck list`)");
-  if (!args.budgets.empty()) BudgetTable::load(args.budgets);  // bad budgets fail now, not in the child
+  (void)load_budgets(args.budgets, kernels);  // bad budgets fail now, not in the child
 
   const std::string target_name = info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
   const fs::path fuzzer_dir = locate_fuzzer_dir(args, target_name);
@@ -166,18 +171,20 @@ int run_fuzz(const FuzzArgs& args) {
             << "  coverage   " << s.coverage << " edges, " << s.features << " features, corpus " << s.corpus << " inputs\n"
             << "  crashes    " << s.crashes << " (timeouts " << s.timeouts << ", ooms " << s.ooms << "), "
             << findings.size() << " distinct finding(s)\n";
-  const std::string plugin_flag = target.plugin.empty() ? "" : " --plugin " + target.plugin;
+  std::string replay_flags = " --kernel " + shell_quote(args.kernel);
+  if (!target.plugin.empty()) replay_flags += " --plugin " + shell_quote(target.plugin);
+  if (!target.budgets.empty()) replay_flags += " --budgets " + shell_quote(target.budgets);
   for (const auto& f : findings) {
     std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";
     if (!f.detail.empty()) std::cout << "    " << f.detail << "\n";
     if (!f.known_as.empty()) {
       std::cout << "    already in the corpus: " << f.known_as.string() << "\n"
-                << "    replay: normcheck replay " << f.known_as.string() << " --kernel " << args.kernel << plugin_flag << "\n";
+                << "    replay: normcheck replay " << shell_quote(f.known_as.string()) << replay_flags << "\n";
       continue;
     }
     if (!f.reproduced_in_release) std::cout << "    note: only the fuzz build (sanitizers) sees it; case kept unminimized\n";
     std::cout << "    case: " << f.case_file.string() << (f.minimized ? " (minimized)" : "") << "\n"
-              << "    replay: normcheck replay " << f.case_file.string() << " --kernel " << args.kernel << plugin_flag << "\n";
+              << "    replay: normcheck replay " << shell_quote(f.case_file.string()) << replay_flags << "\n";
   }
   return findings.empty() ? 0 : 1;
 }
@@ -191,9 +198,11 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
       "Fuzz one kernel with its libFuzzer target (needs the fuzz preset: cmake --preset fuzz &&\n"
       "cmake --build --preset fuzz). Findings are minimized and written as regression cases.");
   command->add_option("--kernel", args->kernel, "kernel to fuzz (see `normcheck list`)")->required();
-  command->add_option("--plugin", args->plugin, "shared library exporting normcheck_plugin_kernels");
-  command->add_option("--time", args->time_seconds, "seconds to fuzz")->required();
-  command->add_option("--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")->capture_default_str();
+  add_plugin_option(command, args->plugin);
+  command->add_option("--time", args->time_seconds, "seconds to fuzz")->required()->check(finite_seconds(1));
+  command->add_option("--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   command->add_option("--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)");
   command->add_option("--budgets", args->budgets, "TOML budget overrides (as for check)");
   command->add_option("--fuzzer-dir", args->fuzzer_dir,

@@ -97,7 +97,7 @@ fs::path known_case(const fs::path& dir, const std::string& signature) {
 
 void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, const fs::path& regressions_dir) {
   const Budget budget = budget_for(target);
-  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, std::chrono::milliseconds(10'000));
+  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kDefaultCaseTimeout);
   const auto first = evaluator.evaluate(found.problem);
   finding.reproduced_in_release = outcome_has_class(first, finding.klass);
   finding.detail = first_detail(first, finding.klass);

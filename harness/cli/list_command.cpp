@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "harness/cli/commands.hpp"
+#include "harness/cli/common_options.hpp"
 #include "impls/abi_names.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -15,7 +16,7 @@ void add_list_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "list", "List the kernels (built-in, then from plugins), one per line: name, op, dtypes, flags,\n"
               "compute precision, origin, and the bug class of mutants.");
-  command->add_option("--plugin", *plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  add_plugin_option(command, *plugins);
   command->callback([plugins, &exit_code] {
     for (const auto& info : impls::all_kernels(*plugins)) std::cout << impls::describe_kernel(info) << '\n';
     exit_code = 0;

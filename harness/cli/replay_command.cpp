@@ -1,6 +1,8 @@
 // `normcheck replay CASE.json|DIR... [--kernel NAME] [--plugin LIB]...`: re-checks saved
 // cases. Without --kernel each case's recorded kernel and verdict must still hold; with
-// --kernel every case must pass on that kernel.
+// --kernel every case that kernel computes must pass on it (others are skipped, and a
+// replay of which no case fits the kernel is bad input, exit 2).
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -11,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli/commands.hpp"
+#include "harness/cli/common_options.hpp"
 #include "harness/replay.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -23,10 +26,14 @@ struct ReplayArgs {
   std::vector<std::string> plugins;
   std::string budgets;
   bool no_isolate = false;
+  std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
 std::string describe(const ReplayResult& r) {
-  if (r.observed == "skipped") return fmt::format("skip  {} on {}: {}", r.file.string(), r.kernel, r.detail);
+  if (r.observed == "skipped" && !r.as_expected())
+    return fmt::format("FAIL  {} on {}: recorded as failing, now skipped: {}", r.file.string(), r.kernel, r.detail);
+  if (r.observed == "skipped")
+    return fmt::format("skip  {} on {}: skipped: {}", r.file.string(), r.kernel, r.detail);
   if (r.fixed())
     return fmt::format("FIXED {} on {}: recorded as failing, now passes (update or remove the case)",
                        r.file.string(), r.kernel);
@@ -42,22 +49,30 @@ int run(const ReplayArgs& args) {
   std::vector<std::filesystem::path> inputs(args.paths.begin(), args.paths.end());
   const auto files = collect_case_files(inputs);
   const auto kernels = impls::all_kernels(args.plugins);
-  const BudgetTable budgets = args.budgets.empty() ? BudgetTable{} : BudgetTable::load(args.budgets);
+  const BudgetTable budgets = load_budgets(args.budgets, kernels);
   ReplayOptions options;
   options.kernel = args.kernel;
   options.isolate = !args.no_isolate;
-  std::size_t replayed = 0, contradicted = 0;
+  options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
+  std::size_t replayed = 0, contradicted = 0, ran_on_named = 0;
   for (const auto& file : files) {
     const Case c = read_case_file(file);
     const auto results = replay_case(file, c, kernels, budgets, options);
-    if (results.empty()) std::cout << fmt::format("skip  {}: no kernel accepts this case\n", file.string());
+    if (results.empty())
+      std::cout << fmt::format("skip  {}: no correct kernel has this op, these dtypes and this residual form\n",
+                               file.string());
     for (const auto& r : results) {
       ++replayed;
+      if (!r.incompatible) ++ran_on_named;
       if (!r.as_expected()) ++contradicted;
       std::cout << describe(r) << '\n';
     }
   }
   std::cout << fmt::format("{} case files, {} replays, {} not as recorded\n", files.size(), replayed, contradicted);
+  if (args.kernel && ran_on_named == 0)
+    throw InputError(fmt::format("replay --kernel {}: no case of this replay is a problem that kernel computes "
+                                 "(op, x/param/y dtypes and residual must match; see the skip lines)",
+                                 *args.kernel));
   return contradicted == 0 ? 0 : 1;
 }
 
@@ -68,13 +83,15 @@ void add_replay_command(CLI::App& app, int& exit_code) {
   CLI::App* command = app.add_subcommand(
       "replay",
       "Re-check saved case files (directories: their *.json). Without --kernel, each case runs on\n"
-      "the kernel it names (or, naming none, on every correct kernel of its op) and its recorded\n"
-      "verdict (\"expect\", default pass) must still hold; a recorded failure that now passes is\n"
-      "reported as FIXED. With --kernel, every case must pass on that kernel.");
+      "the kernel it names (or, naming none, on every correct kernel whose op, dtypes and residual\n"
+      "form match it exactly) and its recorded verdict (\"expect\", default pass) must still hold;\n"
+      "a recorded failure that now passes is reported as FIXED. With --kernel, every case that\n"
+      "kernel computes must pass on it; cases it does not compute are skipped, never converted.");
   command->add_option("CASES", args->paths, "case files or directories")->required();
   command->add_option("--kernel", args->kernel, "replay on this kernel instead of the one in the file");
-  command->add_option("--plugin", args->plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  add_plugin_option(command, args->plugins);
   command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets")->check(CLI::ExistingFile);
+  add_case_timeout_option(command, args->case_timeout_ms);
   command->add_flag("--no-isolate", args->no_isolate, "run kernels in this process");
   command->callback([args, &exit_code] { exit_code = run(*args); });
 }

@@ -7,10 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "harness/budget.hpp"
 #include "harness/cli/commands.hpp"
+#include "harness/cli/common_options.hpp"
+#include "harness/output_paths.hpp"
 #include "harness/report/progress.hpp"
 #include "harness/report/run_report.hpp"
 #include "harness/report/web_assets.hpp"
+#include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
 namespace {
@@ -34,7 +38,9 @@ std::string command_line(const ReportArgs& args) {
 }
 
 int run(ReportArgs& args) {
-  // Fail on missing charting bundles before the sweeps, not after them.
+  // Bad output paths, budgets and missing charting bundles fail before the sweeps.
+  require_writable_directory("--out", args.out);
+  (void)load_budgets(args.budgets, impls::all_kernels(args.options.plugins));
   (void)report::load_web_assets();
   report::ReportOptions& options = args.options;
   options.out_dir = args.out;
@@ -62,7 +68,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
       "request), report.json (every number) and the worst cases under OUT/cases/.");
   command->add_option("--kernel", args->options.kernels,
                       "kernel to report on (repeatable; default: every kernel that is not a mutant)");
-  command->add_option("--plugin", args->options.plugins, "shared library exporting normcheck_plugin_kernels (repeatable)");
+  add_plugin_option(command, args->options.plugins);
   command->add_option("--out", args->out, "output directory")->required();
   command->add_option("--seed", args->options.seed, "seed of the sweeps' rows (same seed, same report)")
       ->capture_default_str();

@@ -107,6 +107,25 @@ TEST(BudgetTest, IntegersAreAcceptedWhereNumbersAre) {
   EXPECT_EQ(b.max_abs_x, 100.0);
 }
 
+// An entry for a kernel that is not loaded would silently never apply.
+TEST(BudgetTest, EntryForAnUnknownKernelIsAnError) {
+  NamedKernel known("known.kernel", NORMCHECK_F32);
+  const auto path = write_temp("normcheck_budget_unknown.toml",
+                               "[kernel.\"known.kernel\"]\nmax_score = 3\n[kernel.\"typo.kernel\"]\nmax_score = 3\n");
+  try {
+    (void)load_budgets(path.string(), {known.info});
+    FAIL() << "no error for an unknown kernel";
+  } catch (const InputError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("kernel.\"typo.kernel\""), std::string::npos) << message;
+  }
+  const auto good = write_temp("normcheck_budget_known.toml", "[kernel.\"known.kernel\"]\nmax_score = 3\n");
+  EXPECT_EQ(load_budgets(good.string(), {known.info}).for_kernel(known.info).max_score, 3.0);
+  EXPECT_EQ(load_budgets("", {known.info}).for_kernel(known.info).max_score,
+            default_budget(known.info).max_score);
+}
+
 TEST(BudgetTest, ErrorsNameTheFileAndTheKey) {
   struct Bad {
     const char* text;

@@ -199,6 +199,27 @@ TEST(CaseTest, FilesRoundTripAndMissingFilesAreNamed) {
   }
 }
 
+TEST(CaseTest, DuplicateKeysAreRejectedByName) {
+  const std::string twice_eps = variant("\"rows\": 1", "\"eps\": \"0x1p-3\", \"rows\": 1");
+  const std::string message = error_of(twice_eps);
+  EXPECT_NE(message.find("case.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("field \"eps\": duplicate key"), std::string::npos) << message;
+  // The same key in different objects is not a duplicate (only the top level is a case,
+  // so a nested object fails later as a wrong type, not as a duplicate).
+  EXPECT_EQ(error_of(variant("\"gamma\": null", "\"gamma\": {\"op\": 1}")).find("duplicate"), std::string::npos);
+}
+
+TEST(CaseTest, DirectoryIsNamedAsSuch) {
+  const auto dir = std::filesystem::temp_directory_path() / "normcheck_case_test_dir.json";
+  std::filesystem::create_directories(dir);
+  try {
+    read_case_file(dir);
+    FAIL() << "no error for a directory";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find(dir.string() + ": is a directory"), std::string::npos) << error.what();
+  }
+}
+
 // Mutated and truncated documents either parse or throw InputError: never anything else.
 TEST(CaseTest, HostileInputNeverCrashes) {
   testing::Lcg rng(11);

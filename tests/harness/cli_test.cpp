@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -40,9 +41,11 @@ fs::path scratch_dir() {
   return dir;
 }
 
-Outcome normcheck(const std::string& args) {
+// Runs a shell command line (stdout and stderr captured). `timeout` turns a hang into a
+// failed expectation (exit 124) instead of a stuck test.
+Outcome run_shell(const std::string& command_line) {
   const fs::path dir = scratch_dir();
-  const std::string command = std::string("'") + NORMCHECK_BINARY + "' " + args + " >'" +
+  const std::string command = "timeout 120 " + command_line + " >'" +
                               (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
   const int status = std::system(command.c_str());
   Outcome outcome;
@@ -50,6 +53,14 @@ Outcome normcheck(const std::string& args) {
   outcome.out = slurp(dir / "out");
   outcome.err = slurp(dir / "err");
   return outcome;
+}
+
+Outcome normcheck(const std::string& args) {
+  std::string command = "'";
+  command += NORMCHECK_BINARY;
+  command += "' ";
+  command += args;
+  return run_shell(command);
 }
 
 fs::path write_case(const std::string& name, const std::string& text) {
@@ -168,6 +179,114 @@ TEST(CliTest, ListShowsEveryBuiltinOnItsOwnLine) {
   const Outcome bad_plugin = normcheck("list --plugin /nonexistent/libplugin.so");
   EXPECT_EQ(bad_plugin.exit_code, 2);
   EXPECT_NE(bad_plugin.err.find("/nonexistent/libplugin.so"), std::string::npos) << bad_plugin.err;
+}
+
+// A path as one shell word (test paths hold no single quote).
+std::string quoted(const fs::path& path) {
+  std::string word = "'";
+  word += path.string();
+  word += "'";
+  return word;
+}
+
+std::string seed(const std::string& name) { return quoted(source_dir() / "corpus/seeds" / name); }
+
+void expect_input_error(const Outcome& o, const std::vector<std::string>& mentions, const std::string& what) {
+  EXPECT_EQ(o.exit_code, 2) << what << "\n" << o.out << o.err;
+  for (const auto& m : mentions) EXPECT_NE(o.err.find(m), std::string::npos) << what << ": no \"" << m << "\" in " << o.err;
+}
+
+// A case is never converted to a kernel that computes something else: on such a kernel
+// it is skipped with both descriptions, and a replay where nothing could run is bad input.
+TEST(CliTest, ReplayOnAKernelThatDoesNotComputeTheCaseSkipsIt) {
+  const Outcome o = normcheck("replay " + seed("rmsnorm_f32_basic.json") + " --kernel layernorm.f32.two_pass");
+  expect_input_error(o, {"layernorm.f32.two_pass", "no case"}, "rmsnorm seed on a layernorm kernel");
+  EXPECT_NE(o.out.find("skipped: case is rmsnorm f32/f32/f32 without residual, kernel takes layernorm f32/f32/f32"),
+            std::string::npos)
+      << o.out;
+  EXPECT_EQ(o.out.find("passes"), std::string::npos) << o.out;
+
+  // Among several cases, those the kernel computes run, the others are skipped.
+  const Outcome mixed = normcheck("replay " + seed("rmsnorm_f32_basic.json") + " " +
+                                  seed("layernorm_f32_n1.json") + " --kernel layernorm.f32.two_pass");
+  EXPECT_EQ(mixed.exit_code, 0) << mixed.out << mixed.err;
+  EXPECT_NE(mixed.out.find("layernorm_f32_n1.json on layernorm.f32.two_pass: passes"), std::string::npos) << mixed.out;
+  EXPECT_NE(mixed.out.find("rmsnorm_f32_basic.json on layernorm.f32.two_pass: skipped"), std::string::npos) << mixed.out;
+}
+
+TEST(CliTest, BadFlagsOfCheckAndReplayExitTwo) {
+  EXPECT_EQ(normcheck("check --time nan").exit_code, 2);
+  EXPECT_EQ(normcheck("check --time inf").exit_code, 2);
+  EXPECT_EQ(normcheck("check --time -1").exit_code, 2);
+  EXPECT_EQ(normcheck("check --case-timeout-ms 0").exit_code, 2);
+  EXPECT_EQ(normcheck("check --case-timeout-ms 9223372036854775807").exit_code, 2);
+  EXPECT_EQ(normcheck("check --kernel no.such.kernel").exit_code, 2);
+  EXPECT_EQ(normcheck("replay " + seed("rmsnorm_f32_basic.json") + " --case-timeout-ms 0").exit_code, 2);
+  EXPECT_EQ(normcheck("replay " + seed("rmsnorm_f32_basic.json") + " --case-timeout-ms 5000").exit_code, 0);
+  EXPECT_EQ(normcheck("replay /nonexistent/case.json").exit_code, 2);
+  EXPECT_EQ(normcheck("fuzz --kernel rmsnorm.f32 --time nan").exit_code, 2);
+  EXPECT_EQ(normcheck("fuzz --kernel rmsnorm.f32 --time 0.4").exit_code, 2);
+  EXPECT_EQ(normcheck("fuzz --kernel rmsnorm.f32 --time 5 --jobs 0").exit_code, 2);
+}
+
+// Output paths are checked before anything runs: bad input (2), never an internal error (3).
+TEST(CliTest, UnusableOutputPathsExitTwoBeforeTheRun) {
+  const fs::path file = write_case("plain_file.txt", "not a directory");
+  const fs::path dir = scratch_dir() / "a_directory";
+  fs::create_directories(dir);
+  const std::string quick = "check --kernel layernorm.f32.two_pass --cases 3 ";
+  const struct {
+    std::string args, flag, path;
+  } bad[] = {
+      {quick + "--save-failures '" + file.string() + "'", "--save-failures", file.string()},
+      {quick + "--save-failures '" + (file / "sub").string() + "'", "--save-failures", file.string()},
+      {quick + "--junit /nonexistent/dir/out.xml", "--junit", "/nonexistent/dir/out.xml"},
+      {quick + "--json '" + dir.string() + "'", "--json", dir.string()},
+      {"report --quick --kernel rmsnorm.f32 --out '" + file.string() + "'", "--out", file.string()},
+  };
+  for (const auto& b : bad) {
+    const Outcome o = normcheck(b.args);
+    expect_input_error(o, {b.flag, b.path}, b.args);
+    EXPECT_EQ(o.out.find("cases"), std::string::npos) << "ran before checking the path: " << o.out;
+  }
+  expect_input_error(normcheck("oracle '" + dir.string() + "'"), {dir.string(), "is a directory"}, "directory case");
+}
+
+TEST(CliTest, BudgetEntryForAnUnknownKernelExitsTwo) {
+  const fs::path budgets = write_case("typo_budgets.toml", "[kernel.\"layernorm.f32.two_pas\"]\nmax_score = 8\n");
+  const std::string flag = " --budgets '" + budgets.string() + "'";
+  const std::vector<std::string> mentions = {budgets.string(), "kernel.\"layernorm.f32.two_pas\""};
+  expect_input_error(normcheck("check --kernel rmsnorm.f32 --cases 2" + flag), mentions, "check");
+  expect_input_error(normcheck("replay " + seed("rmsnorm_f32_basic.json") + flag), mentions, "replay");
+  expect_input_error(normcheck("report --quick --kernel rmsnorm.f32 --out '" + (scratch_dir() / "r").string() + "'" + flag),
+                     mentions, "report");
+  expect_input_error(normcheck("fuzz --kernel rmsnorm.f32 --time 5" + flag), mentions, "fuzz");
+}
+
+TEST(CliTest, CheckWithNoCaseCheckedIsNotAPass) {
+  const Outcome o = normcheck("check --kernel rmsnorm.f32 --time 1e-9");
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("NO CASES"), std::string::npos) << o.out;
+}
+
+// The replay command printed with a finding reproduces it, with the budgets of the run,
+// from a folder whose name needs quoting.
+TEST(CliTest, PrintedReplayCommandReproducesTheFinding) {
+  const fs::path failures = scratch_dir() / "saved failures 'here'";
+  fs::remove_all(failures);
+  const fs::path budgets = write_case("mutant_budgets.toml", "[kernel.\"mutant.layernorm.unbiased_variance\"]\nmax_score = 16\n");
+  const Outcome check = normcheck("check --kernel mutant.layernorm.unbiased_variance --cases 100 --budgets '" +
+                                  budgets.string() + "' --save-failures \"" + failures.string() + "\"");
+  ASSERT_EQ(check.exit_code, 1) << check.out << check.err;
+  const auto at = check.out.find("\nreplay: normcheck ");
+  ASSERT_NE(at, std::string::npos) << check.out;
+  const auto start = at + std::string("\nreplay: normcheck ").size();
+  const std::string args = check.out.substr(start, check.out.find('\n', start) - start);
+  EXPECT_NE(args.find("--budgets"), std::string::npos) << args;
+  const Outcome replay = normcheck(args);
+  EXPECT_EQ(replay.exit_code, 1) << args << "\n" << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("FAIL"), std::string::npos) << replay.out;
+  fs::remove_all(failures);
 }
 
 }  // namespace

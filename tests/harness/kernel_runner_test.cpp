@@ -139,6 +139,31 @@ TEST(KernelRunnerScalarTest, AcceptsOnlyMatchingProblems) {
   EXPECT_THROW(run_kernel(kernel, p), std::invalid_argument);
 }
 
+TEST(KernelRunnerScalarTest, MismatchNamesWhatTheCaseIsAndWhatTheKernelTakes) {
+  normcheck_kernel kernel = make_kernel(NORMCHECK_F16, 0);
+  ref::NormProblem p = problem_of(ref::Format::f16, {1, 2}, 1);
+  EXPECT_EQ(problem_mismatch(kernel, p), "");
+  p.op = ref::Op::rmsnorm;
+  EXPECT_EQ(problem_mismatch(kernel, p),
+            "case is rmsnorm f16/f16/f16 without residual, kernel takes layernorm f16/f16/f16 without residual");
+  p.op = ref::Op::layernorm;
+  p.param_format = ref::Format::f32;
+  EXPECT_NE(problem_mismatch(kernel, p), "");
+  p.param_format = ref::Format::f16;
+  p.residual = {0, 0};
+  EXPECT_NE(problem_mismatch(kernel, p), "");  // not fused
+
+  kernel.flags = NORMCHECK_FUSED_RESIDUAL | NORMCHECK_NORMALIZES_ROUNDED_SUM;
+  p.residual_sum = ref::ResidualSum::exact;
+  EXPECT_EQ(problem_mismatch(kernel, p),
+            "case is layernorm f16/f16/f16 with residual (exact sum), kernel takes layernorm f16/f16/f16 with or "
+            "without residual (rounded sum)");
+  p.residual_sum = ref::ResidualSum::rounded;
+  EXPECT_EQ(problem_mismatch(kernel, p), "");
+  p.residual.clear();  // a fused kernel takes residual = NULL too
+  EXPECT_EQ(problem_mismatch(kernel, p), "");
+}
+
 TEST(KernelRunnerScalarTest, AdaptRoundsToTheKernelsDtypes) {
   normcheck_kernel kernel = make_kernel(NORMCHECK_F16, NORMCHECK_FUSED_RESIDUAL | NORMCHECK_NORMALIZES_ROUNDED_SUM);
   kernel.op = NORMCHECK_RMSNORM;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <string>
+#include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -66,7 +68,58 @@ TEST(Checker, FindingIsMinimizedSavedAndReplayable) {
   EXPECT_EQ(saved.kernel, "test.wrong_wide");
   EXPECT_EQ(saved.expect, "fail");
   EXPECT_NE(saved.note.find(f.signature), std::string::npos);
-  EXPECT_EQ(replay_command(f), "normcheck replay " + f.case_file.string() + " --kernel test.wrong_wide");
+  // The run's non-default case timeout is repeated so that the replay judges alike.
+  EXPECT_EQ(replay_command(f),
+            "normcheck replay " + f.case_file.string() + " --kernel test.wrong_wide --case-timeout-ms 1000");
+}
+
+TEST(Checker, DefaultFailuresDirectoryIsPrivateAndUnpredictable) {
+  auto options = quick("unused");
+  options.failures_dir.clear();
+  const auto report = run_check({testing::wrong_for_wide_rows()}, BudgetTable{}, props::make_case_source(), options);
+  ASSERT_EQ(report.kernels.at(0).findings.size(), 1u);
+  const auto dir = report.kernels[0].findings[0].case_file.parent_path();
+  EXPECT_EQ(dir.filename().string().rfind("normcheck-failures-", 0), 0u) << dir;
+  EXPECT_NE(dir.filename().string(), "normcheck-failures-" + std::to_string(::getpid())) << "predictable name";
+  const auto perms = std::filesystem::status(dir).permissions();
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Checker, ReplayCommandRepeatsPluginBudgetsAndTimeoutAndQuotesPaths) {
+  Finding f;
+  f.kernel = "plug.kernel";
+  f.case_file = "/tmp/my cases/it's.json";
+  f.plugin = "/opt/libplug.so";
+  f.budgets_file = "budgets dir/b.toml";
+  f.case_timeout = std::chrono::milliseconds(250);
+  EXPECT_EQ(replay_command(f),
+            "normcheck replay '/tmp/my cases/it'\\''s.json' --kernel plug.kernel --plugin /opt/libplug.so "
+            "--budgets 'budgets dir/b.toml' --case-timeout-ms 250");
+  EXPECT_EQ(shell_quote(""), "''");
+  EXPECT_EQ(shell_quote("a$b"), "'a$b'");
+}
+
+// A kernel of which no case was checked has shown nothing: not a pass.
+TEST(Checker, KernelWithNoCaseCheckedIsNotAPass) {
+  const auto report = run_check({testing::unsupported_kernel(), testing::oracle_kernel()}, BudgetTable{},
+                                props::make_case_source(), quick("no-cases", 10));
+  ASSERT_EQ(report.kernels.size(), 2u);
+  EXPECT_EQ(report.kernels[0].cases, 0);
+  EXPECT_EQ(report.kernels[0].skipped, 10);
+  EXPECT_TRUE(report.kernels[0].checked_nothing());
+  EXPECT_FALSE(report.kernels[0].passed());
+  EXPECT_TRUE(report.kernels[1].passed());
+  EXPECT_FALSE(report.passed());
+  EXPECT_NE(format_summary_table(report).find("NO CASES"), std::string::npos) << format_summary_table(report);
+  const auto json = nlohmann::json::parse(report_json(report));
+  EXPECT_EQ(json.at("kernels").at(0).at("verdict"), "no cases");
+  EXPECT_NE(junit_xml(report).find("failures=\"1\""), std::string::npos);
+
+  auto timed = quick("no-time", 10);
+  timed.time_seconds = 1e-9;  // over before the first case
+  EXPECT_FALSE(run_check({testing::oracle_kernel()}, BudgetTable{}, props::make_case_source(), timed).passed());
 }
 
 TEST(Checker, CrashAndHangAreFindingsAndTheRunGoesOn) {

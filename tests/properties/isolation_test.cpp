@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 #include "harness/isolation.hpp"
 #include "test_kernels.hpp"
@@ -56,6 +58,32 @@ TEST(Isolation, CrashIsReportedAndTheWorkerIsReplaced) {
   EXPECT_EQ(after.kind, IsolatedOutcome::Kind::evaluated);
   EXPECT_TRUE(after.evaluation.passed());
   EXPECT_EQ(isolated.forks(), 2);
+}
+
+// A harness error inside the worker (here: a problem whose x has the wrong length, which
+// run_kernel rejects) is the harness's error, raised to the caller as without isolation,
+// not a kernel finding; the worker keeps serving.
+TEST(Isolation, HarnessErrorInTheWorkerIsThrownNotAFinding) {
+  auto isolated = evaluator_for(testing::oracle_kernel());
+  ref::NormProblem broken = small_problem();
+  broken.x.resize(3);
+  try {
+    (void)isolated.evaluate(broken);
+    ADD_FAILURE() << "expected a harness error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_NE(std::string(error.what()).find("x has 3 values"), std::string::npos) << error.what();
+  }
+  const auto after = isolated.evaluate(small_problem());
+  EXPECT_EQ(after.kind, IsolatedOutcome::Kind::evaluated);
+  EXPECT_TRUE(after.evaluation.passed());
+  EXPECT_EQ(isolated.forks(), 1);
+}
+
+// A timeout beyond the bound is clamped: the deadline arithmetic must not overflow.
+TEST(Isolation, HugeTimeoutIsClamped) {
+  IsolatedEvaluator isolated(testing::oracle_kernel(), default_budget(testing::oracle_kernel()), EvaluateOptions{},
+                             std::chrono::milliseconds::max());
+  EXPECT_EQ(isolated.evaluate(small_problem()).kind, IsolatedOutcome::Kind::evaluated);
 }
 
 TEST(Isolation, HangIsATimeout) {

@@ -57,6 +57,58 @@ TEST(Replay, CaseWithoutKernelRunsOnEveryCorrectKernelOfItsOp) {
   EXPECT_FALSE(results[1].as_expected());  // the wrong kernel does not
 }
 
+// Every way a case can differ from what a kernel computes: never adapted, always skipped.
+TEST(Replay, NamedKernelThatDoesNotComputeTheCaseIsSkippedNotAdapted) {
+  ReplayOptions options;
+  options.kernel = "test.oracle";  // layernorm f32/f32/f32, not fused
+  Case other_op = wide_case("", "");
+  other_op.problem.op = ref::Op::rmsnorm;
+  Case other_dtype = wide_case("", "");
+  other_dtype.problem.x_format = ref::Format::f16;
+  other_dtype.problem.y_format = ref::Format::f16;
+  Case with_residual = wide_case("", "");
+  with_residual.problem.residual = {0.5, 0.5, 0.5, 0.5, 0.5};
+  for (const Case& c : {other_op, other_dtype, with_residual}) {
+    const auto results = replay_case("a.json", c, kernels(), {}, options);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].observed, "skipped");
+    EXPECT_TRUE(results[0].incompatible);
+    EXPECT_NE(results[0].detail.find("case is "), std::string::npos) << results[0].detail;
+    EXPECT_NE(results[0].detail.find("kernel takes layernorm f32/f32/f32"), std::string::npos) << results[0].detail;
+  }
+  EXPECT_NE(replay_case("a.json", other_op, kernels(), {}, options)[0].detail.find("rmsnorm"), std::string::npos);
+}
+
+TEST(Replay, RecordedFailureThatIsNowSkippedIsNotAsRecorded) {
+  Case c = wide_case("test.wrong_wide", "fail");
+  c.problem.op = ref::Op::rmsnorm;  // the recorded kernel no longer computes it
+  const auto results = replay_case("a.json", c, kernels(), {}, {});
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_EQ(results[0].observed, "skipped");
+  EXPECT_FALSE(results[0].as_expected());
+
+  ReplayResult unsupported;  // a recorded pass that is skipped has nothing to contradict
+  unsupported.expected = "pass";
+  unsupported.observed = "skipped";
+  EXPECT_TRUE(unsupported.as_expected());
+}
+
+TEST(Replay, CaseWithoutKernelRunsOnlyOnCorrectKernelsThatComputeItExactly) {
+  impls::KernelInfo mutant = testing::oracle_kernel();
+  mutant.mutant = true;
+  impls::KernelInfo baseline = testing::oracle_kernel();
+  baseline.origin = "onednn";
+  const std::vector<impls::KernelInfo> with_extras{testing::oracle_kernel(), mutant, baseline};
+  EXPECT_EQ(replay_case("a.json", wide_case("", ""), with_extras, {}, {}).size(), 1u);
+
+  Case f16 = wide_case("", "");
+  f16.problem.x_format = ref::Format::f16;
+  EXPECT_TRUE(replay_case("a.json", f16, with_extras, {}, {}).empty());
+  Case with_residual = wide_case("", "");
+  with_residual.problem.residual = {0.5, 0.5, 0.5, 0.5, 0.5};
+  EXPECT_TRUE(replay_case("a.json", with_residual, with_extras, {}, {}).empty());
+}
+
 TEST(Replay, UnknownKernelAndMissingFilesAreInputErrors) {
   EXPECT_THROW(replay_case("a.json", wide_case("no.such.kernel", ""), kernels(), {}, {}), InputError);
   EXPECT_THROW(collect_case_files({"/nonexistent/normcheck"}), InputError);

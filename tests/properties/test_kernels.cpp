@@ -65,6 +65,8 @@ normcheck_status wide_run(const normcheck_kernel* self, const normcheck_problem*
   return status;
 }
 
+normcheck_status unsupported_run(const normcheck_kernel*, const normcheck_problem*) { return NORMCHECK_UNSUPPORTED; }
+
 impls::KernelInfo make(const char* name, normcheck_status (*run)(const normcheck_kernel*, const normcheck_problem*)) {
   // Leaked on purpose: KernelInfo points at kernels that live as long as the program.
   auto* kernel = new normcheck_kernel{name, NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
@@ -82,5 +84,6 @@ impls::KernelInfo hanging_kernel() { return make("test.hang", hang_run); }
 impls::KernelInfo crash_on_nan_kernel() { return make("test.crash_on_nan", crash_on_nan_run); }
 impls::KernelInfo wrong_for_wide_rows() { return make("test.wrong_wide", wide_run); }
 impls::KernelInfo oracle_kernel() { return make("test.oracle", exact_run); }
+impls::KernelInfo unsupported_kernel() { return make("test.unsupported", unsupported_run); }
 
 }  // namespace normcheck::testing
