@@ -203,6 +203,10 @@ struct NormSteps {
     return Self::rstd(var, eps, scale_exp);
   }
 
+  // The scaled rstd as normalize() multiplies by it: rounded to the compute format. fp16
+  // emulation overrides it, since eps * 4^scale_exp can put the scaled rstd below fp16's range.
+  static T rstd_operand(long double rstd_scaled) { return Self::round(static_cast<T>(rstd_scaled)); }
+
   static void prepare_gamma(T* /*gamma*/, int64_t /*n*/) {}
 
   // t * gamma + beta. When the product overflows though the exact one is finite (a huge
@@ -296,7 +300,7 @@ void process_rows(const normcheck_kernel& kernel, const normcheck_problem& p) {
       // largest finite value gives the same exact beta. var + eps = 0 keeps inf (NaN output).
       long double rstd_scaled = Steps::rstd(m.var, eps, scale_exp);
       if (std::isfinite(rstd_scaled)) rstd_scaled = std::min<long double>(rstd_scaled, Steps::max_finite());
-      const T rstd = Steps::round(static_cast<T>(rstd_scaled));
+      const T rstd = Steps::rstd_operand(rstd_scaled);
       const T dev_scale = std::ldexp(T(1), m.dev_exp);
       Steps::normalize(m.data, n, m.mean, dev_scale, rstd, gamma, beta, out);
       if (writes_stats && p.mean) {
