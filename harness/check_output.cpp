@@ -5,30 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/case.hpp"
+#include "harness/markup_escape.hpp"
 
 namespace normcheck::harness {
 namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // Control characters other than tab / newline are not allowed in XML 1.0.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += ' ';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 Case finding_case(const Finding& f) {
   Case c;
@@ -81,7 +61,7 @@ std::string junit_xml(const CheckReport& report) {
   out += fmt::format("    <properties><property name=\"seed\" value=\"{}\"/></properties>\n", report.seed);
   for (const auto& k : report.kernels) {
     out += fmt::format("    <testcase classname=\"normcheck.check\" name=\"{}\" time=\"{:.3f}\"",
-                       xml_escape(k.kernel), k.seconds);
+                       markup_escape(k.kernel), k.seconds);
     if (k.checked_nothing()) {
       out += fmt::format(">\n      <failure type=\"no-cases\" message=\"no case was checked ({} skipped)\"/>\n    </testcase>\n",
                          k.skipped);
@@ -95,8 +75,8 @@ std::string junit_xml(const CheckReport& report) {
     out += ">\n";
     for (const auto& f : k.findings) {
       out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\nreplay: {}</failure>\n",
-                         xml_escape(f.klass), xml_escape(f.message), xml_escape(f.signature),
-                         xml_escape(case_to_json(finding_case(f))), xml_escape(replay_command(f)));
+                         markup_escape(f.klass), markup_escape(f.message), markup_escape(f.signature),
+                         markup_escape(case_to_json(finding_case(f))), markup_escape(replay_command(f)));
     }
     out += "    </testcase>\n";
   }

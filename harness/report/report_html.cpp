@@ -5,6 +5,7 @@
 #include <string>
 
 #include "harness/report/page_script.hpp"
+#include "harness/markup_escape.hpp"
 #include "harness/report/render.hpp"
 #include "reference/format.hpp"
 
@@ -12,19 +13,6 @@ namespace normcheck::harness::report {
 
 namespace {
 
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // Text inside <script> ends at the first "</script" (any case). A bundle is left alone
 // except for that sequence ("<\/script" means the same in JavaScript strings and regular
@@ -56,7 +44,7 @@ std::string json_script_safe(std::string_view json) {
 
 std::string verdict_td(Verdict v, const std::string& content, const std::string& title = "") {
   const char* klass = v == Verdict::pass ? "pass" : v == Verdict::fail ? "fail" : v == Verdict::skipped ? "skipped" : "na";
-  return fmt::format("<td class=\"{}\" title=\"{}\">{}</td>", klass, escape(title), content);
+  return fmt::format("<td class=\"{}\" title=\"{}\">{}</td>", klass, markup_escape(title), content);
 }
 
 void summary(std::string& html, const ReportModel& model) {
@@ -66,7 +54,7 @@ void summary(std::string& html, const ReportModel& model) {
           "<th>cases</th><th>failed</th><th>skipped</th><th>max ULP</th><th>p99 ULP</th><th>mean ULP</th>"
           "<th>max score</th><th>p99 score</th><th>mean score</th><th>budget score</th></tr>\n";
   for (const KernelReport& k : model.kernels) {
-    html += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{} / {} / {}</td><td>{}</td>", escape(k.name),
+    html += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{} / {} / {}</td><td>{}</td>", markup_escape(k.name),
                         k.op, k.x_dtype, k.param_dtype, k.y_dtype, k.compute);
     html += verdict_td(k.overall.verdict(), std::string(verdict_name(k.overall.verdict())), k.overall.first_violation);
     html += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}"
@@ -96,10 +84,10 @@ The tooltip shows the largest kappa_eps.</p><div class="chart" id="chart-eps"></
 void edge_matrix(std::string& html, const ReportModel& model) {
   if (model.kernels.empty()) return;
   html += "<h2>Edge cases</h2><table><tr><th class=\"name\">kernel</th>";
-  for (const EdgeCase& e : model.kernels.front().edge_cases) html += "<th>" + escape(e.title) + "</th>";
+  for (const EdgeCase& e : model.kernels.front().edge_cases) html += "<th>" + markup_escape(e.title) + "</th>";
   html += "</tr>\n";
   for (const KernelReport& k : model.kernels) {
-    html += "<tr><td class=\"name\">" + escape(k.name) + "</td>";
+    html += "<tr><td class=\"name\">" + markup_escape(k.name) + "</td>";
     for (const EdgeCase& e : k.edge_cases) {
       std::string content(verdict_name(e.verdict));
       if (e.verdict == Verdict::pass || e.verdict == Verdict::fail) content += "<br>" + format_error(e.tally.worst_score);
@@ -115,10 +103,10 @@ void worst_cases(std::string& html, const ReportModel& model) {
           "<th>score</th><th>ULP error</th><th class=\"name\">replay</th></tr>\n";
   for (const KernelReport& k : model.kernels)
     for (const WorstCase& w : k.worst_cases) {
-      html += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td>", escape(k.name), escape(w.source));
+      html += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td>", markup_escape(k.name), markup_escape(w.source));
       html += verdict_td(w.failed ? Verdict::fail : Verdict::pass, w.failed ? "fail" : "pass", w.violation);
       html += fmt::format("<td>{}</td><td>{}</td><td class=\"name\"><code>{}</code></td></tr>\n", format_error(w.score),
-                          format_error(w.ulp_error), escape(w.replay));
+                          format_error(w.ulp_error), markup_escape(w.replay));
     }
   html += "</table>\n";
 }
@@ -131,9 +119,9 @@ void environment(std::string& html, const ReportModel& model) {
       "<tr><th>oneDNN</th><td>{}</td></tr><tr><th>CPU</th><td>{} ({} hardware threads, {} used)</td></tr>"
       "<tr><th>seed</th><td>{}{}</td></tr><tr><th>wall time</th><td>{:.1f} s</td></tr>"
       "<tr><th>command</th><td><code>{}</code></td></tr></table>\n",
-      escape(e.normcheck_version), escape(e.compiler), escape(e.boost_version), escape(e.gmp),
-      escape(e.mpfr), escape(e.onednn_version), escape(e.cpu_model), e.hardware_threads, model.threads,
-      model.seed, model.quick ? " (--quick)" : "", model.wall_seconds, escape(model.command));
+      markup_escape(e.normcheck_version), markup_escape(e.compiler), markup_escape(e.boost_version), markup_escape(e.gmp),
+      markup_escape(e.mpfr), markup_escape(e.onednn_version), markup_escape(e.cpu_model), e.hardware_threads, model.threads,
+      model.seed, model.quick ? " (--quick)" : "", model.wall_seconds, markup_escape(model.command));
   html += "<h3>Kernels and budgets</h3><table><tr><th class=\"name\">kernel</th><th>origin</th><th>flags</th>"
           "<th>max score</th><th>+ per log2 n</th><th>max ULP</th><th>special</th><th>u_c of</th><th>max |x|</th></tr>\n";
   for (const KernelReport& k : model.kernels) {
@@ -141,8 +129,8 @@ void environment(std::string& html, const ReportModel& model) {
     html += fmt::format(
         "<tr><td class=\"name\">{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
         "<td>{}</td></tr>\n",
-        escape(k.name), k.mutant ? " (mutant: " + escape(k.bug_class) + ")" : std::string(), escape(k.origin),
-        escape(k.flags), format_error(b.max_score), format_error(b.score_per_log2n),
+        markup_escape(k.name), k.mutant ? " (mutant: " + markup_escape(k.bug_class) + ")" : std::string(), markup_escape(k.origin),
+        markup_escape(k.flags), format_error(b.max_score), format_error(b.score_per_log2n),
         b.max_ulp ? std::to_string(*b.max_ulp) : std::string("-"),
         b.special == SpecialPolicy::strict ? "strict" : "ignore", ref::format_name(b.compute),
         b.max_abs_x ? format_error(*b.max_abs_x) : std::string("-"));
@@ -160,7 +148,7 @@ std::string render_html(const ReportModel& model, const nlohmann::json& report_j
   for (const std::string* bundle : {&assets.vega, &assets.vega_lite, &assets.vega_embed})
     html += "<script>" + script_safe(*bundle) + "</script>\n";
   html += fmt::format("</head><body>\n<h1>normcheck accuracy report</h1>\n<p>{} kernel(s), seed {}{}, generated {}.</p>\n",
-                      model.kernels.size(), model.seed, model.quick ? " (--quick)" : "", escape(model.generated_at));
+                      model.kernels.size(), model.seed, model.quick ? " (--quick)" : "", markup_escape(model.generated_at));
   summary(html, model);
   charts(html);
   edge_matrix(html, model);
