@@ -39,7 +39,7 @@ struct ProgressEvent {
   bool shrinking = false;
 };
 
-inline constexpr std::int64_t kDefaultCasesPerKernel = 300;
+inline constexpr std::int64_t kDefaultCasesPerKernel = 1000;
 
 struct CheckOptions {
   std::uint64_t seed = 1;

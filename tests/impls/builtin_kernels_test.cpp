@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <map>
+#include <stdexcept>
+#include <string_view>
 
 #include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
@@ -208,6 +210,81 @@ TEST_P(BuiltinKernel, RejectsWhatItDoesNotSupport) {
   EXPECT_EQ(run_kernel(kernel(), c).status, NORMCHECK_UNSUPPORTED);
   normcheck_problem empty{};
   EXPECT_EQ(kernel().run(&kernel(), &empty), NORMCHECK_ERROR);  // n = 0, no buffers
+}
+
+const KernelInfo& pure_half() {
+  for (const KernelInfo& info : builtin_kernels()) {
+    if (std::string_view(info.kernel->name) == "layernorm.f16.pure_half") return info;
+  }
+  throw std::logic_error("layernorm.f16.pure_half is not registered");
+}
+
+// A tiny row with a large eps: the fp16 kernel scales the row up by 2^s for its statistics, so
+// its rstd is 1/sqrt(eps) * 2^-s, below fp16's smallest subnormal, while the outputs are not.
+TEST(PureHalfKernel, TinyRowWithLargeEpsKeepsItsOutputs) {
+  const KernelInfo& info = pure_half();
+  Case found;  // fuzzing's case: the kernel gave 0 for +-0x1.fp-20
+  found.n = 2;
+  found.x = {-0x1.fp-18L, 0.0L};
+  found.eps = 4;
+  const Outputs out = run_kernel(*info.kernel, found);
+  ASSERT_EQ(out.status, NORMCHECK_OK);
+  EXPECT_EQ(out.y[0], -0x1.fp-20L);
+  EXPECT_EQ(out.y[1], 0x1.fp-20L);
+  std::mt19937_64 rng(31);
+  for (int64_t n : {3, 17, 130}) {
+    Case c;
+    c.n = n;
+    c.x = normal_values(rng, NORMCHECK_F16, n, 0, 0x1p-19L);
+    c.eps = 4;
+    const auto mismatch = first_mismatch(info, c, tolerance_for(info));
+    EXPECT_FALSE(mismatch) << "n=" << n << ": " << mismatch.value_or("");
+  }
+}
+
+// Nearly constant rows with eps = 0. An fp16 sum of the row is off by a few ulps of the data, so
+// an uncorrected fp16 mean can lie outside most of the row (fuzzing's case gave inf for -67.6);
+// and the variance of a long row with one outlier, ~2^13 / n^2 after scaling, underflows fp16.
+// The unavoidable error is the fp16 mean's rounding: |dmean| * rstd with |dmean| <= ulp(mean) / 2
+// (the tolerance's scale, |x| * rstd, would accept any finite output here).
+TEST(PureHalfKernel, NearlyConstantRowsWithoutEps) {
+  const KernelInfo& info = pure_half();
+  std::mt19937_64 rng(37);
+  std::uniform_int_distribution<int> ulps(-2, 2);
+  const long double u = unit_roundoff(NORMCHECK_F16);
+  for (long double level : {0x1.cdcp-2L, -3.0L, 1000.0L}) {
+    for (int64_t n : {112, 1000, 4097}) {
+      Case c;
+      c.n = n;
+      for (int64_t i = 0; i < n; ++i) {
+        c.x.push_back(level + ulps(rng) * ulp_at(NORMCHECK_F16, level));
+      }
+      c.eps = 0;
+      const Outputs out = run_kernel(*info.kernel, c);
+      const Reference ref = reference(*info.kernel, c);
+      ASSERT_EQ(out.status, NORMCHECK_OK);
+      const long double mean_rounding = ulp_at(NORMCHECK_F16, ref.mean[0]) * ref.rstd[0];
+      size_t i = 0;
+      for (; i < out.y.size(); ++i) {
+        const long double bound =
+            mean_rounding + 8 * u * std::fabs(ref.y[i]) + ulp_at(NORMCHECK_F16, ref.y[i]);
+        if (!(std::fabs(out.y[i] - ref.y[i]) <= bound)) break;
+      }
+      EXPECT_EQ(i, out.y.size()) << "level " << static_cast<double>(level) << ", n = " << n
+                                 << ": first error beyond the mean's rounding at this index, got "
+                                 << static_cast<double>(out.y[std::min(i, out.y.size() - 1)]);
+    }
+  }
+  for (long double rest : {0.0L, 0.5L}) {
+    Case outlier;
+    outlier.n = int64_t{1} << 18;
+    outlier.x.assign(static_cast<size_t>(outlier.n), rest);
+    outlier.x[0] = rest + 0x1p-4L;
+    outlier.eps = 0;
+    const auto mismatch = first_mismatch(info, outlier, tolerance_for(info));
+    EXPECT_FALSE(mismatch) << "one outlier above " << static_cast<double>(rest) << ": "
+                           << mismatch.value_or("");
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Kernels, CorrectKernel, ::testing::ValuesIn(correct_kernels(true)), test_name);
