@@ -129,7 +129,7 @@ double overflow_threshold(ref::Format format) {
 // special-value mistake. Judged by the score, against the exact y, of the threshold on the
 // side of the infinity, or of the finite result.
 bool overflow_within_budget(SpecialMismatch mismatch, ref::Format format, double got, double exact,
-                            double scale, double u_c, double limit) {
+                            long double scale, double u_c, double limit) {
   if (!std::isfinite(exact)) return false;
   if (mismatch == SpecialMismatch::inf_for_finite || mismatch == SpecialMismatch::wrong_sign_inf) {
     const double edge = std::copysign(overflow_threshold(format), got);
@@ -149,7 +149,7 @@ bool infinite_gamma_indeterminate(double gamma, double z, double mean, double me
                                   double u_c, double limit, ref::Format compute) {
   if (!std::isinf(gamma)) return false;
   const double t = (z - mean) * rstd;
-  const double t_error = limit * u_c * (term_scale(1.0, z, mean_scale, rstd, 0.0) + underflow_scale(compute, 1.0, rstd));
+  const long double t_error = limit * u_c * (term_scale(1.0, z, mean_scale, rstd, 0.0) + underflow_scale(compute, 1.0, rstd));
   return std::fabs(t) <= t_error;
 }
 
@@ -186,7 +186,7 @@ void check_outputs(const Context& ctx) {
       ++ctx.result.outputs_checked;
       const double exact = ctx.oracle.y_exact[k];
       const double gamma = param_or(p.gamma, c, 1.0);
-      const double scale =
+      const long double scale =
           term_scale(gamma, z[static_cast<std::size_t>(c)].hi, mean_scale, rstd, param_or(p.beta, c, 0.0)) +
           underflow_scale(ctx.budget.compute, gamma, rstd);
       const SpecialMismatch mismatch = special_mismatch(got, want);

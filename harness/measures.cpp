@@ -42,25 +42,19 @@ double unit_roundoff(ref::Format compute) {
 }
 
 // The scales multiply magnitudes from both ends of f64's range (a gamma of 2^-523 times a
-// deviation of 2^-587 times an rstd of 2^593): products are formed in long double, whose
-// wider exponent holds every such intermediate, and the result is clamped into double.
-namespace {
-double clamp_to_double(long double v) {
-  return static_cast<double>(std::min<long double>(v, std::numeric_limits<double>::max()));
-}
-}  // namespace
-
-double term_scale(double gamma, double x, double mean, double rstd, double beta) {
+// deviation of 2^-587 times an rstd of 2^593, or 2^986 times 30 times 2^50): they are formed
+// and returned in long double, whose 15-bit exponent holds every such product.
+long double term_scale(double gamma, double x, double mean, double rstd, double beta) {
   const long double normalized = (std::fabs(static_cast<long double>(x)) + std::fabs(mean)) * rstd;
-  return clamp_to_double(std::fabs(static_cast<long double>(gamma)) * normalized + std::fabs(beta));
+  return std::fabs(static_cast<long double>(gamma)) * normalized + std::fabs(beta);
 }
 
-double underflow_scale(ref::Format compute, double gamma, double rstd) {
+long double underflow_scale(ref::Format compute, double gamma, double rstd) {
   const long double lambda = std::ldexp(1.0L, ref::traits(compute).emin);
-  return clamp_to_double(lambda * std::fabs(static_cast<long double>(gamma)) * (1 + static_cast<long double>(rstd)));
+  return lambda * std::fabs(static_cast<long double>(gamma)) * (1 + static_cast<long double>(rstd));
 }
 
-double error_score(ref::Format format, double actual, double exact, double term_scale,
+double error_score(ref::Format format, double actual, double exact, long double term_scale,
                    double compute_unit_roundoff) {
   if (std::isnan(actual)) return std::numeric_limits<double>::quiet_NaN();
   if (std::isinf(actual)) return std::numeric_limits<double>::infinity();

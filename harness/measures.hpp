@@ -24,16 +24,17 @@ double unit_roundoff(ref::Format compute);
 // evaluate_case passes mean(|z|) of the row for `mean` (0 for RMSNorm): the scale of the
 // mean's own sum, which bounds its rounding error where |mean| itself cancels
 // (docs/error-measures.md, "Which mean").
-double term_scale(double gamma, double x, double mean, double rstd, double beta);
+// Formed and returned in long double: the factors span both ends of f64's range.
+long double term_scale(double gamma, double x, double mean, double rstd, double beta);
 
 // The underflow part of the score's scale: below the compute format's smallest normal
 // lambda_c an intermediate carries absolute error up to u_c * lambda_c instead of a relative
 // one; in x - mean it is scaled by rstd * gamma, in (x - mean) * rstd by gamma. Returns
 // lambda_c * |gamma| * (1 + rstd), added to term_scale() by evaluate_case.
-double underflow_scale(ref::Format compute, double gamma, double rstd);
+long double underflow_scale(ref::Format compute, double gamma, double rstd);
 
 // Condition-aware score |actual - exact| / (ulp(RN(exact)) + u_c * A_i).
-double error_score(ref::Format format, double actual, double exact, double term_scale,
+double error_score(ref::Format format, double actual, double exact, long double term_scale,
                    double compute_unit_roundoff);
 
 // Special values are compared class by class, never folded into a number.
