@@ -1,0 +1,177 @@
+// The exact contracts of evaluate_case: constant rows give beta, residual_out is the
+// correctly rounded sum, saved statistics within budget, row isolation, batch invariance.
+#include <algorithm>
+#include <cmath>
+
+#include "harness/case.hpp"
+#include "harness/evaluate_support.hpp"
+#include "harness/measures.hpp"
+#include "harness/special_value_policy.hpp"
+
+namespace normcheck::harness::detail {
+
+// A constant finite row has var = 0, so with eps > 0 every output is exactly RN(beta):
+// the score alone would forgive a tiny nonzero (x - mean) * rstd, this does not.
+void check_constant_rows(const Context& ctx) {
+  const ref::NormProblem& p = ctx.problem;
+  if (p.op != ref::Op::layernorm || !(p.eps > 0)) return;
+  for (std::int64_t r = 0; r < p.rows; ++r) {
+    if (!row_is_finite(p, r)) continue;
+    const std::vector<ExactSum> z = row_z(p, ctx.oracle, r);
+    if (!std::all_of(z.begin(), z.end(), [&z](const ExactSum& v) { return v == z.front(); })) continue;
+    for (std::int64_t c = 0; c < p.n; ++c) {
+      const std::size_t k = at(r, p.n, c);
+      const double got = ctx.run.y[k];
+      const double want = ctx.oracle.y[k];
+      if (std::isnan(want)) continue;  // inf gamma times 0: the special check owns it
+      // Value equality: with beta absent the sign of a zero carries no meaning.
+      if (!(got == want)) {
+        ctx.log.add("constant-row", fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
+                                                where(r, c), hex_float(got), hex_float(want)));
+      }
+    }
+  }
+}
+
+void check_residual_out(const Context& ctx) {
+  const ref::NormProblem& p = ctx.problem;
+  if (!p.has_residual()) return;
+  for (std::size_t k = 0; k < p.x.size(); ++k) {
+    const double got = ctx.run.residual_out[k];
+    const double want = ctx.oracle.residual_out[k];
+    if (!same_bits(p.x_format, got, want)) {
+      const auto row = static_cast<std::int64_t>(k) / p.n;
+      ctx.log.add("residual-out",
+                  fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
+                              where(row, static_cast<std::int64_t>(k) % p.n), hex_float(got), hex_float(want)));
+    }
+  }
+}
+
+// Saved statistics are floats: compare with RN_f32 of the oracle's value using a
+// score like that of y, whose scale is what perturbing each input by u_c relative
+// does to the statistic: the mean moves by u_c * mean(|z|) (the scale of its sum);
+// var + eps moves by about 2 u_c * mean(|z|) * std, so rstd by
+// u_c * rstd * (1 + mean(|z|) * rstd). A large mean over a small spread makes rstd
+// ill-conditioned (one-pass and Welford kernels lose digits there legitimately).
+void check_stats(const Context& ctx) {
+  const ref::NormProblem& p = ctx.problem;
+  if (ctx.run.mean.empty()) return;
+  const double u_c = unit_roundoff(ctx.budget.compute);
+  const double limit = score_limit(ctx.budget, p.n);
+  const auto judge = [&](std::int64_t r, std::string_view name, double got, double exact, double scale) {
+    const double want = ref::round_to_format(ref::Format::f32, exact);
+    const SpecialMismatch mismatch = special_mismatch(got, want);
+    if (mismatch != SpecialMismatch::none &&
+        !overflow_within_budget(mismatch, ref::Format::f32, got, exact, scale, u_c, limit)) {
+      ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
+                                       hex_float(want), special_mismatch_name(mismatch)));
+      return;
+    }
+    if (!std::isfinite(want) || !std::isfinite(got)) return;  // matching specials, or an overflow in budget
+    const double score = error_score(ref::Format::f32, got, exact, scale, u_c);
+    if (score > limit) {
+      ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
+                                       hex_float(got), hex_float(want), score, limit),
+                  score);
+    }
+  };
+  for (std::int64_t r = 0; r < p.rows; ++r) {
+    const auto ru = static_cast<std::size_t>(r);
+    const double scale = mean_abs(row_z(p, ctx.oracle, r));
+    if (p.op == ref::Op::layernorm) judge(r, "mean", ctx.run.mean[ru], ctx.oracle.mean[ru], scale);
+    const double rstd = std::fabs(ctx.oracle.rstd[ru]);
+    judge(r, "rstd", ctx.run.rstd[ru], ctx.oracle.rstd[ru], rstd * (1 + scale * rstd));
+  }
+}
+
+namespace {
+
+// Rows listed in `rows` of `other` must equal the same rows of the checked run, bit for bit.
+void compare_rows(const Context& ctx, const KernelRun& other, const std::vector<std::int64_t>& rows,
+                  std::int64_t other_first_row, std::string_view klass, std::string_view how) {
+  const ref::NormProblem& p = ctx.problem;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::int64_t r = rows[i];
+    const std::int64_t other_row = other_first_row < 0 ? r : other_first_row + static_cast<std::int64_t>(i);
+    for (std::int64_t c = 0; c < p.n; ++c) {
+      const double got = other.y[at(other_row, p.n, c)];
+      const double want = ctx.run.y[at(r, p.n, c)];
+      if (!same_bits(p.y_format, got, want)) {
+        ctx.log.add(klass, fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c),
+                                       hex_float(got), how, hex_float(want)));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+// A non-finite value in one row must not change any other row: poison one row with
+// NaN (or, when the case already has non-finite rows, make those finite) and compare.
+void check_row_isolation(const Context& ctx) {
+  const ref::NormProblem& p = ctx.problem;
+  ref::NormProblem changed = p;
+  std::vector<std::int64_t> finite_rows;
+  std::string how;
+  std::vector<std::int64_t> non_finite_rows;
+  for (std::int64_t r = 0; r < p.rows; ++r) {
+    (row_is_finite(p, r) ? finite_rows : non_finite_rows).push_back(r);
+  }
+  if (finite_rows.empty()) return;
+  if (non_finite_rows.empty()) {
+    const std::int64_t poisoned = p.rows / 2;
+    for (std::int64_t c = 0; c < p.n; ++c) changed.x[at(poisoned, p.n, c)] = std::nan("");
+    finite_rows.erase(std::find(finite_rows.begin(), finite_rows.end(), poisoned));
+    how = fmt::format("with row {} made NaN", poisoned);
+  } else {
+    const auto heal = [](double& v) { v = std::isfinite(v) ? v : 0.0; };
+    for (const auto r : non_finite_rows) {
+      for (std::int64_t c = 0; c < p.n; ++c) {
+        heal(changed.x[at(r, p.n, c)]);
+        if (p.has_residual()) heal(changed.residual[at(r, p.n, c)]);
+      }
+    }
+    how = fmt::format("with row {} made finite", non_finite_rows.front());
+  }
+  const KernelRun other = run_kernel(*ctx.kernel.kernel, changed);
+  if (other.status == NORMCHECK_UNSUPPORTED) return;
+  if (other.status != NORMCHECK_OK) {
+    ctx.log.add("row-isolation", fmt::format("status {} {}", static_cast<int>(other.status), how));
+    return;
+  }
+  compare_rows(ctx, other, finite_rows, -1, "row-isolation", how);
+}
+
+// Each row computed alone must equal the row computed in the batch. Large batches are
+// sampled (first, last and evenly spaced rows) to keep a check cheap.
+void check_batch_invariance(const Context& ctx) {
+  constexpr std::int64_t kMaxRowsAlone = 8;
+  const ref::NormProblem& p = ctx.problem;
+  std::vector<std::int64_t> rows;
+  const std::int64_t count = std::min(p.rows, kMaxRowsAlone);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const std::int64_t r = count == 1 ? 0 : i * (p.rows - 1) / (count - 1);
+    if (rows.empty() || rows.back() != r) rows.push_back(r);
+  }
+  for (const auto r : rows) {
+    ref::NormProblem alone = p;
+    alone.rows = 1;
+    const auto first = p.x.begin() + static_cast<std::ptrdiff_t>(r * p.n);
+    alone.x.assign(first, first + static_cast<std::ptrdiff_t>(p.n));
+    if (p.has_residual()) {
+      const auto rfirst = p.residual.begin() + static_cast<std::ptrdiff_t>(r * p.n);
+      alone.residual.assign(rfirst, rfirst + static_cast<std::ptrdiff_t>(p.n));
+    }
+    const KernelRun single = run_kernel(*ctx.kernel.kernel, alone);
+    if (single.status == NORMCHECK_UNSUPPORTED) continue;
+    if (single.status != NORMCHECK_OK) {
+      ctx.log.add("batch-invariance", fmt::format("row {}: status {} when computed alone", r,
+                                                  static_cast<int>(single.status)));
+      continue;
+    }
+    compare_rows(ctx, single, {r}, 0, "batch-invariance", "computed alone");
+  }
+}
+
+}  // namespace normcheck::harness::detail

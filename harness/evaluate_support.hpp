@@ -1,0 +1,131 @@
+// Shared pieces of evaluate_case and its contract checks: the violation log, the
+// evaluation context, and exact views of a row. Internal to harness/evaluate*.cpp.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "harness/evaluate.hpp"
+#include "harness/kernel_runner.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness::detail {
+
+// Keeps one violation per class (the first, or the worst by severity) and how many
+// outputs broke it, so a bad kernel yields a short report instead of n lines.
+class ViolationLog {
+ public:
+  void add(std::string_view klass, std::string message, double severity = 0) {
+    auto [it, inserted] = entries_.try_emplace(std::string(klass));
+    Entry& entry = it->second;
+    if (inserted) order_.emplace_back(klass);
+    ++entry.count;
+    if (inserted || severity > entry.severity) {
+      entry.message = std::move(message);
+      entry.severity = severity;
+    }
+  }
+  std::vector<Violation> take() const {
+    std::vector<Violation> out;
+    for (const auto& klass : order_) {
+      const Entry& entry = entries_.at(klass);
+      std::string message = entry.message;
+      if (entry.count > 1) message += fmt::format(" [{} outputs in all]", entry.count);
+      out.push_back({klass, std::move(message)});
+    }
+    return out;
+  }
+
+ private:
+  struct Entry {
+    std::string message;
+    double severity = 0;
+    std::int64_t count = 0;
+  };
+  std::map<std::string, Entry, std::less<>> entries_;
+  std::vector<std::string> order_;
+};
+
+inline std::size_t at(std::int64_t row, std::int64_t n, std::int64_t col) {
+  return static_cast<std::size_t>(row * n + col);
+}
+
+// Bitwise equality in the format (NaNs compare by class, payloads are not kept).
+inline bool same_bits(ref::Format format, double a, double b) {
+  return ref::to_bits(format, a) == ref::to_bits(format, b);
+}
+
+inline bool row_is_finite(const ref::NormProblem& p, std::int64_t row) {
+  for (std::int64_t c = 0; c < p.n; ++c) {
+    if (!std::isfinite(p.x[at(row, p.n, c)])) return false;
+    if (p.has_residual() && !std::isfinite(p.residual[at(row, p.n, c)])) return false;
+  }
+  return true;
+}
+
+// z = x + residual as an exact pair (rounded sum, its error): TwoSum's pair is unique
+// for each exact sum, so pairs compare exactly.
+struct ExactSum {
+  double hi, lo;
+  bool operator==(const ExactSum&) const = default;
+};
+inline ExactSum two_sum(double a, double b) {
+  const double s = a + b;
+  const double bb = s - a;
+  return {s, (a - (s - bb)) + (b - bb)};
+}
+
+// The row that is normalized, as exact pairs (x alone, the exact sum, or RN_x of it).
+inline std::vector<ExactSum> row_z(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
+  std::vector<ExactSum> z(static_cast<std::size_t>(p.n));
+  for (std::int64_t c = 0; c < p.n; ++c) {
+    const std::size_t k = at(row, p.n, c);
+    if (!p.has_residual()) {
+      z[static_cast<std::size_t>(c)] = {p.x[k], 0};
+    } else if (p.residual_sum == ref::ResidualSum::rounded) {
+      z[static_cast<std::size_t>(c)] = {oracle.residual_out[k], 0};
+    } else {
+      z[static_cast<std::size_t>(c)] = two_sum(p.x[k], p.residual[k]);
+    }
+  }
+  return z;
+}
+
+// mean(|z|): the scale of the row's sums, against which their rounding errors are measured.
+inline double mean_abs(const std::vector<ExactSum>& z) {
+  double sum = 0;
+  for (const auto& v : z) sum += std::fabs(v.hi);
+  return sum / static_cast<double>(z.size());
+}
+
+inline std::string where(std::int64_t row, std::int64_t col) { return fmt::format("row {}, col {}", row, col); }
+
+inline double param_or(const std::vector<double>& values, std::int64_t col, double absent) {
+  return values.empty() ? absent : values[static_cast<std::size_t>(col)];
+}
+
+struct Context {
+  const impls::KernelInfo& kernel;
+  const ref::NormProblem& problem;  // adapted to the kernel
+  const Budget& budget;
+  const ref::OracleResult& oracle;
+  const KernelRun& run;
+  CaseEvaluation& result;
+  ViolationLog& log;
+  bool collect_errors;
+};
+
+// The contract checks (harness/evaluate_contracts.cpp), each adding its violations to ctx.log.
+void check_constant_rows(const Context& ctx);
+void check_residual_out(const Context& ctx);
+void check_stats(const Context& ctx);
+void check_row_isolation(const Context& ctx);
+void check_batch_invariance(const Context& ctx);
+
+}  // namespace normcheck::harness::detail
