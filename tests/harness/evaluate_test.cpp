@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -153,6 +154,33 @@ TEST(EvaluateTest, OverflowWithinTheScoreBudgetIsNoSpecialMismatch) {
   const CaseEvaluation early = evaluate_case(k.info, p, f32_budget(), {.check_contracts = false});
   EXPECT_EQ(classes_of(early), std::vector<std::string>{"special"}) << describe(early);
   EXPECT_NE(early.violations.front().message.find("inf-for-finite"), std::string::npos);
+}
+
+TEST(EvaluateTest, F64ResultJustShortOfAnOverflowedExactValueIsJudgedByItsScore) {
+  // x = [1, -1], eps = 0: z = +-1, so y_0 = DBL_MAX + 2^970 = the overflow threshold
+  // exactly (rounds to inf, and no double holds it), y_1 = -DBL_MAX + 2^970.
+  const double dbl_max = std::numeric_limits<double>::max();
+  ref::NormProblem p = ordinary_problem(ref::Op::layernorm, ref::Format::f64, ref::Format::f64, ref::Format::f64, 1, 2, 1);
+  p.x = {1.0, -1.0};
+  p.eps = 0;
+  p.gamma = {dbl_max, dbl_max};
+  p.beta = {0x1p970, 0x1p970};
+  Tamper finite_max;  // DBL_MAX for inf: half an ulp from the exact value
+  finite_max.outputs = [dbl_max](const ref::NormProblem&, ref::OracleResult& r) {
+    for (double& y : r.y) y = std::isinf(y) ? std::copysign(dbl_max, y) : y;
+  };
+  TestKernel near("near", NORMCHECK_LAYERNORM, NORMCHECK_F64, NORMCHECK_F64, NORMCHECK_F64, 0, finite_max);
+  const CaseEvaluation e = evaluate_case(near.info, p, f32_budget(), {.check_contracts = false});
+  EXPECT_TRUE(e.passed()) << describe(e);
+  EXPECT_EQ(e.special_mismatches, 0);
+
+  Tamper far_off;  // 2^1000 for inf: far below the exact value
+  far_off.outputs = [](const ref::NormProblem&, ref::OracleResult& r) {
+    for (double& y : r.y) y = std::isinf(y) ? std::copysign(0x1p1000, y) : y;
+  };
+  TestKernel far("far", NORMCHECK_LAYERNORM, NORMCHECK_F64, NORMCHECK_F64, NORMCHECK_F64, 0, far_off);
+  const CaseEvaluation f = evaluate_case(far.info, p, f32_budget(), {.check_contracts = false});
+  EXPECT_EQ(classes_of(f), std::vector<std::string>{"special"}) << describe(f);
 }
 
 TEST(EvaluateTest, InfiniteGammaOnAValueTooSmallToSignIsIndeterminate) {
