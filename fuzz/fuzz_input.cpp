@@ -54,16 +54,6 @@ std::vector<std::uint64_t> bits_of(const std::vector<double>& values, ref::Forma
 
 }  // namespace
 
-InputShape shape_of(const normcheck_kernel& kernel) {
-  InputShape shape;
-  shape.op = static_cast<ref::Op>(kernel.op);
-  shape.x_format = static_cast<ref::Format>(kernel.x_dtype);
-  shape.param_format = static_cast<ref::Format>(kernel.param_dtype);
-  shape.y_format = static_cast<ref::Format>(kernel.y_dtype);
-  shape.fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
-  return shape;
-}
-
 std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const InputShape& shape) {
   if (size < kHeaderBytes) return std::nullopt;
   FuzzInput in;

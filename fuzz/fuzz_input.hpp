@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "normcheck/kernel_abi.h"
+#include "harness/kernel_runner.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::fuzz {
@@ -52,14 +53,8 @@ inline constexpr std::array<double, 12> kEpsTable = {
 };
 
 // What a kernel needs decoded: its op, its dtypes and whether it takes a residual.
-struct InputShape {
-  ref::Op op = ref::Op::layernorm;
-  ref::Format x_format = ref::Format::f32;
-  ref::Format param_format = ref::Format::f32;
-  ref::Format y_format = ref::Format::f32;
-  bool fused = false;
-};
-InputShape shape_of(const normcheck_kernel& kernel);
+using InputShape = harness::KernelShape;
+inline InputShape shape_of(const normcheck_kernel& kernel) { return harness::kernel_shape(kernel); }
 
 // The decoded input, values kept as bit patterns so the mutator edits bits, not doubles.
 struct FuzzInput {

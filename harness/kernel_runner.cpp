@@ -241,4 +241,16 @@ KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& pro
   return run;
 }
 
+KernelShape kernel_shape(const normcheck_kernel& kernel) {
+  KernelShape shape;
+  shape.op = static_cast<ref::Op>(kernel.op);
+  shape.x_format = static_cast<ref::Format>(kernel.x_dtype);
+  shape.param_format = static_cast<ref::Format>(kernel.param_dtype);
+  shape.y_format = static_cast<ref::Format>(kernel.y_dtype);
+  shape.fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
+  shape.residual_sum = (kernel.flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) != 0 ? ref::ResidualSum::rounded
+                                                                              : ref::ResidualSum::exact;
+  return shape;
+}
+
 }  // namespace normcheck::harness

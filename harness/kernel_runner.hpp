@@ -11,6 +11,18 @@
 
 namespace normcheck::harness {
 
+// What a kernel declares it computes: op, formats and residual form. The generators and
+// the fuzzers build problems of this shape.
+struct KernelShape {
+  ref::Op op = ref::Op::layernorm;
+  ref::Format x_format = ref::Format::f32;
+  ref::Format param_format = ref::Format::f32;
+  ref::Format y_format = ref::Format::f32;
+  bool fused = false;  // takes a residual
+  ref::ResidualSum residual_sum = ref::ResidualSum::exact;
+};
+KernelShape kernel_shape(const normcheck_kernel& kernel);
+
 // Whether the problem matches the kernel's op and dtypes, and carries a residual only
 // when the kernel is fused.
 bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem);

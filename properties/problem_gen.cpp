@@ -308,18 +308,6 @@ std::string_view regime_name(Regime regime) {
   return "unknown";
 }
 
-ProblemShape shape_of(const normcheck_kernel& kernel) {
-  ProblemShape shape;
-  shape.op = static_cast<ref::Op>(kernel.op);
-  shape.x_format = static_cast<ref::Format>(kernel.x_dtype);
-  shape.param_format = static_cast<ref::Format>(kernel.param_dtype);
-  shape.y_format = static_cast<ref::Format>(kernel.y_dtype);
-  shape.fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
-  shape.residual_sum = (kernel.flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) != 0 ? ref::ResidualSum::rounded
-                                                                              : ref::ResidualSum::exact;
-  return shape;
-}
-
 rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options) {
   const auto header = rc::gen::tuple(regime_gen(), rows_gen(), n_gen());
   return rc::gen::mapcat(header, [shape, options](const std::tuple<Regime, std::int64_t, std::int64_t>& h) {

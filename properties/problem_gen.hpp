@@ -10,21 +10,14 @@
 #include <rapidcheck.h>
 
 #include "impls/registry.hpp"
+#include "harness/kernel_runner.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::props {
 
 // What a kernel computes, as far as the generator cares.
-struct ProblemShape {
-  ref::Op op = ref::Op::layernorm;
-  ref::Format x_format = ref::Format::f32;
-  ref::Format param_format = ref::Format::f32;
-  ref::Format y_format = ref::Format::f32;
-  bool fused = false;  // kernel takes a residual
-  ref::ResidualSum residual_sum = ref::ResidualSum::exact;
-};
-
-ProblemShape shape_of(const normcheck_kernel& kernel);
+using ProblemShape = harness::KernelShape;
+inline ProblemShape shape_of(const normcheck_kernel& kernel) { return harness::kernel_shape(kernel); }
 
 // The regime a case's rows were drawn from; reported through RC_CLASSIFY and the checker.
 enum class Regime : std::uint8_t {
