@@ -69,6 +69,20 @@ inline bool row_is_finite(const ref::NormProblem& p, std::int64_t row) {
   return true;
 }
 
+// Rows where IEEE arithmetic legitimately turns outputs into NaN: the normalized z holds a
+// non-finite value (x, residual, or the rounded sum that is normalized), or var + eps = 0
+// (rstd = +inf). There NaN is accepted for y, mean and rstd whatever their extended-real
+// value (docs/error-measures.md, "Special values"); every non-NaN result is still judged.
+inline bool row_admits_nan(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
+  if (std::isinf(oracle.rstd[static_cast<std::size_t>(row)]) || !row_is_finite(p, row)) return true;
+  if (p.has_residual() && p.residual_sum == ref::ResidualSum::rounded) {
+    for (std::int64_t c = 0; c < p.n; ++c) {
+      if (!std::isfinite(oracle.residual_out[at(row, p.n, c)])) return true;
+    }
+  }
+  return false;
+}
+
 // z = x + residual as an exact pair (rounded sum, its error): TwoSum's pair is unique
 // for each exact sum, so pairs compare exactly.
 struct ExactSum {

@@ -13,6 +13,7 @@
 #include "reference/exact_compare.hpp"
 #include "reference/exact_stats.hpp"
 #include "reference/fast_path.hpp"
+#include "reference/non_finite_rows.hpp"
 #include "reference/refined_guess.hpp"
 #include "reference/rounding.hpp"
 
@@ -207,10 +208,8 @@ struct RowSolver {
     const std::int64_t n = row.n;
     const bool finite = all_finite(row.first, n) && (row.second == nullptr || all_finite(row.second, n));
     if (!finite) {
-      std::fill(y, y + n, kNaN);
-      std::fill(y_exact, y_exact + n, kNaN);
-      mean = kNaN;
-      rstd = kNaN;
+      detail::solve_non_finite_row(problem, row, has_gamma ? problem.gamma.data() : nullptr,
+                                   has_beta ? problem.beta.data() : nullptr, y, y_exact, mean, rstd);
       return;
     }
     detail::compute_exact_stats(row, stats);

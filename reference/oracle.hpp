@@ -49,9 +49,11 @@ struct OracleResult {
   std::vector<double> residual_out;  // rows * n when a residual is given: RN_x(x + residual)
 };
 
-// Special values follow IEEE semantics applied to the exact math: NaN or inf in a
-// row's x or residual makes that row's y, mean and rstd NaN; var + eps = 0 makes y
-// NaN; inf / NaN in gamma or beta affects only its column.
+// Special values follow IEEE semantics applied to the exact math (the extended-real value
+// of each output): a NaN in a row's z makes the row NaN; infinities make LayerNorm's y and
+// rstd NaN and its mean that infinity (NaN for both signs), and RMSNorm's rstd +0 with
+// y_i = (+-0 * gamma_i) + beta_i for finite z_i (NaN for infinite z_i); var + eps = 0 makes
+// rstd +inf and y NaN; inf / NaN in gamma or beta affects only its column.
 OracleResult compute_oracle(const NormProblem& problem, const OracleOptions& options = {});
 
 // The same, writing into result and reusing its vectors' storage: callers that run the

@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libboost-dev libgmp-dev libmpfr-dev
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libdnnl-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libdnnl-dev ocl-icd-opencl-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs npm chromium
 )

@@ -3,5 +3,5 @@
 # adapters when built), written to report/ (index.html, report.md, report.json, cases/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/build.sh
+bash scripts/build.sh normcheck
 ./build/release/normcheck report --out report "$@"

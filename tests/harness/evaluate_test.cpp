@@ -130,6 +130,53 @@ TEST(EvaluateTest, SpecialMismatchesFollowThePolicy) {
   EXPECT_EQ(ignored.special_mismatches, 8);
 }
 
+// Where a row holds a non-finite input or var + eps = 0, NaN is accepted for every output
+// (IEEE kernels propagate it through the row); every other value is judged as usual.
+TEST(EvaluateTest, NanIsAcceptedThroughoutARowWithANonFiniteInput) {
+  Tamper nan_rows;  // NaN for y, mean and rstd wherever the row holds a non-finite x
+  nan_rows.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    for (std::int64_t row = 0; row < p.rows; ++row) {
+      bool finite = true;
+      for (std::int64_t c = 0; c < p.n; ++c) finite &= std::isfinite(p.x[static_cast<std::size_t>(row * p.n + c)]);
+      if (finite && r.rstd[static_cast<std::size_t>(row)] != HUGE_VAL) continue;
+      for (std::int64_t c = 0; c < p.n; ++c) r.y[static_cast<std::size_t>(row * p.n + c)] = std::nan("");
+      r.mean[static_cast<std::size_t>(row)] = r.rstd[static_cast<std::size_t>(row)] = std::nan("");
+    }
+  };
+  for (const auto op : {NORMCHECK_LAYERNORM, NORMCHECK_RMSNORM}) {
+    TestKernel ieee("ieee", op, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_WRITES_STATS);
+    TestKernel propagating("nan-rows", op, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_WRITES_STATS,
+                           nan_rows);
+    ref::NormProblem p = f32_problem(3, 8);
+    p.op = static_cast<ref::Op>(op);
+    p.x[1] = -HUGE_VAL;                                  // row 0: an infinity
+    for (int c = 0; c < 8; ++c) p.x[16 + c] = 0.5;       // row 2: constant
+    p.eps = op == NORMCHECK_LAYERNORM ? 0.0 : p.eps;     // LayerNorm: var + eps = 0 there
+    for (const TestKernel* k : {&ieee, &propagating}) {
+      const CaseEvaluation e = evaluate_case(k->info, p, f32_budget());
+      EXPECT_TRUE(e.passed()) << k->kernel.name << " op " << op << "\n" << describe(e);
+      EXPECT_EQ(e.special_mismatches, 0);
+    }
+  }
+  // RMSNorm of [-inf, 0, ...]: the finite outputs are beta exactly; a finite wrong value
+  // there, or a finite value where NaN is due, is still a finding.
+  Tamper off_zero;
+  off_zero.outputs = [](const ref::NormProblem&, ref::OracleResult& r) {
+    r.y[2] = ref::round_to_format(ref::Format::f32, r.y[2] + 0.5);
+  };
+  TestKernel wrong("wrong-zero", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, off_zero);
+  ref::NormProblem q = f32_problem(1, 8);
+  q.op = ref::Op::rmsnorm;
+  q.x[0] = -HUGE_VAL;
+  EXPECT_EQ(classes_of(evaluate_case(wrong.info, q, f32_budget())), std::vector<std::string>{"score"});
+  Tamper number_for_nan;
+  number_for_nan.outputs = [](const ref::NormProblem&, ref::OracleResult& r) { r.y[0] = 1.0; };
+  TestKernel finite("finite-for-nan", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0,
+                    number_for_nan);
+  const CaseEvaluation e = evaluate_case(finite.info, q, f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"special"}) << describe(e);
+}
+
 TEST(EvaluateTest, OverflowWithinTheScoreBudgetIsNoSpecialMismatch) {
   // x = [1, -1] with eps = 0 gives z = +-1 exactly, so y = +-gamma.
   ref::NormProblem p = f32_problem(1, 2);

@@ -60,21 +60,59 @@ TEST(Edge, ConstantRows) {
   EXPECT_EQ(r.rstd[0], kInf);
 }
 
-TEST(Edge, NonFiniteInARowPoisonsOnlyThatRow) {
+TEST(Edge, NonFiniteInARowChangesOnlyThatRow) {
   for (double bad : {kNaN, kInf, -kInf}) {
     NormProblem p = make(Op::layernorm, Format::f16, {1.0, 2.0, bad, 4.0, 1.0, 2.0, 3.0, 4.0}, 0.0, 2);
     const OracleResult r = compute_oracle(p);
+    // Every deviation from an infinite mean is infinite or NaN: y and rstd are NaN, and the
+    // mean is the infinity itself (IEEE on the exact math), or NaN for a NaN.
     for (int i = 0; i < 4; ++i) EXPECT_TRUE(std::isnan(r.y[static_cast<std::size_t>(i)]));
-    EXPECT_TRUE(std::isnan(r.mean[0]) && std::isnan(r.rstd[0]));
+    EXPECT_TRUE(same_bits(r.mean[0], bad));
+    EXPECT_TRUE(std::isnan(r.rstd[0]));
     EXPECT_EQ(r.mean[1], 2.5);
     EXPECT_EQ(testing::compare_with_slow(p), 0);
     // In the residual only.
     NormProblem q = make(Op::rmsnorm, Format::f32, {1.0, 2.0, 3.0, 4.0}, 0.0);
     q.residual = {0.0, bad, 0.0, 0.0};
     const OracleResult rq = compute_oracle(q);
-    EXPECT_TRUE(std::isnan(rq.y[0]) && std::isnan(rq.rstd[0]));
+    EXPECT_TRUE(std::isnan(rq.y[1]));
+    if (std::isnan(bad)) {
+      EXPECT_TRUE(std::isnan(rq.y[0]) && std::isnan(rq.rstd[0]));
+    } else {
+      EXPECT_TRUE(same_bits(rq.y[0], 0.0) && same_bits(rq.rstd[0], 0.0));  // 1 / sqrt(inf) = +0
+    }
     EXPECT_TRUE(same_bits(rq.residual_out[1], 2.0 + bad));
+    EXPECT_EQ(testing::compare_with_slow(q), 0);
   }
+}
+
+// RMSNorm of a row holding an infinity: the mean square is +inf, rstd = +0, and each
+// finite x_i gives (+-0 * gamma_i) + beta_i (Hugging Face's LlamaRMSNorm and ggml agree).
+TEST(Edge, RmsNormOfAnInfiniteRowIsSignedZeroTimesGammaPlusBeta) {
+  NormProblem p = make(Op::rmsnorm, Format::f32, {-kInf, 0.0, -3.0, 5.0, 7.0}, 0.0);
+  const OracleResult plain = compute_oracle(p);
+  EXPECT_TRUE(std::isnan(plain.y[0]));
+  EXPECT_TRUE(same_bits(plain.y[1], 0.0));
+  EXPECT_TRUE(same_bits(plain.y[2], -0.0));  // the zero carries x's sign
+  EXPECT_TRUE(same_bits(plain.rstd[0], 0.0));
+  EXPECT_EQ(testing::compare_with_slow(p), 0);
+  p.gamma = {1.0, -2.0, 0.5, kInf, 1.0};
+  p.beta = {0.25, 0.0, 0.0, 1.0, 0x1.8p-3};
+  const OracleResult affine = compute_oracle(p);
+  EXPECT_TRUE(std::isnan(affine.y[0]));
+  EXPECT_TRUE(same_bits(affine.y[1], 0.0));   // -0 + +0 = +0
+  EXPECT_TRUE(same_bits(affine.y[2], 0.0));   // -0 + +0 = +0
+  EXPECT_TRUE(std::isnan(affine.y[3]));       // 0 * inf
+  EXPECT_EQ(affine.y[4], 0x1.8p-3);           // beta exactly
+  EXPECT_EQ(testing::compare_with_slow(p), 0);
+  // beta rounds to y's format once: f32 params, f16 output.
+  NormProblem h = make(Op::rmsnorm, Format::f16, {kInf, 1.0}, 0.0);
+  h.param_format = Format::f32;
+  h.beta = {0.0, 0x1.000002p+0};
+  const OracleResult half = compute_oracle(h);
+  EXPECT_EQ(half.y[1], 1.0);
+  EXPECT_EQ(half.y_exact[1], 0x1.000002p+0);
+  EXPECT_EQ(testing::compare_with_slow(h), 0);
 }
 
 TEST(Edge, NonFiniteParametersAffectOnlyTheirColumn) {
@@ -131,9 +169,11 @@ TEST(Edge, ValuesNearEachFormatsMax) {
       EXPECT_EQ(testing::compare_with_slow(p), 0) << format_name(f);
       p.residual = {max, 0.0, -max, max, 0.0};  // exact sums reach 2*max
       EXPECT_EQ(testing::compare_with_slow(p), 0) << format_name(f);
-      p.residual_sum = ResidualSum::rounded;  // the rounded sums overflow: NaN row
+      p.residual_sum = ResidualSum::rounded;  // the rounded sums overflow: an infinite row
       const OracleResult r = compute_oracle(p);
-      EXPECT_TRUE(std::isnan(r.y[1]));
+      // LayerNorm: NaN throughout; RMSNorm: rstd = +0, so a finite z gives a zero.
+      const bool expected = op == Op::layernorm ? std::isnan(r.y[1]) : r.y[1] == 0.0 && r.rstd[0] == 0.0;
+      EXPECT_TRUE(expected) << format_name(f);
       EXPECT_EQ(r.residual_out[0], kInf);
       EXPECT_EQ(testing::compare_with_slow(p), 0) << format_name(f);
     }

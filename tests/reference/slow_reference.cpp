@@ -96,6 +96,42 @@ double round_rational(const mpq_rational& q, Format format) {
   });
 }
 
+// A row whose z holds an infinity or a NaN, evaluated as the formula reads in MPFR, whose
+// special values and zero signs follow IEEE 754 (inf - inf and 0 * inf are NaN): the mean,
+// the variance (or mean square), rstd = 1/sqrt(var + eps) and each y. No output is inexact
+// here (each is a special value, a zero, or beta), so 64 bits suffice.
+void slow_non_finite_row(const NormProblem& p, const std::vector<double>& z_values, std::size_t r,
+                         OracleResult& out) {
+  const auto n = static_cast<std::size_t>(p.n);
+  Mpfr mean(64), var(64), term(64), w(64), rstd(64);
+  mpfr_set_zero(mean.v, 1);
+  if (p.op == Op::layernorm) {
+    for (const double v : z_values) mpfr_add_d(mean.v, mean.v, v, MPFR_RNDN);
+    mpfr_div_si(mean.v, mean.v, p.n, MPFR_RNDN);
+  }
+  mpfr_set_zero(var.v, 1);
+  for (const double v : z_values) {
+    mpfr_set_d(term.v, v, MPFR_RNDN);
+    mpfr_sub(term.v, term.v, mean.v, MPFR_RNDN);
+    mpfr_sqr(term.v, term.v, MPFR_RNDN);
+    mpfr_add(var.v, var.v, term.v, MPFR_RNDN);
+  }
+  mpfr_div_si(var.v, var.v, p.n, MPFR_RNDN);
+  mpfr_add_d(w.v, var.v, p.eps, MPFR_RNDN);
+  mpfr_rec_sqrt(rstd.v, w.v, MPFR_RNDN);
+  out.mean[r] = mpfr_get_d(mean.v, MPFR_RNDN);
+  out.rstd[r] = mpfr_get_d(rstd.v, MPFR_RNDN);
+  for (std::size_t i = 0; i < n; ++i) {
+    mpfr_set_d(term.v, z_values[i], MPFR_RNDN);
+    mpfr_sub(term.v, term.v, mean.v, MPFR_RNDN);
+    mpfr_mul(term.v, term.v, rstd.v, MPFR_RNDN);
+    if (!p.gamma.empty()) mpfr_mul_d(term.v, term.v, p.gamma[i], MPFR_RNDN);
+    if (!p.beta.empty()) mpfr_add_d(term.v, term.v, p.beta[i], MPFR_RNDN);
+    out.y_exact[r * n + i] = mpfr_get_d(term.v, MPFR_RNDN);
+    out.y[r * n + i] = mpfr_nan_p(term.v) ? kNaN : round_mpfr(term.v, p.y_format);
+  }
+}
+
 }  // namespace
 
 double slow_round(Format format, double value) {
@@ -130,6 +166,7 @@ OracleResult slow_oracle(const NormProblem& p) {
       if (has_residual && p.residual_sum == ResidualSum::exact) {
         if (!std::isfinite(p.x[k]) || !std::isfinite(p.residual[k])) {
           finite = false;
+          z_double[i] = p.x[k] + p.residual[k];  // an infinity or NaN, as the exact sum is
           continue;
         }
         z[i] = mpq_rational(p.x[k]) + mpq_rational(p.residual[k]);
@@ -138,13 +175,22 @@ OracleResult slow_oracle(const NormProblem& p) {
         const double zd = has_residual ? out.residual_out[k] : p.x[k];
         if (!std::isfinite(zd)) {
           finite = false;
+          z_double[i] = zd;
           continue;
         }
         z[i] = mpq_rational(zd);
         z_double[i] = zd;
       }
     }
-    if (!finite) continue;
+    if (!finite) {
+      // The finite elements' doubles keep only their sign and class: where such a sum
+      // overflowed, its exact value is finite, and so it is in this evaluation.
+      for (std::size_t i = 0; i < n; ++i) {
+        if (std::isinf(z_double[i]) && z[i] != 0) z_double[i] = std::copysign(1.0, z_double[i]);
+      }
+      slow_non_finite_row(p, z_double, r, out);
+      continue;
+    }
     mpq_rational mean = 0;
     if (p.op == Op::layernorm) {
       for (const auto& v : z) mean += v;
