@@ -7,6 +7,7 @@
 #include <functional>
 
 #include "harness/case.hpp"
+#include "harness/replay_line.hpp"
 
 namespace normcheck::fuzz {
 namespace {
@@ -63,7 +64,7 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
   harness::Case finding;
   finding.problem = problem;
   finding.kernel = kernel;
-  finding.expect = config.kernel.mutant ? "fail" : "pass";
+  finding.expect = harness::expected_verdict(config.kernel);
   finding.note = signature;
 
   std::string case_path = "case.json";
@@ -87,8 +88,11 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
     }
     std::fprintf(stderr, "  [%s] %s\n", violation.klass.c_str(), violation.message.c_str());
   }
-  std::string replay = "normcheck replay " + case_path + " --kernel " + kernel;
-  if (!config.plugin_path.empty()) replay += " --plugin " + config.plugin_path;
+  // The target is not normcheck: `normcheck fuzz` hands it its own path to print.
+  const char* normcheck = std::getenv("NORMCHECK_EXECUTABLE");
+  harness::ReplayLine line{case_path, kernel, config.plugin_path, {}, harness::kDefaultCaseTimeout,
+                           normcheck != nullptr && *normcheck != '\0' ? normcheck : "normcheck"};
+  const std::string replay = harness::replay_command(line);
   std::fprintf(stderr, "replay: %s%s\n%.*s%s\n", replay.c_str(),
                config.finding_dir.empty() ? "   (save the case above as case.json)" : "",
                static_cast<int>(kFindingPrefix.size()), kFindingPrefix.data(), signature.c_str());

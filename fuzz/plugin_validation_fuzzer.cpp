@@ -56,21 +56,25 @@ void store_raw(Enum& field, int value) {
   std::memcpy(&field, &value, sizeof value);
 }
 
-bool valid_entry(const normcheck_kernel& k) {
+bool valid_entry(std::uint32_t version, const normcheck_kernel& k) {
   auto valid_dtype = [](int d) { return d >= NORMCHECK_F16 && d <= NORMCHECK_F64; };
-  constexpr std::uint32_t known = NORMCHECK_FUSED_RESIDUAL | NORMCHECK_NORMALIZES_ROUNDED_SUM | NORMCHECK_WRITES_STATS;
+  // Version 1: three flag bits. Version 2 adds THREAD_SAFE (bit 3) and a compute dtype in bits 8-15.
+  constexpr std::uint32_t v1_flags = 0x7u;
+  const std::uint32_t known = version == 1 ? v1_flags : v1_flags | 0x8u | 0xff00u;
+  const std::uint32_t compute = (k.flags >> 8) & 0xffu;
   const int op = raw(k.op);
   return valid_name(k.name) && (op == NORMCHECK_LAYERNORM || op == NORMCHECK_RMSNORM) && valid_dtype(raw(k.x_dtype)) &&
-         valid_dtype(raw(k.param_dtype)) && valid_dtype(raw(k.y_dtype)) && k.run != nullptr && (k.flags & ~known) == 0;
+         valid_dtype(raw(k.param_dtype)) && valid_dtype(raw(k.y_dtype)) && k.run != nullptr &&
+         (k.flags & ~known) == 0 && (compute == 0 || valid_dtype(static_cast<int>(compute)));
 }
 
 // The rules of plugin_loader.hpp, written independently of the loader.
 bool table_allowed(std::uint32_t version, const normcheck_kernel* table, std::size_t count) {
-  if (version != NORMCHECK_ABI_VERSION) return false;
+  if (version != 1 && version != 2) return false;
   if (table == nullptr) return count == 0;
   std::set<std::string> names;
   for (std::size_t i = 0; i < count; ++i) {
-    if (!valid_entry(table[i]) || !names.insert(table[i].name).second) return false;
+    if (!valid_entry(version, table[i]) || !names.insert(table[i].name).second) return false;
   }
   return true;
 }

@@ -75,7 +75,7 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   finding.klass = klass;
   finding.signature = fmt::format("{}-{}", finding.kernel, klass);
   finding.regime = generated.regime;
-  if (kernel.origin != "builtin" && kernel.origin != "onednn") finding.plugin = kernel.origin;
+  finding.plugin = plugin_of(kernel);
   finding.case_index = index;
   finding.original = generated.problem;
   finding.minimized = generated.problem;
@@ -101,7 +101,7 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   Case saved;
   saved.problem = finding.minimized;
   saved.kernel = finding.kernel;
-  saved.expect = "fail";
+  saved.expect = expected_verdict(kernel);
   saved.note = fmt::format("{}: {}", finding.signature, finding.message);
   finding.budgets_file = options.budgets_file;
   finding.case_timeout = options.case_timeout;
@@ -205,24 +205,9 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
   return selected;
 }
 
-std::string shell_quote(std::string_view text) {
-  const bool safe = !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("_./=:@%+,-").find(c) != std::string_view::npos;
-  });
-  if (safe) return std::string(text);
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 std::string replay_command(const Finding& finding) {
-  auto command = fmt::format("normcheck replay {} --kernel {}", shell_quote(finding.case_file.string()),
-                             shell_quote(finding.kernel));
-  if (!finding.plugin.empty()) command += " --plugin " + shell_quote(finding.plugin);
-  if (!finding.budgets_file.empty()) command += " --budgets " + shell_quote(finding.budgets_file.string());
-  if (finding.case_timeout != kDefaultCaseTimeout)
-    command += fmt::format(" --case-timeout-ms {}", finding.case_timeout.count());
-  return command;
+  return replay_command(ReplayLine{finding.case_file, finding.kernel, finding.plugin, finding.budgets_file,
+                                   finding.case_timeout, {}});
 }
 
 }  // namespace normcheck::harness

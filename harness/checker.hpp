@@ -15,6 +15,7 @@
 
 #include "harness/budget.hpp"
 #include "harness/isolation.hpp"
+#include "harness/replay_line.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
@@ -118,8 +119,5 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
 // finding's plugin, budgets file and (when not the default) case timeout.
 std::string replay_command(const Finding& finding);
 
-// text as one shell word: unchanged when it holds only safe characters, otherwise in
-// single quotes.
-std::string shell_quote(std::string_view text);
 
 }  // namespace normcheck::harness

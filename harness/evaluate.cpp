@@ -103,16 +103,17 @@ void check_outputs(const Context& ctx) {
         ctx.result.ulp_errors.push_back(ulp_err);
         ctx.result.scores.push_back(score);
       }
-      const std::string measures =
-          fmt::format("score {:.4g}, ulp error {:.4g}, ulp distance {}", score, ulp_err, distance);
+      // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
-        ctx.log.add("score", fmt::format("{}: got {}, want {} ({} > limit {:.4g})", where(r, c), hex_float(got),
-                                         hex_float(want), measures, limit),
+        ctx.log.add("score",
+                    fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
+                                where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance),
                     score);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
-        ctx.log.add("ulp", fmt::format("{}: got {}, want {} ({} > limit {})", where(r, c), hex_float(got),
-                                       hex_float(want), measures, *ctx.budget.max_ulp),
+        ctx.log.add("ulp", fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
+                                       where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
+                                       score, ulp_err),
                     static_cast<double>(distance));
       }
     }

@@ -8,11 +8,15 @@
 #include <cstring>
 #include <limits>
 #include <algorithm>
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <mutex>
 #include <poll.h>
 #include <stdexcept>
+#include <string>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <vector>
 
 #include "harness/wire_codec.hpp"
 
@@ -85,6 +89,37 @@ ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
   return read_exact(fd, payload.data(), size, has_deadline, deadline);
 }
 
+// The parent's ends of every live worker's pipes, across all evaluators in this process.
+// fork() copies every open descriptor, so without this a worker would hold a copy of the
+// write end of each older worker's request pipe, and that worker would never read EOF:
+// stopping it (close, then waitpid) would wait until every younger worker had exited,
+// forever when they are stopped in creation order. A new worker closes these first.
+// The mutex is held from pipe creation until the ends are listed (and while they are
+// closed and unlisted), so a fork on another thread never sees an unlisted end.
+std::mutex worker_fds_mutex;
+std::vector<int> worker_fds;
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+// Closes the parent's ends of one worker's pipes and drops them from worker_fds.
+void close_worker_fds(int& to_worker, int& from_worker) {
+  const std::lock_guard lock(worker_fds_mutex);
+  std::erase_if(worker_fds, [&](int fd) { return fd == to_worker || fd == from_worker; });
+  close_fd(to_worker);
+  close_fd(from_worker);
+}
+
+// A crashing kernel must end the worker by its signal, which the parent reads from
+// waitpid() and reports ("killed by signal 11"). Handlers inherited from the host
+// program would change that: a sanitizer's turns the crash into "exited with status 1",
+// and one that returns makes the faulting instruction run again, forever (a false hang).
+void restore_default_crash_actions() {
+  for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) std::signal(sig, SIG_DFL);
+}
+
 [[noreturn]] void worker_loop(const impls::KernelInfo& kernel, const Budget& budget,
                               const EvaluateOptions& options, int in, int out) {
   std::string request;
@@ -139,20 +174,35 @@ IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, Ev
 IsolatedEvaluator::~IsolatedEvaluator() { stop_worker(); }
 
 void IsolatedEvaluator::start_worker() {
+  const std::lock_guard lock(worker_fds_mutex);
+  // Close-on-exec: a program another thread starts (a browser, a fuzzer) must not keep a
+  // worker's pipe open either. fork() without exec keeps them, as the worker needs.
   int request_pipe[2];
   int reply_pipe[2];
-  if (::pipe(request_pipe) != 0) throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
-  if (::pipe(reply_pipe) != 0) {
-    ::close(request_pipe[0]);
-    ::close(request_pipe[1]);
+  if (::pipe2(request_pipe, O_CLOEXEC) != 0) {
     throw std::runtime_error(fmt::format("pipe: {}", std::strerror(errno)));
   }
+  if (::pipe2(reply_pipe, O_CLOEXEC) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(request_pipe[0]);
+    ::close(request_pipe[1]);
+    throw std::runtime_error(fmt::format("pipe: {}", reason));
+  }
+  worker_fds.reserve(worker_fds.size() + 2);  // no allocation failure after the fork
   std::fflush(nullptr);  // or buffered output would be written twice
   const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error(fmt::format("fork: {}", std::strerror(errno)));
+  if (pid < 0) {
+    const std::string reason = std::strerror(errno);
+    for (const int fd : {request_pipe[0], request_pipe[1], reply_pipe[0], reply_pipe[1]}) {
+      ::close(fd);
+    }
+    throw std::runtime_error(fmt::format("fork: {}", reason));
+  }
   if (pid == 0) {
+    for (const int fd : worker_fds) ::close(fd);  // other workers' pipes (see worker_fds)
     ::close(request_pipe[1]);
     ::close(reply_pipe[0]);
+    restore_default_crash_actions();
     worker_loop(kernel_, budget_, options_, request_pipe[0], reply_pipe[1]);
   }
   ::close(request_pipe[0]);
@@ -160,17 +210,17 @@ void IsolatedEvaluator::start_worker() {
   pid_ = pid;
   to_worker_ = request_pipe[1];
   from_worker_ = reply_pipe[0];
+  worker_fds.push_back(to_worker_);
+  worker_fds.push_back(from_worker_);
   ++forks_;
 }
 
 void IsolatedEvaluator::stop_worker() {
   if (pid_ < 0) return;
-  ::close(to_worker_);  // EOF ends the worker's loop
-  ::close(from_worker_);
+  close_worker_fds(to_worker_, from_worker_);  // EOF ends the worker's loop
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
-  to_worker_ = from_worker_ = -1;
 }
 
 void IsolatedEvaluator::kill_worker() {
@@ -182,12 +232,10 @@ void IsolatedEvaluator::kill_worker() {
 IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out) {
   IsolatedOutcome outcome;
   if (timed_out) ::kill(pid_, SIGKILL);
-  ::close(to_worker_);
-  ::close(from_worker_);
+  close_worker_fds(to_worker_, from_worker_);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
-  to_worker_ = from_worker_ = -1;
   if (timed_out) {
     outcome.kind = IsolatedOutcome::Kind::timed_out;
     outcome.detail = fmt::format("no result within {} ms", timeout_.count());

@@ -8,6 +8,7 @@
 #include "harness/checker.hpp"
 #include "harness/isolation.hpp"
 #include "harness/kernel_runner.hpp"
+#include "harness/replay_line.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness {
@@ -70,11 +71,14 @@ std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const C
                                       const BudgetTable& budgets, const ReplayOptions& options) {
   auto named = [&](const std::string& name) {
     const auto* kernel = impls::find_kernel(kernels, name);
-    if (kernel == nullptr) throw InputError(fmt::format("{}: unknown kernel \"{}\"", file.string(), name));
+    if (kernel == nullptr) throw InputError(unknown_kernel_message(file.string(), name));
     return *kernel;
   };
   const std::string expected = c.expect.empty() ? "pass" : c.expect;
-  if (options.kernel) return {replay_on(file, c, named(*options.kernel), budgets, "pass", options)};
+  if (options.kernel) {
+    const impls::KernelInfo kernel = named(*options.kernel);
+    return {replay_on(file, c, kernel, budgets, std::string(expected_verdict(kernel)), options)};
+  }
   if (!c.kernel.empty()) return {replay_on(file, c, named(c.kernel), budgets, expected, options)};
   std::vector<ReplayResult> results;
   for (const auto& kernel : default_check_kernels(kernels)) {

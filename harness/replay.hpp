@@ -38,8 +38,8 @@ struct ReplayResult {
 };
 
 struct ReplayOptions {
-  // Kernel named with --kernel: overrides the file's kernel, and the case must pass
-  // (the user is checking that kernel, not replaying a recorded verdict).
+  // Kernel named with --kernel: overrides the file's kernel and its expect, which becomes
+  // that kernel's expected_verdict() (pass; fail for a mutant).
   std::optional<std::string> kernel;
   bool isolate = true;
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;

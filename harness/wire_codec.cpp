@@ -44,7 +44,9 @@ class Reader {
     const auto count = pod<std::uint64_t>();
     if (count > bytes_.size() / sizeof(double)) throw std::runtime_error("wire: truncated array");
     std::vector<double> values(count);
-    std::memcpy(values.data(), take(count * sizeof(double)).data(), count * sizeof(double));
+    const std::string_view payload = take(count * sizeof(double));
+    // An empty vector's data() may be null, and memcpy takes no null pointer even for 0 bytes.
+    if (count > 0) std::memcpy(values.data(), payload.data(), payload.size());
     return values;
   }
   std::string text() {

@@ -35,6 +35,10 @@ std::string flags_description(uint32_t flags) {
   if (flags & NORMCHECK_FUSED_RESIDUAL) add("fused_residual");
   if (flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) add("normalizes_rounded_sum");
   if (flags & NORMCHECK_WRITES_STATS) add("writes_stats");
+  if (flags & NORMCHECK_THREAD_SAFE) add("thread_safe");
+  if (const auto compute = NORMCHECK_COMPUTE_OF(flags); compute != 0) {
+    add("compute(" + std::string(dtype_name(compute)) + ")");
+  }
   if (const uint32_t unknown = flags & ~kKnownFlags) {
     char text[32];
     std::snprintf(text, sizeof text, "unknown(0x%x)", unknown);

@@ -20,8 +20,12 @@ std::string flags_description(uint32_t flags);
 bool is_valid_dtype(normcheck_dtype dtype);
 bool is_valid_op(normcheck_op op);
 // Every flag bit ABI version 1 defines.
-inline constexpr uint32_t kKnownFlags =
+inline constexpr uint32_t kVersion1Flags =
     NORMCHECK_FUSED_RESIDUAL | NORMCHECK_NORMALIZES_ROUNDED_SUM | NORMCHECK_WRITES_STATS;
+// The bits of NORMCHECK_COMPUTE(dtype) (version 2).
+inline constexpr uint32_t kComputeFlagBits = 0xffu << 8;
+// Every flag bit ABI version 2 defines (the compute field's value is checked separately).
+inline constexpr uint32_t kKnownFlags = kVersion1Flags | NORMCHECK_THREAD_SAFE | kComputeFlagBits;
 
 // One line: name, op, x/param/y dtypes, flags, compute precision, origin, and "mutant: <class>".
 std::string describe_kernel(const KernelInfo& info);

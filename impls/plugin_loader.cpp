@@ -37,7 +37,7 @@ int raw_enum_value(const Enum& field) {
   return raw;
 }
 
-void validate_entry(const std::string& path, size_t index, const normcheck_kernel& k) {
+void validate_entry(const std::string& path, uint32_t version, size_t index, const normcheck_kernel& k) {
   const std::string where = "kernel #" + std::to_string(index);
   if (!is_valid_name(k.name)) {
     std::string message = where;
@@ -67,10 +67,20 @@ void validate_entry(const std::string& path, size_t index, const normcheck_kerne
       fail(path, named + ": invalid " + field + " " + std::to_string(dtype));
     }
   }
+  char hex[16];
+  if (version == 1) {
+    if (const uint32_t later = k.flags & ~kVersion1Flags) {
+      std::snprintf(hex, sizeof hex, "0x%x", later);
+      fail(path, named + ": ABI version 1 defines no flag bits " + hex + " (return version 2 to use them)");
+    }
+  }
   if (const uint32_t unknown = k.flags & ~kKnownFlags) {
-    char hex[16];
     std::snprintf(hex, sizeof hex, "0x%x", unknown);
     fail(path, named + ": unknown flag bits " + hex);
+  }
+  if (const int compute = static_cast<int>(NORMCHECK_COMPUTE_OF(k.flags));
+      compute != 0 && (compute < NORMCHECK_F16 || compute > NORMCHECK_F64)) {
+    fail(path, named + ": invalid compute dtype " + std::to_string(compute));
   }
   if (k.run == nullptr) fail(path, named + ": run is NULL");
 }
@@ -90,9 +100,10 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
   if (version == nullptr) fail(path, "missing symbol normcheck_plugin_abi_version");
   auto table = reinterpret_cast<KernelsFn>(dlsym(handle, "normcheck_plugin_kernels"));
   if (table == nullptr) fail(path, "missing symbol normcheck_plugin_kernels");
-  if (const uint32_t v = version(); v != NORMCHECK_ABI_VERSION) {
-    fail(path, "ABI version " + std::to_string(v) + ", expected " +
-                   std::to_string(NORMCHECK_ABI_VERSION));
+  // Version 2 only adds flags and an optional symbol: a version-1 table reads the same.
+  const uint32_t abi = version();
+  if (abi != 1 && abi != NORMCHECK_ABI_VERSION) {
+    fail(path, "ABI version " + std::to_string(abi) + ", expected 1 or " + std::to_string(NORMCHECK_ABI_VERSION));
   }
   size_t count = 0;
   const normcheck_kernel* kernels = table(&count);
@@ -100,12 +111,18 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
   std::vector<KernelInfo> out;
   std::set<std::string> names;
   for (size_t i = 0; i < count; ++i) {
-    validate_entry(path, i, kernels[i]);
+    validate_entry(path, abi, i, kernels[i]);
     if (!names.insert(kernels[i].name).second) {
       fail(path, "duplicate kernel name \"" + std::string(kernels[i].name) + "\"");
     }
-    // Plugins cannot declare a compute precision in ABI v1; fp32 is the documented default.
-    out.push_back(KernelInfo{&kernels[i], false, {}, NORMCHECK_F32, path});
+    // Undeclared compute precision (and every version-1 kernel) is fp32, as documented.
+    const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(kernels[i].flags);
+    KernelInfo info;
+    info.kernel = &kernels[i];
+    info.compute = declared == 0 ? NORMCHECK_F32 : declared;
+    info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
+    info.origin = path;
+    out.push_back(std::move(info));
   }
   return out;
 }

@@ -13,6 +13,7 @@ struct KernelInfo {
   std::string bug_class;                     // mutants: the bug class it models, one line
   normcheck_dtype compute = NORMCHECK_F32;   // precision of the arithmetic the kernel declares
   std::string origin;                        // "builtin", "onednn", or the plugin's path
+  bool thread_safe = false;                  // NORMCHECK_THREAD_SAFE: run may be called concurrently
 };
 
 // Every built-in kernel: correct kernels first, then oneDNN adapters (when built), then mutants.

@@ -2,9 +2,10 @@
 // minimized and printed with a replay command; exit 0 pass, 1 findings or a kernel for
 // which no case was checked ("NO CASES").
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -26,6 +27,10 @@
 namespace normcheck::harness::cli {
 namespace {
 
+// More cases than a CI gate ever runs, and few enough that a slip (an extra zero or
+// three) is refused instead of running for days.
+constexpr std::int64_t kMaxCases = 1'000'000'000;
+
 struct CheckArgs {
   std::vector<std::string> kernels;
   std::vector<std::string> plugins;
@@ -42,10 +47,15 @@ struct CheckArgs {
   std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out) throw InputError(fmt::format("{}: cannot write", path));
+void write_text(const std::string& flag, const std::string& path, const std::string& text) {
+  // The path was probed before the run; what can still fail (a full disk) is said with its reason.
+  std::FILE* out = std::fopen(path.c_str(), "wb");
+  int error = out == nullptr ? errno : 0;
+  if (out != nullptr) {
+    if (std::fwrite(text.data(), 1, text.size(), out) != text.size()) error = errno;
+    if (std::fclose(out) != 0 && error == 0) error = errno;
+  }
+  if (error != 0) throw InputError(fmt::format("{} {}: cannot write: {}", flag, path, std::strerror(error)));
 }
 
 std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args, const std::vector<impls::KernelInfo>& all) {
@@ -57,7 +67,7 @@ std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args, const std::
   for (const auto& name : args.kernels) {
     const auto* kernel = impls::find_kernel(all, name);
     if (kernel == nullptr)
-      throw InputError(fmt::format("--kernel: unknown kernel \"{}\" (see `normcheck list`)", name));
+      throw InputError(unknown_kernel_message("--kernel", name));
     selected.push_back(*kernel);
   }
   return selected;
@@ -112,8 +122,8 @@ int run(const CheckArgs& args) {
                            : any_finding   ? "FINDINGS"
                                            : "NO CASES checked for some kernel");
   std::cout << format_findings(report);
-  if (!args.junit.empty()) write_text(args.junit, junit_xml(report));
-  if (!args.json.empty()) write_text(args.json, report_json(report));
+  if (!args.junit.empty()) write_text("--junit", args.junit, junit_xml(report));
+  if (!args.json.empty()) write_text("--json", args.json, report_json(report));
   return report.passed() ? 0 : 1;
 }
 
@@ -126,22 +136,23 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Check kernels against the oracle on generated cases (deterministic for a seed). Each\n"
       "finding is minimized, saved as a case file and printed with a command that replays it.");
   command->add_option("--kernel", args->kernels,
-                      "kernel to check (repeatable; default: every kernel that is not a mutant)");
+                      "kernel to check (repeatable; default: every kernel that is not a mutant)")
+      ->type_name("NAME");
   add_plugin_option(command, args->plugins);
-  command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets (docs/budgets.md)")
-      ->check(CLI::ExistingFile);
-  command->add_option("--seed", args->seed, "seed of the case stream (same seed, same cases)")
-      ->capture_default_str();
-  auto* cases = command->add_option("--cases", args->cases, "cases per kernel")
+  add_budgets_option(command, args->budgets);
+  add_seed_option(command, args->seed, "seed of the case stream (same seed, same cases)");
+  auto* cases = command->add_option("--cases", args->cases, fmt::format("cases per kernel, 1 to {}", kMaxCases))
+                    ->type_name("N")
                     ->capture_default_str()
-                    ->check(CLI::PositiveNumber);
-  command->add_option("--time", args->time_seconds, "total time budget in seconds, split over the kernels")
+                    ->check(whole_number<std::int64_t>(1, kMaxCases));
+  command->add_option("--time", args->time_seconds, "total time budget in seconds, split over the kernels; above 0, at most 30 days")
+      ->type_name("SECONDS")
       ->check(finite_seconds(0))
       ->excludes(cases);
-  command->add_option("--junit", args->junit, "write a JUnit XML report (a testcase per kernel)");
-  command->add_option("--json", args->json, "write the report as JSON");
-  command->add_option("--save-failures", args->save_failures,
-                      "directory for minimized failing cases (default: a temporary directory)");
+  add_path_option(command, "--junit", args->junit, "write a JUnit XML report (a testcase per kernel)", "FILE");
+  add_path_option(command, "--json", args->json, "write the report as JSON", "FILE");
+  add_path_option(command, "--save-failures", args->save_failures,
+                  "directory for minimized failing cases (default: a temporary directory)", "DIR");
   add_case_timeout_option(command, args->case_timeout_ms);
   command->add_flag("--no-isolate", args->no_isolate,
                     "run kernels in this process (faster; a crashing kernel ends the run)");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -21,6 +22,7 @@
 #include "harness/cli/common_options.hpp"
 #include "harness/cli/fuzz_findings.hpp"
 #include "harness/cli/fuzz_process.hpp"
+#include "harness/output_paths.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -107,7 +109,7 @@ int run_fuzz(const FuzzArgs& args) {
   if (!args.plugin.empty()) plugins.push_back(args.plugin);
   const auto kernels = impls::all_kernels(plugins);
   const impls::KernelInfo* info = impls::find_kernel(kernels, args.kernel);
-  if (!info) throw InputError("fuzz: --kernel " + args.kernel + ": no such kernel (see `normcheck list`)");
+  if (!info) throw InputError(unknown_kernel_message("fuzz: --kernel", args.kernel));
   (void)load_budgets(args.budgets, kernels);  // bad budgets fail now, not in the child
 
   const std::string target_name = info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
@@ -119,10 +121,14 @@ int run_fuzz(const FuzzArgs& args) {
   const fs::path work = args.work_dir.empty() ? fuzzer_dir / "work" / args.kernel : fs::path(args.work_dir);
   const fs::path run_dir = work / ("run-" + std::to_string(std::time(nullptr)));
   const fs::path artifacts = run_dir / "artifacts";
-  fs::create_directories(work / "corpus");
-  fs::create_directories(artifacts);
   const fs::path regressions = args.corpus.empty() ? fs::current_path() / "corpus" / "regressions" / args.kernel
                                                    : fs::path(args.corpus);
+  // Folders are checked before the fuzzing starts, not when its findings are written.
+  // The default corpus folder is created only when there is a finding to put in it.
+  require_writable_directory("--work-dir", work);
+  if (!args.corpus.empty()) require_writable_directory("--corpus", regressions);
+  fs::create_directories(work / "corpus");
+  fs::create_directories(artifacts);
 
   std::vector<std::string> argv = {target.binary.string(),
                                    "-fork=" + std::to_string(args.jobs),
@@ -151,6 +157,15 @@ int run_fuzz(const FuzzArgs& args) {
         std::fflush(stderr);
       });
   if (terminal) std::fputc('\n', stderr);
+  if (result.aborted) {
+    // A second Ctrl-C means now: nothing is replayed or minimized. Dying of the signal,
+    // as its default action would have, tells a calling shell or script it was stopped.
+    std::cerr << "normcheck fuzz: stopped; findings not collected (artifacts in " << artifacts.string() << ")\n";
+    std::cout.flush();
+    std::signal(result.abort_signal, SIG_DFL);
+    std::raise(result.abort_signal);
+    std::_Exit(128 + result.abort_signal);
+  }
   if (result.stats.executions == 0 && !result.interrupted) {
     std::ifstream log(run_dir / "fuzz.log");
     std::stringstream text;
@@ -160,7 +175,7 @@ int run_fuzz(const FuzzArgs& args) {
                              std::to_string(result.exit_status) + "); see the log above");
   }
 
-  std::cerr << "normcheck fuzz: collecting findings" << (result.interrupted ? " (interrupted)" : "") << "...\n";
+  std::cerr << "normcheck fuzz: collecting findings" << (result.interrupted ? " (interrupted; Ctrl-C again stops at once)" : "") << "...\n";
   const auto findings = collect_fuzz_findings(target, artifacts, run_dir, regressions);
 
   const auto& s = result.stats;
@@ -171,20 +186,20 @@ int run_fuzz(const FuzzArgs& args) {
             << "  coverage   " << s.coverage << " edges, " << s.features << " features, corpus " << s.corpus << " inputs\n"
             << "  crashes    " << s.crashes << " (timeouts " << s.timeouts << ", ooms " << s.ooms << "), "
             << findings.size() << " distinct finding(s)\n";
-  std::string replay_flags = " --kernel " + shell_quote(args.kernel);
-  if (!target.plugin.empty()) replay_flags += " --plugin " + shell_quote(target.plugin);
-  if (!target.budgets.empty()) replay_flags += " --budgets " + shell_quote(target.budgets);
+  const auto replay = [&](const fs::path& case_file) {
+    return replay_command(ReplayLine{case_file, args.kernel, target.plugin, target.budgets, kDefaultCaseTimeout, {}});
+  };
   for (const auto& f : findings) {
     std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";
     if (!f.detail.empty()) std::cout << "    " << f.detail << "\n";
     if (!f.known_as.empty()) {
       std::cout << "    already in the corpus: " << f.known_as.string() << "\n"
-                << "    replay: normcheck replay " << shell_quote(f.known_as.string()) << replay_flags << "\n";
+                << "    replay: " << replay(f.known_as) << "\n";
       continue;
     }
     if (!f.reproduced_in_release) std::cout << "    note: only the fuzz build (sanitizers) sees it; case kept unminimized\n";
     std::cout << "    case: " << f.case_file.string() << (f.minimized ? " (minimized)" : "") << "\n"
-              << "    replay: normcheck replay " << shell_quote(f.case_file.string()) << replay_flags << "\n";
+              << "    replay: " << replay(f.case_file) << "\n";
   }
   return findings.empty() ? 0 : 1;
 }
@@ -197,17 +212,20 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
       "fuzz",
       "Fuzz one kernel with its libFuzzer target (needs the fuzz preset: cmake --preset fuzz &&\n"
       "cmake --build --preset fuzz). Findings are minimized and written as regression cases.");
-  command->add_option("--kernel", args->kernel, "kernel to fuzz (see `normcheck list`)")->required();
+  command->add_option("--kernel", args->kernel, "kernel to fuzz (see `normcheck list`)")->required()->type_name("NAME");
   add_plugin_option(command, args->plugin);
-  command->add_option("--time", args->time_seconds, "seconds to fuzz")->required()->check(finite_seconds(1));
-  command->add_option("--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")
-      ->capture_default_str()
-      ->check(CLI::PositiveNumber);
-  command->add_option("--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)");
-  command->add_option("--budgets", args->budgets, "TOML budget overrides (as for check)");
-  command->add_option("--fuzzer-dir", args->fuzzer_dir,
-                      "folder of the fuzz binaries (default: $NORMCHECK_FUZZER_DIR, else build/fuzz/fuzz)");
-  command->add_option("--work-dir", args->work_dir, "libFuzzer corpus, logs and artifacts (default: FUZZER_DIR/work/<kernel>)");
+  command->add_option("--time", args->time_seconds, "seconds to fuzz; 1 to 30 days (2592000)")
+      ->required()
+      ->type_name("SECONDS")
+      ->check(finite_seconds(1));
+  add_workers_option(command, "--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")->capture_default_str();
+  add_path_option(command, "--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)",
+                  "DIR");
+  add_budgets_option(command, args->budgets);
+  add_path_option(command, "--fuzzer-dir", args->fuzzer_dir,
+                  "folder of the fuzz binaries (default: $NORMCHECK_FUZZER_DIR, else build/fuzz/fuzz)", "DIR");
+  add_path_option(command, "--work-dir", args->work_dir,
+                  "libFuzzer corpus, logs and artifacts (default: FUZZER_DIR/work/<kernel>)", "DIR");
   command->callback([args, &exit_code] { exit_code = run_fuzz(*args); });
 }
 

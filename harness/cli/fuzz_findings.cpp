@@ -1,4 +1,5 @@
 // From libFuzzer crash artifacts to deduplicated, minimized regression cases (fuzz_findings.hpp).
+#include "harness/replay_line.hpp"
 #include "harness/cli/fuzz_findings.hpp"
 
 #include <algorithm>
@@ -110,7 +111,7 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
   }
   found.kernel = target.kernel.kernel->name;
   // A mutant must keep failing; a real kernel must pass once the bug is fixed.
-  found.expect = target.kernel.mutant ? "fail" : "pass";
+  found.expect = expected_verdict(target.kernel);
   found.note = finding.signature;
   const std::string json = case_to_json(found);
   char hash[16];
@@ -125,6 +126,7 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
 std::map<std::string, std::string> fuzz_target_env(const FuzzTarget& target) {
   std::map<std::string, std::string> env{{"NORMCHECK_KERNEL", target.kernel.kernel->name}};
   if (!target.plugin.empty()) env["NORMCHECK_PLUGIN"] = target.plugin;
+  env["NORMCHECK_EXECUTABLE"] = executable_path();  // for the replay line the target prints
   if (!target.budgets.empty()) env["NORMCHECK_BUDGETS"] = target.budgets;
   // Undefined behaviour in a kernel is a finding, not a warning in a log.
   if (!std::getenv("UBSAN_OPTIONS")) env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1";

@@ -1,5 +1,5 @@
 // Child-process plumbing for `normcheck fuzz` (fuzz_process.hpp): fork / exec, a pipe
-// read with poll, libFuzzer status parsing and signal forwarding.
+// read with poll, libFuzzer status parsing and stopping the fuzzer on Ctrl-C.
 #include "harness/cli/fuzz_process.hpp"
 
 #include <poll.h>
@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <csignal>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -19,11 +20,20 @@
 namespace normcheck::harness::cli {
 namespace {
 
+// How long a stopping fuzzer may take to exit before its process group is killed.
+// libFuzzer exits at once on SIGTERM; the grace lets it remove its temporary folder.
+constexpr double kStopGraceSeconds = 3;
+
 volatile std::sig_atomic_t interrupt_count = 0;
+volatile std::sig_atomic_t last_interrupt = 0;
 
-extern "C" void note_interrupt(int) { interrupt_count = interrupt_count + 1; }
+extern "C" void note_interrupt(int signal_number) {
+  interrupt_count = interrupt_count + 1;
+  last_interrupt = signal_number;
+}
 
-// Installs the forwarding handlers for the lifetime of one run, restoring the old ones.
+// Counts SIGINT / SIGTERM for the lifetime of one run (the loop acts on them), restoring
+// the old handlers after it.
 class InterruptGuard {
  public:
   InterruptGuard() {
@@ -90,13 +100,17 @@ Child spawn(const std::vector<std::string>& argv, const std::map<std::string, st
   return {pid, fds[0]};
 }
 
+int decode_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 3;
+}
+
 int wait_status(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 3;
+  return decode_status(status);
 }
 
 }  // namespace
@@ -127,26 +141,53 @@ FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std
   FuzzRunResult result;
   std::string pending;
   int forwarded = 0;
-  bool deadline_hit = false;
+  double stop_at = -1;    // when the group was asked to stop (SIGTERM); -1: not yet
+  double killed_at = -1;  // when it was killed (SIGKILL); -1: not yet
+  int leader_status = 0;
+  bool leader_reaped = false;
+  double leader_gone_at = 0;
   char buffer[4096];
   for (;;) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (interrupt_count > forwarded) {
-      // First Ctrl-C: libFuzzer stops its workers and exits; the second one kills.
-      kill(-child.pid, interrupt_count >= 2 ? SIGKILL : SIGINT);
       forwarded = interrupt_count;
       result.interrupted = true;
+      if (forwarded >= 2) {
+        // The second one: stop at once; the caller collects nothing.
+        kill(-child.pid, SIGKILL);
+        result.aborted = true;
+        result.abort_signal = last_interrupt;
+        break;
+      }
+      // On a terminal the progress line has no newline yet.
+      std::fprintf(stderr, "%snormcheck fuzz: interrupted, stopping the fuzzer (interrupt again to stop at once)\n",
+                   isatty(STDERR_FILENO) != 0 ? "\n" : "");
     }
-    if (!deadline_hit && elapsed > hard_deadline_seconds) {
-      kill(-child.pid, SIGINT);
-      deadline_hit = true;
-    } else if (deadline_hit && elapsed > hard_deadline_seconds + 30) {
+    // Stopping sends SIGTERM, not SIGINT: libFuzzer's fork-mode parent runs each job
+    // through system(), which ignores SIGINT in the caller while the job runs, so a
+    // forwarded SIGINT ended only the running job and the parent started the next one,
+    // fuzzing on until -max_total_time. libFuzzer handles SIGTERM as an interrupt
+    // (-handle_term=1), in the parent and in its jobs; the artifacts already written stay.
+    if (stop_at < 0 && (result.interrupted || elapsed > hard_deadline_seconds)) {
+      kill(-child.pid, SIGTERM);
+      stop_at = elapsed;
+    }
+    if (stop_at >= 0 && killed_at < 0 && elapsed > stop_at + kStopGraceSeconds) {
       kill(-child.pid, SIGKILL);
+      killed_at = elapsed;
     }
+    // A killed group closes the pipe at once; should anything outside it still hold
+    // the pipe open, stop reading rather than wait for it.
+    if (killed_at >= 0 && elapsed > killed_at + 1) break;
+    // The leader gone: what its workers still write is read for a moment, then they end.
+    if (!leader_reaped && waitpid(child.pid, &leader_status, WNOHANG) == child.pid) {
+      leader_reaped = true;
+      leader_gone_at = elapsed;
+    }
+    if (leader_reaped && elapsed > leader_gone_at + 1) break;
     pollfd pfd{child.output_fd, POLLIN, 0};
     const int ready = poll(&pfd, 1, 200);
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready <= 0) continue;
+    if (ready <= 0) continue;  // timeout, or EINTR from a signal: the checks above see it
     const ssize_t got = read(child.output_fd, buffer, sizeof buffer);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // EOF: the child and its workers closed the pipe
@@ -158,12 +199,13 @@ FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std
       log << line << '\n';
       if (parse_fuzz_stats_line(line, result.stats) && on_stats) on_stats(result.stats, elapsed);
     }
+    log.flush();  // `tail -f fuzz.log` follows the run (a few lines a second)
   }
   log << pending;
   close(child.output_fd);
-  result.exit_status = wait_status(child.pid);
-  // Workers still alive after the parent went (they share our pipe no longer): end them.
+  // Workers still alive after the parent went (or a stop that ends here): end them all.
   kill(-child.pid, SIGKILL);
+  result.exit_status = leader_reaped ? decode_status(leader_status) : wait_status(child.pid);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

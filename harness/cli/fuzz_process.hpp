@@ -1,5 +1,5 @@
 // Runs a libFuzzer binary as a child for `normcheck fuzz`: output teed to a log, stats
-// parsed for progress, Ctrl-C forwarded so that what was found so far is kept.
+// parsed for progress, stopped on Ctrl-C so that what was found so far is kept.
 #pragma once
 
 #include <cstdint>
@@ -30,14 +30,18 @@ bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats);
 struct FuzzRunResult {
   int exit_status = 0;     // the child's exit code, or 128 + signal
   bool interrupted = false;  // the user pressed Ctrl-C (or sent SIGTERM)
+  bool aborted = false;      // ... twice: the group was killed at once, collect nothing
+  int abort_signal = 0;      // the second signal (SIGINT or SIGTERM) when aborted
   FuzzStats stats;
   double seconds = 0;
 };
 
 // Starts argv with extra environment variables in its own process group, writes every
-// output line to log_path, calls on_stats after each status line. SIGINT / SIGTERM to
-// this process are forwarded to the child's group (a second one kills it); the child
-// is also interrupted once hard_deadline_seconds have passed.
+// output line to log_path, calls on_stats after each status line. The first SIGINT /
+// SIGTERM to this process stops the child's whole group (SIGTERM, then SIGKILL if it
+// is still there a few seconds later) and returns; a second one kills the group and
+// returns at once, aborted. The child is stopped the same way once
+// hard_deadline_seconds have passed.
 FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
                                  const std::filesystem::path& log_path, double hard_deadline_seconds,
                                  const std::function<void(const FuzzStats&, double elapsed)>& on_stats);

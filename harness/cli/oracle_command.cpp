@@ -34,7 +34,7 @@ void add_oracle_command(CLI::App& app, int& exit_code) {
       "Print the oracle's outputs for a case file as JSON: {\"y\": [...], \"mean\": [...], \"rstd\": [...]}\n"
       "(and \"residual_out\" for fused cases). y is correctly rounded to y_dtype, mean and rstd\n"
       "to f64, each a C99 hex float string or inf / -inf / nan.");
-  command->add_option("CASE", args->case_path, "case file (docs/case-files.md)")->required();
+  command->add_option("CASE", args->case_path, "case file (docs/case-files.md)")->required()->type_name("FILE");
   command->add_flag("--exact", args->exact,
                     "decide every rounding by exact integer comparison (skip the fast path)");
   command->callback([args, &exit_code] {

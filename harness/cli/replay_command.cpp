@@ -1,7 +1,8 @@
 // `normcheck replay CASE.json|DIR... [--kernel NAME] [--plugin LIB]...`: re-checks saved
-// cases. Without --kernel each case's recorded kernel and verdict must still hold; with
-// --kernel every case that kernel computes must pass on it (others are skipped, and a
-// replay of which no case fits the kernel is bad input, exit 2).
+// cases. Without --kernel each case's recorded kernel and "expect" must still hold; with
+// --kernel every case that kernel computes must give that kernel's expected verdict (pass,
+// or fail for a mutant; others are skipped, and a replay of which no case fits the kernel
+// is bad input, exit 2).
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -35,14 +36,15 @@ std::string describe(const ReplayResult& r) {
   if (r.observed == "skipped")
     return fmt::format("skip  {} on {}: skipped: {}", r.file.string(), r.kernel, r.detail);
   if (r.fixed())
-    return fmt::format("FIXED {} on {}: recorded as failing, now passes (update or remove the case)",
+    return fmt::format("FIXED {} on {}: recorded \"expect\": \"fail\", now passes (a mutant no longer caught, or a "
+                       "fixed kernel: set \"expect\": \"pass\" to keep the case as a regression test)",
                        r.file.string(), r.kernel);
   if (r.as_expected()) {
     return r.observed == "fail" ? fmt::format("ok    {} on {}: still fails as recorded {}", r.file.string(),
                                               r.kernel, r.detail)
                                 : fmt::format("ok    {} on {}: passes", r.file.string(), r.kernel);
   }
-  return fmt::format("FAIL  {} on {}: {}", r.file.string(), r.kernel, r.detail);
+  return fmt::format("FAIL  {} on {}: still fails: {}", r.file.string(), r.kernel, r.detail);
 }
 
 int run(const ReplayArgs& args) {
@@ -68,7 +70,8 @@ int run(const ReplayArgs& args) {
       std::cout << describe(r) << '\n';
     }
   }
-  std::cout << fmt::format("{} case files, {} replays, {} not as recorded\n", files.size(), replayed, contradicted);
+  std::cout << fmt::format("{} case files, {} replays, {} as expected, {} not\n", files.size(), replayed,
+                           replayed - contradicted, contradicted);
   if (args.kernel && ran_on_named == 0)
     throw InputError(fmt::format("replay --kernel {}: no case of this replay is a problem that kernel computes "
                                  "(op, x/param/y dtypes and residual must match; see the skip lines)",
@@ -87,10 +90,11 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       "form match it exactly) and its recorded verdict (\"expect\", default pass) must still hold;\n"
       "a recorded failure that now passes is reported as FIXED. With --kernel, every case that\n"
       "kernel computes must pass on it; cases it does not compute are skipped, never converted.");
-  command->add_option("CASES", args->paths, "case files or directories")->required();
-  command->add_option("--kernel", args->kernel, "replay on this kernel instead of the one in the file");
+  command->add_option("CASES", args->paths, "case files or directories")->required()->type_name("PATH");
+  command->add_option("--kernel", args->kernel, "replay on this kernel instead of the one in the file")
+      ->type_name("NAME");
   add_plugin_option(command, args->plugins);
-  command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets")->check(CLI::ExistingFile);
+  add_budgets_option(command, args->budgets);
   add_case_timeout_option(command, args->case_timeout_ms);
   command->add_flag("--no-isolate", args->no_isolate, "run kernels in this process");
   command->callback([args, &exit_code] { exit_code = run(*args); });

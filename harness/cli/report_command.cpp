@@ -1,6 +1,7 @@
 // `normcheck report`: the accuracy report (index.html, report.md, report.json and the
 // worst cases) for the chosen kernels; docs/reports.md describes it.
 #include <fmt/format.h>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -24,6 +25,8 @@ struct ReportArgs {
   std::string out;
   std::string budgets;
   bool fail_on_findings = false;
+  bool no_isolate = false;
+  std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
 // The command as the report records it: every option that shapes its content.
@@ -47,15 +50,21 @@ int run(ReportArgs& args) {
   if (!args.budgets.empty()) options.budgets_file = args.budgets;
   options.command = command_line(args);
   options.progress = report::stderr_is_terminal();
+  options.isolate = !args.no_isolate;
+  options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
   const report::ReportModel model = report::run_report(options);
   report::write_report(model, options.out_dir);
-  std::size_t failing = 0;
-  for (const auto& k : model.kernels) failing += k.overall.failed > 0 ? 1 : 0;
-  std::cout << fmt::format("normcheck report: {} kernel(s), {} with findings, {:.1f} s on {} thread(s): {}/index.html, "
-                           "{}/report.md, {}/report.json\n",
-                           model.kernels.size(), failing, model.wall_seconds, model.threads, args.out, args.out,
-                           args.out);
-  return args.fail_on_findings && failing > 0 ? 1 : 0;
+  // A kernel that was not tested (every case skipped) is never a pass, as in `check`.
+  std::size_t failing = 0, untested = 0;
+  for (const auto& k : model.kernels) {
+    failing += k.overall.kernel_verdict() == report::Verdict::fail ? 1 : 0;
+    untested += k.overall.kernel_verdict() == report::Verdict::no_cases ? 1 : 0;
+  }
+  std::cout << fmt::format("normcheck report: {} kernel(s), {} with findings, {} with no cases checked, {:.1f} s on {} "
+                           "thread(s): {}/index.html, {}/report.md, {}/report.json\n",
+                           model.kernels.size(), failing, untested, model.wall_seconds, model.threads, args.out,
+                           args.out, args.out);
+  return args.fail_on_findings && failing + untested > 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -67,17 +76,20 @@ void add_report_command(CLI::App& app, int& exit_code) {
       "Write an accuracy report: index.html (offline charts), report.md (tables for a pull\n"
       "request), report.json (every number) and the worst cases under OUT/cases/.");
   command->add_option("--kernel", args->options.kernels,
-                      "kernel to report on (repeatable; default: every kernel that is not a mutant)");
+                      "kernel to report on (repeatable; default: every kernel that is not a mutant)")
+      ->type_name("NAME");
   add_plugin_option(command, args->options.plugins);
-  command->add_option("--out", args->out, "output directory")->required();
-  command->add_option("--seed", args->options.seed, "seed of the sweeps' rows (same seed, same report)")
-      ->capture_default_str();
+  add_path_option(command, "--out", args->out, "output directory", "DIR")->required();
+  add_seed_option(command, args->options.seed, "seed of the sweeps' rows (same seed, same report)");
   command->add_flag("--quick", args->options.quick, "small sweeps (for CI)");
-  command->add_option("--budgets", args->budgets, "TOML file of per-kernel budgets (docs/budgets.md)")
-      ->check(CLI::ExistingFile);
-  command->add_option("--threads", args->options.threads, "worker threads (default: every hardware thread)");
+  add_budgets_option(command, args->budgets);
+  add_workers_option(command, "--threads", args->options.threads, "worker threads (default: every hardware thread)");
   command->add_flag("--fail-on-findings", args->fail_on_findings,
-                    "exit 1 when a kernel failed a case (default: exit 0 once the report is written)");
+                    "exit 1 when a kernel failed a case or had no case checked (default: exit 0 once the report "
+                    "is written)");
+  command->add_flag("--no-isolate", args->no_isolate,
+                    "run kernels in this process (faster; a crashing kernel ends the report)");
+  add_case_timeout_option(command, args->case_timeout_ms);
   command->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

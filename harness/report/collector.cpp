@@ -12,6 +12,7 @@ std::string_view verdict_name(Verdict verdict) {
     case Verdict::fail: return "fail";
     case Verdict::skipped: return "skipped";
     case Verdict::not_applicable: return "n/a";
+    case Verdict::no_cases: return "no cases";
   }
   return "invalid";
 }
@@ -21,6 +22,11 @@ Verdict Tally::verdict() const {
   if (cases == 0) return Verdict::not_applicable;
   if (skipped == cases) return Verdict::skipped;
   return Verdict::pass;
+}
+
+Verdict Tally::kernel_verdict() const {
+  if (failed > 0) return Verdict::fail;
+  return cases > skipped ? Verdict::pass : Verdict::no_cases;
 }
 
 namespace {
@@ -54,7 +60,13 @@ std::string first_violation(const CaseEvaluation& evaluation) {
 const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const std::string& source) {
   EvaluateOptions options;
   options.collect_errors = collect_errors_;
-  last_ = evaluate_case(kernel_, problem, budget_, options);
+  IsolatedOutcome outcome = judge_.evaluate(problem, options);
+  if (outcome.kind == IsolatedOutcome::Kind::evaluated) {
+    last_ = std::move(outcome.evaluation);
+  } else {
+    last_ = CaseEvaluation{};
+    last_.violations.push_back({outcome.failure_class(), outcome.detail});
+  }
   ++tally_.cases;
   if (last_.skipped) {
     ++tally_.skipped;

@@ -8,6 +8,7 @@
 
 #include "harness/budget.hpp"
 #include "harness/evaluate.hpp"
+#include "harness/kernel_judge.hpp"
 #include "harness/report/report_model.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -29,10 +30,10 @@ bool worse_than(const WorstProblem& a, const WorstProblem& b);
 
 class Collector {
  public:
-  Collector(const impls::KernelInfo& kernel, const Budget& budget, bool collect_errors)
-      : kernel_(kernel), budget_(budget), collect_errors_(collect_errors) {}
+  Collector(KernelJudge& judge, bool collect_errors) : judge_(judge), collect_errors_(collect_errors) {}
 
-  // Evaluates the problem (contracts included, so verdicts match `check`).
+  // Evaluates the problem (contracts included, so verdicts match `check`). A kernel that
+  // crashes or hangs fails the problem with a "crash" or "timeout" violation.
   const CaseEvaluation& evaluate(const ref::NormProblem& problem, const std::string& source);
 
   Tally& tally() { return tally_; }
@@ -41,8 +42,7 @@ class Collector {
   std::optional<WorstProblem>& worst() { return worst_; }
 
  private:
-  const impls::KernelInfo& kernel_;
-  const Budget& budget_;
+  KernelJudge& judge_;
   bool collect_errors_;
   CaseEvaluation last_;
   Tally tally_;

@@ -179,15 +179,16 @@ const std::vector<EdgeSpec>& edge_specs() {
 
 }  // namespace
 
-std::vector<Task> plan_edge_cases(std::size_t kernel_index, const impls::KernelInfo& kernel, const Budget& budget,
+std::vector<Task> plan_edge_cases(std::size_t kernel_index, KernelJudge& judge,
                                   std::uint64_t seed) {
   std::vector<Task> tasks;
+  const impls::KernelInfo& kernel = judge.kernel();
   const std::string name = kernel.kernel->name;
   std::uint64_t id = kEdgeTaskBase;
   const bool fused = (kernel.kernel->flags & NORMCHECK_FUSED_RESIDUAL) != 0;
   for (const EdgeSpec& spec : edge_specs()) {
     tasks.push_back({kernel_index, fmt::format("{} {}", name, spec.id),
-                     [&kernel, &budget, &spec, seed, name, fused, task = id++] {
+                     [&judge, &kernel, &spec, seed, name, fused, task = id++] {
                        TaskResult result;
                        result.kind = TaskResult::Kind::edge_case;
                        result.edge.id = spec.id;
@@ -197,7 +198,7 @@ std::vector<Task> plan_edge_cases(std::size_t kernel_index, const impls::KernelI
                          return result;
                        }
                        Rng rng = task_rng(seed, name, task);
-                       Collector collector(kernel, budget, false);
+                       Collector collector(judge, false);
                        for (const ref::NormProblem& problem : spec.build(kernel, rng))
                          collector.evaluate(problem, "edge " + spec.id);
                        result.edge.tally = collector.tally();

@@ -80,15 +80,16 @@ const std::vector<double>& var_over_eps_values() {
   return values;
 }
 
-std::vector<Task> plan_eps_grid(std::size_t kernel_index, const impls::KernelInfo& kernel, const Budget& budget,
+std::vector<Task> plan_eps_grid(std::size_t kernel_index, KernelJudge& judge,
                                 const SweepSizes& sizes, std::uint64_t seed) {
   std::vector<Task> tasks;
+  const impls::KernelInfo& kernel = judge.kernel();
   const std::string name = kernel.kernel->name;
   std::uint64_t id = kEpsTaskBase;
   for (double nominal_eps : eps_values()) {
     for (double ratio : var_over_eps_values()) {
       tasks.push_back({kernel_index, fmt::format("{} eps={:g} var/eps={:g}", name, nominal_eps, ratio),
-                       [&kernel, &budget, sizes, seed, name, nominal_eps, ratio, task = id++] {
+                       [&judge, &kernel, sizes, seed, name, nominal_eps, ratio, task = id++] {
                          Rng rng = task_rng(seed, name, task);
                          // eps as an exact f32 value (DESIGN.md's default regime). With
                          // eps = 0 the column is the variance itself (a unit reference scale).
@@ -109,7 +110,7 @@ std::vector<Task> plan_eps_grid(std::size_t kernel_index, const impls::KernelInf
                          cell.representable = ratio == 0 ? *cell.achieved == 0
                                                          : *cell.achieved >= ratio / 2 && *cell.achieved <= ratio * 2;
                          cell.kappa_eps_max = max_kappa_eps(kernel, problem);
-                         Collector collector(kernel, budget, false);
+                         Collector collector(judge, false);
                          collector.evaluate(problem, fmt::format("eps grid eps={:g} var/eps={:g}", eps, ratio));
                          cell.tally = collector.tally();
                          TaskResult result;

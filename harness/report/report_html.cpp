@@ -43,7 +43,10 @@ std::string json_script_safe(std::string_view json) {
 }
 
 std::string verdict_td(Verdict v, const std::string& content, const std::string& title = "") {
-  const char* klass = v == Verdict::pass ? "pass" : v == Verdict::fail ? "fail" : v == Verdict::skipped ? "skipped" : "na";
+  const char* klass = v == Verdict::pass                               ? "pass"
+                      : v == Verdict::fail || v == Verdict::no_cases ? "fail"
+                      : v == Verdict::skipped                        ? "skipped"
+                                                                     : "na";
   return fmt::format("<td class=\"{}\" title=\"{}\">{}</td>", klass, markup_escape(title), content);
 }
 
@@ -56,7 +59,7 @@ void summary(std::string& html, const ReportModel& model) {
   for (const KernelReport& k : model.kernels) {
     html += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{} / {} / {}</td><td>{}</td>", markup_escape(k.name),
                         k.op, k.x_dtype, k.param_dtype, k.y_dtype, k.compute);
-    html += verdict_td(k.overall.verdict(), std::string(verdict_name(k.overall.verdict())), k.overall.first_violation);
+    html += verdict_td(k.overall.kernel_verdict(), std::string(verdict_name(k.overall.kernel_verdict())), k.overall.first_violation);
     html += fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}"
                         "</td><td>{}</td></tr>\n",
                         k.overall.cases, k.overall.failed, k.overall.skipped, format_error(k.ulp.max),

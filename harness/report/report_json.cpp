@@ -101,7 +101,7 @@ json kernel_json(const KernelReport& k) {
           {"mutant", k.mutant},
           {"bug_class", k.bug_class},
           {"budget", budget_json(k.budget)},
-          {"verdict", verdict_name(k.overall.verdict())},
+          {"verdict", verdict_name(k.overall.kernel_verdict())},
           {"overall", tally_json(k.overall)},
           {"ulp_error", stats_json(k.ulp)},
           {"score", stats_json(k.score)},

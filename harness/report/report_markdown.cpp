@@ -16,7 +16,10 @@ std::string cell(const std::string& text) {
   return out;
 }
 
-std::string verdict_cell(Verdict v) { return v == Verdict::fail ? "**FAIL**" : std::string(verdict_name(v)); }
+std::string verdict_cell(Verdict v) {
+  if (v == Verdict::fail) return "**FAIL**";
+  return v == Verdict::no_cases ? "**NO CASES**" : std::string(verdict_name(v));
+}
 
 std::string tally_cell(const Tally& t) {
   const Verdict v = t.verdict();
@@ -33,7 +36,7 @@ void summary(std::string& md, const ReportModel& model) {
   md += "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const KernelReport& k : model.kernels) {
     md += fmt::format("| `{}` | {} | {} / {} / {} | {} | {} | {} ({}, {}) | {} | {} | {} | {} | {} | {} | {} / {} |\n",
-                      k.name, k.op, k.x_dtype, k.param_dtype, k.y_dtype, k.compute, verdict_cell(k.overall.verdict()),
+                      k.name, k.op, k.x_dtype, k.param_dtype, k.y_dtype, k.compute, verdict_cell(k.overall.kernel_verdict()),
                       k.overall.cases, k.overall.failed, k.overall.skipped, format_error(k.ulp.max),
                       format_error(k.ulp.p99), format_error(k.ulp.mean), format_error(k.score.max),
                       format_error(k.score.p99), format_error(k.score.mean), format_error(k.budget.max_score),
@@ -68,7 +71,7 @@ void eps_grid(std::string& md, const ReportModel& model) {
         "the dtype (the achieved value is in report.json).\n\n";
   for (const KernelReport& k : model.kernels) {
     md += fmt::format("<details><summary><code>{}</code>: {}</summary>\n\n| eps \\ var/eps |", k.name,
-                      verdict_name(k.overall.verdict()));
+                      verdict_name(k.overall.kernel_verdict()));
     for (double r : model.var_over_eps_values) md += fmt::format(" {:g} |", r);
     md += "\n|---|";
     for (std::size_t i = 0; i < model.var_over_eps_values.size(); ++i) md += "---|";

@@ -28,7 +28,9 @@ struct Histogram {
 
 // Verdict of a group of evaluations: pass, fail, skipped (every case UNSUPPORTED or
 // outside the kernel's declared domain), or n/a (the group does not apply to the kernel).
-enum class Verdict { pass, fail, skipped, not_applicable };
+// A group of cases: pass, fail, skipped (every case skipped) or n/a (none applies). A kernel
+// as a whole: pass, fail, or no cases (nothing was checked: never a pass, as in `check`).
+enum class Verdict { pass, fail, skipped, not_applicable, no_cases };
 std::string_view verdict_name(Verdict verdict);
 
 // What a group of evaluate_case() calls found.
@@ -43,6 +45,8 @@ struct Tally {
   std::string first_violation;  // "<class>: <message>" of the first failure; "" when none
 
   Verdict verdict() const;
+  // The verdict of a kernel whose cases are all in this tally.
+  Verdict kernel_verdict() const;
   void merge(const Tally& other);
 };
 

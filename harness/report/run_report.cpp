@@ -6,12 +6,15 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <memory>
 #include <exception>
 #include <fmt/format.h>
 #include <mutex>
 #include <thread>
 
 #include "harness/case.hpp"
+#include "harness/kernel_judge.hpp"
+#include "harness/replay_line.hpp"
 #include "harness/report/environment.hpp"
 #include "harness/report/progress.hpp"
 #include "harness/report/stats.hpp"
@@ -36,7 +39,7 @@ std::vector<impls::KernelInfo> select_kernels(const std::vector<impls::KernelInf
   }
   for (const auto& name : names) {
     const impls::KernelInfo* k = impls::find_kernel(all, name);
-    if (k == nullptr) throw InputError(fmt::format("--kernel: no kernel named '{}' (see `normcheck list`)", name));
+    if (k == nullptr) throw InputError(unknown_kernel_message("--kernel", name));
     chosen.push_back(*k);
   }
   return chosen;
@@ -135,6 +138,10 @@ ReportModel run_report(const ReportOptions& options) {
   const BudgetTable budgets = options.budgets_file ? BudgetTable::load(*options.budgets_file) : BudgetTable{};
   std::vector<Budget> kernel_budgets;
   for (const auto& k : kernels) kernel_budgets.push_back(budgets.for_kernel(k));
+  std::vector<std::unique_ptr<KernelJudge>> judges;
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    judges.push_back(std::make_unique<KernelJudge>(kernels[i], kernel_budgets[i], options.case_timeout, options.isolate));
+  }
 
   ReportModel model;
   model.generated_at = utc_now();
@@ -151,9 +158,8 @@ ReportModel run_report(const ReportOptions& options) {
   std::vector<KernelAccumulator> accumulators(kernels.size());
   for (std::size_t i = 0; i < kernels.size(); ++i) {
     model.kernels.push_back(kernel_header(kernels[i], kernel_budgets[i]));
-    for (auto plan : {plan_sweeps(i, kernels[i], kernel_budgets[i], sizes, options.seed),
-                      plan_eps_grid(i, kernels[i], kernel_budgets[i], sizes, options.seed),
-                      plan_edge_cases(i, kernels[i], kernel_budgets[i], options.seed)}) {
+    for (auto plan : {plan_sweeps(i, *judges[i], sizes, options.seed), plan_eps_grid(i, *judges[i], sizes, options.seed),
+                      plan_edge_cases(i, *judges[i], options.seed)}) {
       accumulators[i].remaining += plan.size();
       for (auto& task : plan) tasks.push_back(std::move(task));
     }
@@ -197,7 +203,8 @@ ReportModel run_report(const ReportOptions& options) {
     const auto task_started = Clock::now();
     assemble(model.kernels[i], accumulators[i]);
     model.kernels[i].worst_cases =
-        save_worst_cases(kernels[i], kernel_budgets[i], accumulators[i].worst, options.out_dir, replay_dir);
+        save_worst_cases(*judges[i], accumulators[i].worst, options.out_dir, replay_dir,
+                         options.budgets_file.value_or(std::filesystem::path()));
     model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
     progress.step(model.kernels[i].name + " worst cases");
   });

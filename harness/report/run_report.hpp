@@ -2,12 +2,14 @@
 // on all cores, saves the worst cases, and writes index.html, report.md, report.json.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "harness/isolation.hpp"
 #include "harness/report/report_model.hpp"
 
 namespace normcheck::harness::report {
@@ -22,6 +24,10 @@ struct ReportOptions {
   unsigned threads = 0;              // 0 = std::thread::hardware_concurrency()
   bool progress = false;             // progress line on stderr (the CLI passes isatty)
   std::string command;               // the command line, recorded in the report
+  // Kernels run in worker processes, so a crash or hang is a finding and the rest of the
+  // report is still written; false runs them in this process (trusted kernels, sanitizers).
+  bool isolate = true;
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
 };
 
 // Runs everything and writes the worst cases to out_dir/cases/. Throws InputError for

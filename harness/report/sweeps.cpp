@@ -86,9 +86,10 @@ std::vector<Sweep> sweep_skeletons() {
   };
 }
 
-std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo& kernel, const Budget& budget,
+std::vector<Task> plan_sweeps(std::size_t kernel_index, KernelJudge& judge,
                               const SweepSizes& sizes, std::uint64_t seed) {
   std::vector<Task> tasks;
+  const impls::KernelInfo& kernel = judge.kernel();
   const std::string name = kernel.kernel->name;
   const auto x_format = static_cast<ref::Format>(kernel.kernel->x_dtype);
   std::uint64_t id = kSweepTaskBase;
@@ -96,11 +97,11 @@ std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo&
   // Error versus n: N(0.5, 1) rows, so |mean| / std = 0.5, the ordinary regime.
   for (std::int64_t n : sizes.n_values) {
     tasks.push_back({kernel_index, fmt::format("{} n={}", name, n),
-                     [&kernel, &budget, sizes, seed, name, n, task = id++] {
+                     [&judge, &kernel, sizes, seed, name, n, task = id++] {
                        Rng rng = task_rng(seed, name, task);
                        const std::int64_t rows = rows_for(sizes, n);
                        const double eps = f32_eps(kDefaultEps);
-                       Collector collector(kernel, budget, true);
+                       Collector collector(judge, true);
                        collector.evaluate(normal_problem(kernel, rng, rows, n, 0.5, 1.0, eps),
                                           fmt::format("sweep n={}", n));
                        SweepPoint point;
@@ -117,7 +118,7 @@ std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo&
   // dtype caps the achievable ratio near 2^p: the achieved median is reported.
   for (double ratio : sizes.mean_over_std) {
     tasks.push_back({kernel_index, fmt::format("{} |mean|/std={:g}", name, ratio),
-                     [&kernel, &budget, sizes, seed, name, ratio, task = id++] {
+                     [&judge, &kernel, sizes, seed, name, ratio, task = id++] {
                        Rng rng = task_rng(seed, name, task);
                        const std::int64_t n = sizes.sweep_n, rows = rows_for(sizes, n);
                        const double scale = 1.0 / ratio;
@@ -126,7 +127,7 @@ std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo&
                        std::vector<double> achieved;
                        for (std::int64_t r = 0; r < rows; ++r)
                          achieved.push_back(mean_over_std(problem.x.data() + r * n, n));
-                       Collector collector(kernel, budget, true);
+                       Collector collector(judge, true);
                        collector.evaluate(problem, fmt::format("sweep |mean|/std={:g}", ratio));
                        SweepPoint point;
                        point.parameter = ratio;
@@ -147,12 +148,12 @@ std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo&
   for (int i = 0; i < points; ++i) {
     const int k = lo + static_cast<int>(std::lround(static_cast<double>(hi - lo) * i / (points - 1)));
     tasks.push_back({kernel_index, fmt::format("{} magnitude=2^{}", name, k),
-                     [&kernel, &budget, sizes, seed, name, k, task = id++] {
+                     [&judge, &kernel, sizes, seed, name, k, task = id++] {
                        Rng rng = task_rng(seed, name, task);
                        const std::int64_t n = sizes.sweep_n, rows = rows_for(sizes, n);
                        const double scale = std::ldexp(1.0, k);
                        const double eps = f32_eps(kDefaultEps * scale * scale);
-                       Collector collector(kernel, budget, true);
+                       Collector collector(judge, true);
                        collector.evaluate(normal_problem(kernel, rng, rows, n, 0.5 * scale, scale, eps),
                                           fmt::format("sweep magnitude=2^{}", k));
                        SweepPoint point;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/kernel_judge.hpp"
 #include "harness/report/collector.hpp"
 #include "harness/report/report_model.hpp"
 #include "impls/registry.hpp"
@@ -53,12 +54,9 @@ struct Task {
 // The three sweeps, without points (ids, titles, axis labels), in report order.
 std::vector<Sweep> sweep_skeletons();
 
-// Tasks for one kernel. kernel and budget must outlive the tasks.
-std::vector<Task> plan_sweeps(std::size_t kernel_index, const impls::KernelInfo& kernel,
-                              const Budget& budget, const SweepSizes& sizes, std::uint64_t seed);
-std::vector<Task> plan_eps_grid(std::size_t kernel_index, const impls::KernelInfo& kernel,
-                                const Budget& budget, const SweepSizes& sizes, std::uint64_t seed);
-std::vector<Task> plan_edge_cases(std::size_t kernel_index, const impls::KernelInfo& kernel,
-                                  const Budget& budget, std::uint64_t seed);
+// Tasks for one kernel. The judge must outlive the tasks.
+std::vector<Task> plan_sweeps(std::size_t kernel_index, KernelJudge& judge, const SweepSizes& sizes, std::uint64_t seed);
+std::vector<Task> plan_eps_grid(std::size_t kernel_index, KernelJudge& judge, const SweepSizes& sizes, std::uint64_t seed);
+std::vector<Task> plan_edge_cases(std::size_t kernel_index, KernelJudge& judge, std::uint64_t seed);
 
 }  // namespace normcheck::harness::report

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "harness/case.hpp"
+#include "harness/replay_line.hpp"
 
 namespace normcheck::harness::report {
 
@@ -22,13 +23,21 @@ ref::NormProblem single_row(const ref::NormProblem& problem, std::int64_t row) {
   return one;
 }
 
+// Rows tried alone when reducing: evenly spaced, first and last included. A hang costs a
+// whole case timeout per row, so a problem that hung is not reduced at all.
+constexpr std::int64_t kMaxRowsTried = 64;
+
 // The row that is worst on its own, if it keeps the problem's verdict (a multi-row
 // contract such as row isolation needs the whole batch).
-WorstProblem reduce(const impls::KernelInfo& kernel, const Budget& budget, const WorstProblem& candidate) {
-  if (candidate.problem.rows <= 1) return candidate;
-  Collector rows(kernel, budget, false);
-  for (std::int64_t r = 0; r < candidate.problem.rows; ++r)
+WorstProblem reduce(KernelJudge& judge, const WorstProblem& candidate) {
+  const std::int64_t rows_in_problem = candidate.problem.rows;
+  if (rows_in_problem <= 1 || candidate.violation.rfind("timeout:", 0) == 0) return candidate;
+  Collector rows(judge, false);
+  const std::int64_t tried = std::min(rows_in_problem, kMaxRowsTried);
+  for (std::int64_t i = 0; i < tried; ++i) {
+    const std::int64_t r = tried == 1 ? 0 : i * (rows_in_problem - 1) / (tried - 1);
     rows.evaluate(single_row(candidate.problem, r), candidate.source);
+  }
   const auto& best_row = rows.worst();
   const bool whole_fits = candidate.problem.rows * candidate.problem.n <= kMaxSavedElements;
   if (best_row && (best_row->failed == candidate.failed || !whole_fits)) return *best_row;
@@ -48,28 +57,31 @@ void keep_worst(std::vector<WorstProblem>& kept, WorstProblem candidate) {
   if (kept.size() > kWorstCasesPerKernel) kept.resize(kWorstCasesPerKernel);
 }
 
-std::vector<WorstCase> save_worst_cases(const impls::KernelInfo& kernel, const Budget& budget,
+std::vector<WorstCase> save_worst_cases(KernelJudge& judge,
                                         const std::vector<WorstProblem>& candidates,
-                                        const std::filesystem::path& out_dir, const std::string& replay_dir) {
+                                        const std::filesystem::path& out_dir, const std::string& replay_dir,
+                                        const std::filesystem::path& budgets_file) {
   std::vector<WorstCase> saved;
   std::filesystem::create_directories(out_dir / "cases");
+  const impls::KernelInfo& kernel = judge.kernel();
   const std::string name = kernel.kernel->name;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    const WorstProblem reduced = reduce(kernel, budget, candidates[i]);
+    const WorstProblem reduced = reduce(judge, candidates[i]);
     // Re-evaluate what is saved, so the numbers shown are what replay will show.
-    Collector check(kernel, budget, false);
+    Collector check(judge, false);
     const CaseEvaluation& evaluation = check.evaluate(reduced.problem, reduced.source);
     Case c;
     c.problem = reduced.problem;
     c.kernel = name;
-    c.expect = evaluation.skipped ? "" : evaluation.passed() ? "pass" : "fail";
+    c.expect = expected_verdict(kernel);
     c.note = fmt::format("normcheck report worst case {} of {}: {}", i + 1, name, reduced.source);
     const std::string file = fmt::format("cases/{}-{}.json", name, i + 1);
     write_case_file(out_dir / file, c);
     WorstCase w;
     w.source = reduced.source;
     w.file = file;
-    w.replay = fmt::format("normcheck replay {}/{} --kernel {}", replay_dir, file, name);
+    w.replay = replay_command(ReplayLine{std::filesystem::path(replay_dir) / file, name, plugin_of(kernel),
+                                         budgets_file, judge.case_timeout(), {}});
     w.failed = !evaluation.skipped && !evaluation.passed();
     w.score = evaluation.max_score;
     w.ulp_error = evaluation.max_ulp_error;

@@ -13,8 +13,11 @@ void append_rmsnorm_kernels(std::vector<KernelInfo>& out);
 void append_fused_kernels(std::vector<KernelInfo>& out);
 void append_onednn_kernels(std::vector<KernelInfo>& out);  // only when built with oneDNN
 
+// Built-in kernels keep no state outside their arguments, so they are all thread-safe.
 inline KernelInfo builtin(const normcheck_kernel& kernel, normcheck_dtype compute = NORMCHECK_F32) {
-  return KernelInfo{&kernel, false, {}, compute, "builtin"};
+  KernelInfo info{&kernel, false, {}, compute, "builtin"};
+  info.thread_safe = true;
+  return info;
 }
 
 }  // namespace normcheck::impls

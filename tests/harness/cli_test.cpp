@@ -1,19 +1,25 @@
 // Tests of the normcheck binary: exit codes and messages for bad input, oracle output for
 // every seed, and the kernel list.
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "harness/case.hpp"
+#include "tests/harness/cli_support.hpp"
 #include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -22,46 +28,7 @@ namespace normcheck::harness {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct Outcome {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-fs::path scratch_dir() {
-  const fs::path dir = fs::temp_directory_path() / ("normcheck_cli_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  return dir;
-}
-
-// Runs a shell command line (stdout and stderr captured). `timeout` turns a hang into a
-// failed expectation (exit 124) instead of a stuck test.
-Outcome run_shell(const std::string& command_line) {
-  const fs::path dir = scratch_dir();
-  const std::string command = "timeout 120 " + command_line + " >'" +
-                              (dir / "out").string() + "' 2>'" + (dir / "err").string() + "'";
-  const int status = std::system(command.c_str());
-  Outcome outcome;
-  outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  outcome.out = slurp(dir / "out");
-  outcome.err = slurp(dir / "err");
-  return outcome;
-}
-
-Outcome normcheck(const std::string& args) {
-  std::string command = "'";
-  command += NORMCHECK_BINARY;
-  command += "' ";
-  command += args;
-  return run_shell(command);
-}
+using namespace cli_testing;
 
 fs::path write_case(const std::string& name, const std::string& text) {
   const fs::path path = scratch_dir() / name;
@@ -279,15 +246,257 @@ TEST(CliTest, PrintedReplayCommandReproducesTheFinding) {
   const Outcome check = normcheck("check --kernel mutant.layernorm.unbiased_variance --cases 100 --budgets '" +
                                   budgets.string() + "' --save-failures \"" + failures.string() + "\"");
   ASSERT_EQ(check.exit_code, 1) << check.out << check.err;
-  const auto at = check.out.find("\nreplay: normcheck ");
+  // Run verbatim, as a user pastes it: it starts with the executable's real path.
+  const auto at = check.out.find("\nreplay: ");
   ASSERT_NE(at, std::string::npos) << check.out;
-  const auto start = at + std::string("\nreplay: normcheck ").size();
-  const std::string args = check.out.substr(start, check.out.find('\n', start) - start);
-  EXPECT_NE(args.find("--budgets"), std::string::npos) << args;
-  const Outcome replay = normcheck(args);
-  EXPECT_EQ(replay.exit_code, 1) << args << "\n" << replay.out << replay.err;
-  EXPECT_NE(replay.out.find("FAIL"), std::string::npos) << replay.out;
+  const auto start = at + std::string("\nreplay: ").size();
+  const std::string line = check.out.substr(start, check.out.find('\n', start) - start);
+  EXPECT_EQ(line.rfind(std::string(NORMCHECK_BINARY) + " replay ", 0), 0u) << line;
+  EXPECT_NE(line.find("--budgets"), std::string::npos) << line;
+  const Outcome replay = run_shell(line);
+  // A mutant's case records "expect": "fail" (its bug must stay caught): still failing is
+  // as recorded, exit 0.
+  EXPECT_EQ(replay.exit_code, 0) << line << "\n" << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("still fails as recorded"), std::string::npos) << replay.out;
   fs::remove_all(failures);
+}
+
+
+// Every bad value is one line on stderr that names the flag (or file) and says what is
+// wrong; nothing runs and nothing goes to stdout.
+void expect_one_line_error(const Outcome& o, const std::vector<std::string>& mentions, const std::string& what) {
+  expect_input_error(o, mentions, what);
+  EXPECT_EQ(std::count(o.err.begin(), o.err.end(), '\n'), 1) << what << ": not one line:\n" << o.err;
+  EXPECT_EQ(o.err.rfind("normcheck: ", 0), 0u) << what << ": " << o.err;
+  EXPECT_TRUE(o.out.empty()) << what << ": ran anyway:\n" << o.out;
+}
+
+TEST(CliTest, EachBadValueIsOneLineNamingTheFlag) {
+  const std::string out = " --out '" + (scratch_dir() / "report_out").string() + "'";
+  const std::string fuzz = "fuzz --kernel rmsnorm.f32 --fuzzer-dir /nonexistent ";
+  const std::string many_workers = std::to_string(std::max(1000u, 2 * std::thread::hardware_concurrency() + 300));
+  const fs::path dir = scratch_dir() / "a_directory";
+  fs::create_directories(dir);
+  const struct {
+    std::string args;
+    std::vector<std::string> mentions;
+  } bad[] = {
+      {"check --cases 0", {"--cases", "from 1 to 1000000000", "\"0\""}},
+      {"check --cases -3", {"--cases", "from 1 to 1000000000"}},
+      {"check --cases 1000000001", {"--cases", "from 1 to 1000000000"}},
+      {"check --cases 1e3", {"--cases", "\"1e3\""}},
+      {"check --cases 5 --time 3", {"--cases", "--time"}},
+      {"check --seed -1", {"--seed", "from 0 to 18446744073709551615", "\"-1\""}},
+      {"check --seed 18446744073709551616", {"--seed", "from 0 to 18446744073709551615"}},
+      {"check --seed 12abc", {"--seed", "\"12abc\""}},
+      {"check --time 1e300", {"--time", "30 days"}},
+      {"check --time nan", {"--time", "\"nan\""}},
+      {"check --case-timeout-ms 0", {"--case-timeout-ms", "from 1 to 3600000"}},
+      {"check --budgets /nonexistent/budgets.toml", {"--budgets", "/nonexistent/budgets.toml", "No such file"}},
+      {"check --no-such-flag", {"--no-such-flag"}},
+      {"replay " + seed("rmsnorm_f32_basic.json") + " --budgets '" + dir.string() + "'",
+       {"--budgets", dir.string(), "is a directory"}},
+      {"report" + out + " --threads " + many_workers, {"--threads", "from 1 to", "\"" + many_workers + "\""}},
+      {"report" + out + " --threads 0", {"--threads", "from 1 to"}},
+      {"report" + out + " --seed -5", {"--seed", "\"-5\""}},
+      {"report --quick", {"--out", "required"}},
+      {fuzz + "--time 5 --jobs " + many_workers, {"--jobs", "from 1 to"}},
+      {fuzz + "--time 5 --jobs 0", {"--jobs", "from 1 to"}},
+      {fuzz + "--time 1e9", {"--time", "30 days"}},
+      {fuzz + "--time 0.4", {"--time", "from 1 to"}},
+      {fuzz + "--time 5 --budgets /nonexistent/b.toml", {"--budgets", "/nonexistent/b.toml"}},
+      {"check --json ''", {"--json", "expected a path"}},
+      {"check --save-failures ''", {"--save-failures", "expected a path"}},
+      {"check --plugin ''", {"--plugin", "expected a path"}},
+      {"report --out ''", {"--out", "expected a path"}},
+      {"frobnicate", {"unknown command \"frobnicate\"", "check"}},
+      {"", {"no command given", "check"}},
+      {"--version", {"unknown option \"--version\"", "check"}},
+      {"oracle", {"CASE", "required"}},
+  };
+  for (const auto& b : bad) expect_one_line_error(normcheck(b.args), b.mentions, b.args);
+}
+
+// An output path the system refuses is refused before the run, with the system's reason.
+// access(W_OK) says yes to /proc for root; only creating a file there tells.
+TEST(CliTest, OutputPathsTheSystemRefusesFailBeforeTheRunWithTheReason) {
+  const std::string quick = "check --kernel layernorm.f32.two_pass --cases 3 ";
+  const struct {
+    std::string args, flag, path;
+  } bad[] = {
+      {quick + "--json /proc/normcheck_x.json", "--json", "/proc/normcheck_x.json"},
+      {quick + "--junit /proc/normcheck_x.xml", "--junit", "/proc/normcheck_x.xml"},
+      {quick + "--save-failures /proc/normcheck_failures", "--save-failures", "/proc/normcheck_failures"},
+      {"report --quick --kernel rmsnorm.f32 --out /proc/normcheck_report", "--out", "/proc/normcheck_report"},
+  };
+  for (const auto& b : bad) {
+    const Outcome o = normcheck(b.args);
+    expect_one_line_error(o, {b.flag, b.path}, b.args);
+    // The reason follows the last ": ": a strerror text, never empty.
+    const auto colon = o.err.rfind(": ");
+    ASSERT_NE(colon, std::string::npos) << o.err;
+    EXPECT_GT(o.err.size(), colon + 3) << b.args << ": no reason in " << o.err;
+  }
+  EXPECT_FALSE(fs::exists("/proc/normcheck_x.json"));
+}
+
+TEST(CliTest, HelpKeepsExclusionsInTheDescription) {
+  const Outcome help = normcheck("check --help");
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_EQ(help.out.find("Excludes"), std::string::npos) << help.out;
+  std::istringstream lines(help.out);
+  bool found = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("  --cases ") != 0) continue;
+    found = true;
+    EXPECT_NE(line.find("cases per kernel"), std::string::npos) << "description not on the option's line: " << line;
+    EXPECT_NE(line.find("(not with --time)"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(found) << help.out;
+}
+
+// `normcheck fuzz` driven by a stand-in for a libFuzzer fork-mode parent: a shell script
+// that prints status lines and keeps a worker ("job") in its process group. Like the
+// real parent, which runs each job through system(), it ignores SIGINT; with
+// ignore_term it also ignores SIGTERM, so only SIGKILL ends it.
+struct FakeFuzzer {
+  fs::path dir, fuzzer_dir, worker_pid_file;
+};
+
+FakeFuzzer write_fake_fuzzer(const std::string& name, bool ignore_term) {
+  FakeFuzzer fake;
+  fake.dir = scratch_dir() / name;
+  fs::remove_all(fake.dir);
+  fake.fuzzer_dir = fake.dir / "fuzzers";
+  fs::create_directories(fake.fuzzer_dir);
+  fake.worker_pid_file = fake.dir / "worker.pid";
+  const fs::path script = fake.fuzzer_dir / "rmsnorm_fuzzer";
+  std::ofstream(script) << "#!/bin/sh\n"
+                        << (ignore_term ? "trap '' INT TERM\n" : "trap '' INT\n")
+                        << "sleep 300 &\n"
+                        << "echo $! > '" << fake.worker_pid_file.string() << "'\n"
+                        << "i=0\n"
+                        << "while :; do i=$((i+1)); echo \"#$i: cov: 5 ft: 6 corp: 2 exec/s 10 "
+                           "oom/timeout/crash: 0/0/0 time: 1s job: 1 dft_time: 0\"; sleep 0.2; done\n";
+  fs::permissions(script, fs::perms::owner_all);
+  return fake;
+}
+
+// A process that is gone or a zombie (its parent died and nobody reaped it yet).
+bool process_alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(stat, text)) return false;
+  const auto paren = text.rfind(')');
+  return paren == std::string::npos || paren + 2 >= text.size() || text[paren + 2] != 'Z';
+}
+
+struct RunningFuzz {
+  pid_t pid = -1;
+  fs::path out, err;
+};
+
+RunningFuzz start_fuzz(const FakeFuzzer& fake) {
+  RunningFuzz run{-1, fake.dir / "out", fake.dir / "err"};
+  const std::vector<std::string> args = {NORMCHECK_BINARY, "fuzz", "--kernel", "rmsnorm.f32", "--time", "120",
+                                         "--fuzzer-dir", fake.fuzzer_dir.string(), "--work-dir",
+                                         (fake.dir / "work").string(), "--corpus", (fake.dir / "corpus").string()};
+  run.pid = ::fork();
+  if (run.pid == 0) {
+    const int out = ::open(run.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int err = ::open(run.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, STDOUT_FILENO);
+    ::dup2(err, STDERR_FILENO);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return run;
+}
+
+// Waits until the fake fuzzer's status lines reach normcheck's log (so its traps are set).
+bool wait_until_fuzzing(const FakeFuzzer& fake) {
+  for (int i = 0; i < 300; ++i) {
+    std::error_code error;
+    for (auto it = fs::directory_iterator(fake.dir / "work", error); !error && it != fs::directory_iterator();
+         it.increment(error)) {
+      if (slurp(it->path() / "fuzz.log").find("cov:") != std::string::npos && fs::exists(fake.worker_pid_file))
+        return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// Seconds until pid exits (its wait status in status), or -1 after limit seconds.
+double seconds_to_exit(pid_t pid, double limit, int& status) {
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (std::chrono::steady_clock::now() - start > std::chrono::duration<double>(limit)) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+pid_t worker_pid(const FakeFuzzer& fake) { return static_cast<pid_t>(std::stol(slurp(fake.worker_pid_file))); }
+
+// The first Ctrl-C stops the fuzzer's whole process group within seconds (it used to be
+// forwarded as SIGINT, which the fork-mode parent ignores, and fuzzing went on to
+// --time), then collects and prints the summary as for a finished run.
+TEST(CliTest, FirstInterruptStopsFuzzWithinSecondsAndCollects) {
+  const FakeFuzzer fake = write_fake_fuzzer("fuzz_first_interrupt", false);
+  const RunningFuzz run = start_fuzz(fake);
+  ASSERT_GT(run.pid, 0);
+  ASSERT_TRUE(wait_until_fuzzing(fake)) << slurp(run.err);
+  ASSERT_EQ(::kill(run.pid, SIGINT), 0);
+  int status = 0;
+  const double seconds = seconds_to_exit(run.pid, 60, status);
+  if (seconds < 0) ::kill(run.pid, SIGKILL);
+  ASSERT_GE(seconds, 0) << "still fuzzing 60 s after the interrupt\n" << slurp(run.err);
+  EXPECT_LT(seconds, 15) << slurp(run.err);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << "\n" << slurp(run.err);
+  EXPECT_NE(slurp(run.err).find("collecting findings (interrupted"), std::string::npos) << slurp(run.err);
+  EXPECT_NE(slurp(run.out).find("normcheck fuzz summary"), std::string::npos) << slurp(run.out);
+  const pid_t worker = worker_pid(fake);
+  EXPECT_FALSE(process_alive(worker)) << "the fuzzer's worker outlived the run";
+  ::kill(worker, SIGKILL);
+}
+
+// The fuzz command's folders are checked before the fuzzer starts, with the reason.
+TEST(CliTest, FuzzOutputFoldersTheSystemRefusesFailBeforeFuzzing) {
+  const FakeFuzzer fake = write_fake_fuzzer("fuzz_bad_folders", false);
+  const std::string fuzz = "fuzz --kernel rmsnorm.f32 --time 5 --fuzzer-dir " + quoted(fake.fuzzer_dir);
+  expect_one_line_error(normcheck(fuzz + " --corpus /proc/normcheck_corpus"), {"--corpus", "/proc/normcheck_corpus"},
+                        "fuzz --corpus");
+  expect_one_line_error(normcheck(fuzz + " --work-dir /proc/normcheck_work"), {"--work-dir", "/proc/normcheck_work"},
+                        "fuzz --work-dir");
+  EXPECT_FALSE(fs::exists(fake.worker_pid_file)) << "the fuzzer ran before the folders were checked";
+}
+
+// A second Ctrl-C does not wait for a fuzzer that ignores the first stop: the group is
+// killed, nothing is collected, and normcheck dies of SIGINT as a shell expects.
+TEST(CliTest, SecondInterruptStopsFuzzAtOnce) {
+  const FakeFuzzer fake = write_fake_fuzzer("fuzz_second_interrupt", true);
+  const RunningFuzz run = start_fuzz(fake);
+  ASSERT_GT(run.pid, 0);
+  ASSERT_TRUE(wait_until_fuzzing(fake)) << slurp(run.err);
+  ASSERT_EQ(::kill(run.pid, SIGINT), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(::kill(run.pid, SIGINT), 0);
+  int status = 0;
+  const double seconds = seconds_to_exit(run.pid, 60, status);
+  if (seconds < 0) ::kill(run.pid, SIGKILL);
+  ASSERT_GE(seconds, 0) << slurp(run.err);
+  EXPECT_LT(seconds, 10) << slurp(run.err);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status << "\n" << slurp(run.err);
+  EXPECT_NE(slurp(run.err).find("stopped; findings not collected"), std::string::npos) << slurp(run.err);
+  EXPECT_EQ(slurp(run.out).find("normcheck fuzz summary"), std::string::npos) << slurp(run.out);
+  const pid_t worker = worker_pid(fake);
+  EXPECT_FALSE(process_alive(worker)) << "the fuzzer's worker outlived the run";
+  ::kill(worker, SIGKILL);
 }
 
 }  // namespace

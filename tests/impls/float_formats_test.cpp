@@ -73,8 +73,10 @@ TEST(FloatFormats, F32ToBF16RoundsToNearestEven) {
   std::mt19937 rng(3);
   for (int i = 0; i < 500'000; ++i) {
     // Low halves near 0x8000 exercise the ties.
-    const uint32_t bits = (static_cast<uint32_t>(rng()) & 0xffff'0000u) |
-                          (i % 2 ? 0x8000u + static_cast<uint32_t>(i % 3) - 1 : rng() & 0xffffu);
+    const uint32_t high = static_cast<uint32_t>(rng()) & 0xffff'0000u;
+    const uint32_t low = i % 2 ? 0x8000u + static_cast<uint32_t>(i % 3) - 1
+                               : static_cast<uint32_t>(rng()) & 0xffffu;
+    const uint32_t bits = high | low;
     const float v = std::bit_cast<float>(bits);
     const uint16_t b = f32_to_bf16(v);
     const long double got = decode(NORMCHECK_BF16, &b, 0);

@@ -57,7 +57,31 @@ TEST(PluginLoader, NotASharedLibrary) { expect_plugin_error(__FILE__, "cannot lo
 TEST(PluginLoader, MissingSymbol) {
   expect_plugin_error(PLUGIN_MISSING_KERNELS_SYMBOL_PATH, "missing symbol normcheck_plugin_kernels");
 }
-TEST(PluginLoader, WrongVersion) { expect_plugin_error(PLUGIN_WRONG_VERSION_PATH, "ABI version 2, expected 1"); }
+TEST(PluginLoader, WrongVersion) {
+  expect_plugin_error(PLUGIN_WRONG_VERSION_PATH, "ABI version 3, expected 1 or 2");
+}
+
+TEST(PluginLoader, VersionOnePluginLoadsUnchanged) {
+  const std::vector<KernelInfo> kernels = load_plugin(PLUGIN_VERSION1_PATH);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0].compute, NORMCHECK_F32);
+  EXPECT_FALSE(kernels[0].thread_safe);
+}
+
+TEST(PluginLoader, VersionOneFlagsStopAtBitTwo) {
+  expect_plugin_error(PLUGIN_VERSION1_WITH_V2_FLAGS_PATH, "ABI version 1 defines no flag bits 0x8");
+}
+
+TEST(PluginLoader, DeclaredComputeAndThreadSafety) {
+  const std::vector<KernelInfo> kernels = load_plugin(PLUGIN_DECLARES_COMPUTE_PATH);
+  ASSERT_EQ(kernels.size(), 2u);
+  EXPECT_EQ(kernels[0].compute, NORMCHECK_F64);
+  EXPECT_TRUE(kernels[0].thread_safe);
+  EXPECT_EQ(kernels[1].compute, NORMCHECK_F32);  // undeclared: f32
+  EXPECT_FALSE(kernels[1].thread_safe);
+}
+
+TEST(PluginLoader, InvalidComputeDtype) { expect_plugin_error(PLUGIN_BAD_COMPUTE_PATH, "invalid compute dtype 9"); }
 TEST(PluginLoader, DuplicateNamesWithinPlugin) {
   expect_plugin_error(PLUGIN_DUPLICATE_NAMES_PATH, "duplicate kernel name \"test.plugin.ln\"");
 }

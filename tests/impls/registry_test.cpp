@@ -71,8 +71,10 @@ TEST(AbiNames, DtypesOpsAndFlags) {
   EXPECT_EQ(flags_description(0), "none");
   EXPECT_EQ(flags_description(NORMCHECK_FUSED_RESIDUAL | NORMCHECK_WRITES_STATS),
             "fused_residual|writes_stats");
-  EXPECT_EQ(flags_description(NORMCHECK_NORMALIZES_ROUNDED_SUM | (1u << 8)),
-            "normalizes_rounded_sum|unknown(0x100)");
+  EXPECT_EQ(flags_description(NORMCHECK_NORMALIZES_ROUNDED_SUM | (1u << 8)), "normalizes_rounded_sum|compute(f16)");
+  EXPECT_EQ(flags_description(NORMCHECK_THREAD_SAFE | NORMCHECK_COMPUTE(NORMCHECK_F64)), "thread_safe|compute(f64)");
+  EXPECT_EQ(flags_description(NORMCHECK_NORMALIZES_ROUNDED_SUM | (1u << 20)),
+            "normalizes_rounded_sum|unknown(0x100000)");
 }
 
 TEST(AbiNames, DescribeKernelIsOneLineWithEverything) {

@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -94,6 +96,26 @@ TEST(Isolation, HangIsATimeout) {
   EXPECT_EQ(outcome.kind, IsolatedOutcome::Kind::timed_out);
   EXPECT_EQ(outcome.failure_class(), "timeout");
   EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+// Several evaluators live at once (report keeps one per thread and kernel). A worker
+// forked while another runs must not hold a copy of that one's request pipe, or the
+// older worker never reads EOF and stopping it waits for the younger one to exit.
+TEST(Isolation, StoppingAWorkerDoesNotWaitForYoungerWorkers) {
+  const auto kernel = testing::oracle_kernel();
+  const auto make = [&kernel] {
+    return std::make_unique<IsolatedEvaluator>(kernel, default_budget(kernel), EvaluateOptions{},
+                                               std::chrono::milliseconds(2000));
+  };
+  auto older = make();
+  auto younger = make();
+  ASSERT_EQ(older->evaluate(small_problem()).kind, IsolatedOutcome::Kind::evaluated);
+  ASSERT_EQ(younger->evaluate(small_problem()).kind, IsolatedOutcome::Kind::evaluated);
+  auto stopped = std::async(std::launch::async, [&older] { older.reset(); });
+  const bool in_time = stopped.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  younger.reset();  // would release an older worker stuck on the copy
+  stopped.wait();
+  EXPECT_TRUE(in_time) << "stopping the older worker waited for the younger one";
 }
 
 }  // namespace

@@ -67,23 +67,54 @@ normcheck_status wide_run(const normcheck_kernel* self, const normcheck_problem*
 
 normcheck_status unsupported_run(const normcheck_kernel*, const normcheck_problem*) { return NORMCHECK_UNSUPPORTED; }
 
-impls::KernelInfo make(const char* name, normcheck_status (*run)(const normcheck_kernel*, const normcheck_problem*)) {
-  // Leaked on purpose: KernelInfo points at kernels that live as long as the program.
-  auto* kernel = new normcheck_kernel{name, NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
-                                      0, nullptr, run};
+using RunFn = normcheck_status (*)(const normcheck_kernel*, const normcheck_problem*);
+
+// An f32 LayerNorm kernel descriptor. Each public function below keeps its descriptor in a
+// function-local static, so the KernelInfo's pointer stays valid for the whole program
+// (as KernelInfo requires) without a heap object that nothing owns.
+normcheck_kernel make_kernel(const char* name, RunFn run) {
+  normcheck_kernel kernel{};
+  kernel.name = name;
+  kernel.op = NORMCHECK_LAYERNORM;
+  kernel.x_dtype = NORMCHECK_F32;
+  kernel.param_dtype = NORMCHECK_F32;
+  kernel.y_dtype = NORMCHECK_F32;
+  kernel.run = run;
+  return kernel;
+}
+
+impls::KernelInfo info_for(const normcheck_kernel& kernel) {
   impls::KernelInfo info;
-  info.kernel = kernel;
+  info.kernel = &kernel;
   info.origin = "builtin";
   return info;
 }
 
 }  // namespace
 
-impls::KernelInfo crashing_kernel() { return make("test.crash", crash_run); }
-impls::KernelInfo hanging_kernel() { return make("test.hang", hang_run); }
-impls::KernelInfo crash_on_nan_kernel() { return make("test.crash_on_nan", crash_on_nan_run); }
-impls::KernelInfo wrong_for_wide_rows() { return make("test.wrong_wide", wide_run); }
-impls::KernelInfo oracle_kernel() { return make("test.oracle", exact_run); }
-impls::KernelInfo unsupported_kernel() { return make("test.unsupported", unsupported_run); }
+impls::KernelInfo crashing_kernel() {
+  static const normcheck_kernel kernel = make_kernel("test.crash", crash_run);
+  return info_for(kernel);
+}
+impls::KernelInfo hanging_kernel() {
+  static const normcheck_kernel kernel = make_kernel("test.hang", hang_run);
+  return info_for(kernel);
+}
+impls::KernelInfo crash_on_nan_kernel() {
+  static const normcheck_kernel kernel = make_kernel("test.crash_on_nan", crash_on_nan_run);
+  return info_for(kernel);
+}
+impls::KernelInfo wrong_for_wide_rows() {
+  static const normcheck_kernel kernel = make_kernel("test.wrong_wide", wide_run);
+  return info_for(kernel);
+}
+impls::KernelInfo oracle_kernel() {
+  static const normcheck_kernel kernel = make_kernel("test.oracle", exact_run);
+  return info_for(kernel);
+}
+impls::KernelInfo unsupported_kernel() {
+  static const normcheck_kernel kernel = make_kernel("test.unsupported", unsupported_run);
+  return info_for(kernel);
+}
 
 }  // namespace normcheck::testing

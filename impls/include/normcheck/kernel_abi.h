@@ -1,10 +1,10 @@
-/* normcheck/kernel_abi.h — C ABI, version 1 */
+/* normcheck/kernel_abi.h — C ABI, version 2 (a version-1 plugin still loads unchanged) */
 #ifndef NORMCHECK_KERNEL_ABI_H
 #define NORMCHECK_KERNEL_ABI_H
 
 #include <stddef.h>
 #include <stdint.h>
-#define NORMCHECK_ABI_VERSION 1u
+#define NORMCHECK_ABI_VERSION 2u
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,6 +19,18 @@ typedef enum normcheck_status { NORMCHECK_OK = 0, NORMCHECK_UNSUPPORTED = 1,
 #define NORMCHECK_FUSED_RESIDUAL        (1u << 0) /* accepts residual / residual_out */
 #define NORMCHECK_NORMALIZES_ROUNDED_SUM (1u << 1) /* normalizes RN_x(x + residual) */
 #define NORMCHECK_WRITES_STATS          (1u << 2) /* fills mean / rstd when given */
+#define NORMCHECK_THREAD_SAFE           (1u << 3) /* run may be called from several threads at once */
+#define NORMCHECK_COMPUTE(dtype)        ((uint32_t)(dtype) << 8) /* declared compute precision */
+#define NORMCHECK_COMPUTE_OF(flags)     ((normcheck_dtype)(((flags) >> 8) & 0xffu)) /* 0: f32 */
+
+/* Threads: without NORMCHECK_THREAD_SAFE the harness never calls a kernel's run from two
+ * threads at once (a kernel with static scratch buffers is correct as it is). With it, run
+ * may be called concurrently on different problems.
+ * Aliasing: no two buffers of a problem overlap (y is never x, residual_out is never
+ * residual); every pointer is valid for exactly the elements the comments below give, and
+ * the harness places guard bytes around each buffer to catch writes outside them.
+ * Compute precision: a kernel with NORMCHECK_COMPUTE(NORMCHECK_F16) is judged at fp16's unit
+ * roundoff; undeclared (0) means f32. */
 
 typedef struct normcheck_problem {
   int64_t rows, n;          /* rows independent rows of n contiguous elements */
@@ -43,9 +55,35 @@ typedef struct normcheck_kernel {
                           const normcheck_problem *problem);
 } normcheck_kernel;
 
-/* A plugin is a shared library exporting these two symbols. */
+/* Backward pass of LayerNorm / RMSNorm (ABI version 2). */
+typedef struct normcheck_backward_problem {
+  int64_t rows, n;
+  double eps;
+  const void *x;            /* rows*n of x_dtype: the input the forward normalized (fused: z) */
+  const void *dy;           /* rows*n of y_dtype: the gradient of the forward output */
+  const void *gamma;        /* NULL (= ones), or n of param_dtype */
+  const float *mean;        /* rows: the forward's mean, correctly rounded to f32 (RMSNorm: NULL) */
+  const float *rstd;        /* rows: the forward's rstd, correctly rounded to f32 */
+  void *dx;                 /* rows*n of x_dtype */
+  void *dgamma;             /* NULL, or n of param_dtype: sum over rows of dy * xhat */
+  void *dbeta;              /* NULL, or n of param_dtype: sum over rows of dy */
+} normcheck_backward_problem;
+
+typedef struct normcheck_backward_kernel {
+  const char *name;         /* unique among all kernels, [a-z0-9_.-]+ */
+  normcheck_op op;
+  normcheck_dtype x_dtype, param_dtype, y_dtype;   /* y_dtype is dy's */
+  uint32_t flags;           /* NORMCHECK_THREAD_SAFE, NORMCHECK_COMPUTE(...) */
+  void *context;
+  normcheck_status (*run)(const struct normcheck_backward_kernel *self,
+                          const normcheck_backward_problem *problem);
+} normcheck_backward_kernel;
+
+/* A plugin is a shared library exporting these two symbols ... */
 uint32_t normcheck_plugin_abi_version(void);
-const normcheck_kernel *normcheck_plugin_kernels(size_t *count);
+const normcheck_kernel *normcheck_plugin_kernels(size_t *count);   /* count may be 0 */
+/* ... and, from version 2, optionally this one. */
+const normcheck_backward_kernel *normcheck_plugin_backward_kernels(size_t *count);
 
 #ifdef __cplusplus
 } /* extern "C" */

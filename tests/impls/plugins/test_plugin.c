@@ -36,8 +36,18 @@ static const normcheck_kernel kernels[] = {
     LN("test.plugin.ln"),
     {"test.plugin.no-run", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      NULL},
+#elif defined(PLUGIN_VERSION1_WITH_V2_FLAGS)
+    {"test.plugin.ln", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_THREAD_SAFE, NULL, run},
+#elif defined(PLUGIN_DECLARES_COMPUTE)
+    {"test.plugin.ln-f64", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_THREAD_SAFE | NORMCHECK_COMPUTE(NORMCHECK_F64), NULL, run},
+    LN("test.plugin.ln"),
+#elif defined(PLUGIN_BAD_COMPUTE)
+    {"test.plugin.ln", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_COMPUTE(9), NULL, run},
 #elif defined(PLUGIN_UNKNOWN_FLAGS)
-    {"test.plugin.ln", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 1u << 9,
+    {"test.plugin.ln", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 1u << 20,
      NULL, run},
 #elif defined(PLUGIN_CLASHES_WITH_BUILTIN)
     LN("layernorm.f32.two_pass"),
@@ -49,6 +59,8 @@ static const normcheck_kernel kernels[] = {
 uint32_t normcheck_plugin_abi_version(void) {
 #if defined(PLUGIN_WRONG_VERSION)
   return NORMCHECK_ABI_VERSION + 1u;
+#elif defined(PLUGIN_VERSION1) || defined(PLUGIN_VERSION1_WITH_V2_FLAGS)
+  return 1u; /* built against the version-1 header: loads unchanged */
 #else
   return NORMCHECK_ABI_VERSION;
 #endif

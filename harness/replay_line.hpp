@@ -1,0 +1,53 @@
+// What a saved case promises and how to re-run it: the one definition of a case file's
+// "expect", and the one shell command that check, fuzz and report print to replay a case.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "harness/isolation.hpp"
+#include "impls/registry.hpp"
+
+namespace normcheck::harness {
+
+// "expect" is the verdict the case must give on its kernel for the kernel to be right:
+// "pass" for a kernel under test (a finding is a bug; its case fails until the bug is
+// fixed, then guards against its return), "fail" for a mutant (its seeded bug must stay
+// caught). check, fuzz and report save it; replay compares against it.
+std::string_view expected_verdict(const impls::KernelInfo& kernel);
+
+// The plugin a kernel came from, "" for built-in kernels and adapters.
+std::string plugin_of(const impls::KernelInfo& kernel);
+
+// "<where>: unknown kernel "NAME" (...)": suggests the --plugin that a kernel from a shared
+// library needs, and `normcheck list`.
+std::string unknown_kernel_message(std::string_view where, std::string_view name);
+
+// The normcheck executable printed commands start with: its real path, so that they run
+// verbatim without normcheck on PATH. The CLI sets it at start (set_executable_path); a
+// library user that never does gets "normcheck".
+const std::string& executable_path();
+void set_executable_path(std::string path);
+// The real path of the running program (/proc/self/exe), or "" when it cannot be read.
+std::string this_program_path();
+
+struct ReplayLine {
+  std::filesystem::path case_file;
+  std::string kernel;
+  std::string plugin;                  // "" for built-in kernels
+  std::filesystem::path budgets_file;  // "" when the defaults apply
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
+  std::string executable;  // "" for executable_path(); a fuzz target is handed normcheck's
+};
+
+// `<exe> replay CASE --kernel NAME [--plugin LIB] [--budgets FILE] [--case-timeout-ms MS]`,
+// each word shell-quoted.
+std::string replay_command(const ReplayLine& line);
+
+// text as one shell word: unchanged when it holds only safe characters, otherwise in
+// single quotes.
+std::string shell_quote(std::string_view text);
+
+}  // namespace normcheck::harness

@@ -1,0 +1,139 @@
+// The commands against a plugin of faulty kernels (tests/harness/plugins/faulty_plugin.c):
+// every replay command they print runs verbatim in a shell, report survives crashing,
+// hanging and non-reentrant kernels, a kernel with no case checked is never a pass, and an
+// unknown kernel name points at --plugin.
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/harness/cli_support.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace cli_testing;
+
+const std::string kPlugin = FAULTY_PLUGIN_PATH;
+
+// The lines of text that start with prefix, without it.
+std::vector<std::string> lines_after(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> found;
+  std::size_t at = 0;
+  while ((at = text.find(prefix, at)) != std::string::npos) {
+    const std::size_t start = at + prefix.size();
+    const std::size_t end = text.find('\n', start);
+    found.push_back(text.substr(start, end - start));
+    at = end;
+  }
+  return found;
+}
+
+nlohmann::json read_json(const fs::path& path) { return nlohmann::json::parse(slurp(path)); }
+
+const nlohmann::json& kernel_entry(const nlohmann::json& report, const std::string& name) {
+  for (const auto& k : report.at("kernels"))
+    if (k.at("name") == name) return k;
+  throw std::runtime_error("no kernel " + name + " in report.json");
+}
+
+TEST(CliFaultyKernels, CheckPrintsReplayCommandsThatRunVerbatim) {
+  const fs::path saved = scratch_dir() / "check failures";
+  fs::remove_all(saved);
+  const Outcome check = normcheck("check --plugin '" + kPlugin +
+                                  "' --kernel faulty.layernorm.f32.unbiased --cases 40 --save-failures '" +
+                                  saved.string() + "'");
+  ASSERT_EQ(check.exit_code, 1) << check.out << check.err;
+  const auto commands = lines_after(check.out, "\nreplay: ");
+  ASSERT_FALSE(commands.empty()) << check.out;
+  for (const std::string& command : commands) {
+    EXPECT_EQ(command.rfind(std::string(NORMCHECK_BINARY) + " replay ", 0), 0u) << command;
+    EXPECT_NE(command.find("--plugin"), std::string::npos) << command;
+    // The kernel is under test, so its case records "expect": "pass": it still fails.
+    const Outcome replay = run_shell(command);
+    EXPECT_EQ(replay.exit_code, 1) << command << "\n" << replay.out << replay.err;
+    EXPECT_NE(replay.out.find("FAIL"), std::string::npos) << replay.out;
+  }
+}
+
+TEST(CliFaultyKernels, ReportSurvivesCrashesHangsAndNonReentrantKernels) {
+  const fs::path out = scratch_dir() / "report";
+  fs::remove_all(out);
+  const Outcome report = normcheck(
+      "report --quick --case-timeout-ms 300 --plugin '" + kPlugin + "' --kernel faulty.layernorm.f32.crash" +
+      " --kernel faulty.layernorm.f32.hang --kernel faulty.layernorm.f32.static_scratch" +
+      " --kernel layernorm.f32.two_pass --threads 2 --fail-on-findings --out '" + out.string() + "'");
+  EXPECT_EQ(report.exit_code, 1) << report.out << report.err;
+  ASSERT_TRUE(fs::exists(out / "report.json")) << report.out << report.err;
+  ASSERT_TRUE(fs::exists(out / "index.html"));
+  const nlohmann::json json = read_json(out / "report.json");
+  EXPECT_EQ(kernel_entry(json, "faulty.layernorm.f32.crash").at("verdict"), "fail");
+  EXPECT_EQ(kernel_entry(json, "faulty.layernorm.f32.hang").at("verdict"), "fail");
+  const std::string crash = kernel_entry(json, "faulty.layernorm.f32.crash").dump();
+  EXPECT_NE(crash.find("crash: killed by signal 11"), std::string::npos) << crash;
+  const std::string hang = kernel_entry(json, "faulty.layernorm.f32.hang").dump();
+  EXPECT_NE(hang.find("timeout: no result within 300 ms"), std::string::npos) << hang;
+  // Two threads, one worker process each: a kernel's static scratch is never shared.
+  EXPECT_EQ(kernel_entry(json, "faulty.layernorm.f32.static_scratch").at("verdict"), "pass");
+  EXPECT_EQ(kernel_entry(json, "layernorm.f32.two_pass").at("verdict"), "pass");
+
+  // Every worst case's replay command runs verbatim; it passes exactly when the case did.
+  for (const auto& k : json.at("kernels")) {
+    for (const auto& w : k.at("worst_cases")) {
+      const std::string command = w.at("replay");
+      const bool from_plugin = k.at("name").get<std::string>().rfind("faulty.", 0) == 0;
+      EXPECT_EQ(command.find("--plugin") != std::string::npos, from_plugin) << command;
+      const Outcome replay = run_shell(command);
+      EXPECT_EQ(replay.exit_code, w.at("failed").get<bool>() ? 1 : 0)
+          << command << "\n" << replay.out << replay.err;
+    }
+  }
+}
+
+TEST(CliFaultyKernels, InProcessReportNeverCallsAKernelThatIsNotThreadSafeConcurrently) {
+  const fs::path out = scratch_dir() / "report-no-isolate";
+  fs::remove_all(out);
+  const Outcome report =
+      normcheck("report --quick --no-isolate --threads 2 --plugin '" + kPlugin +
+                "' --kernel faulty.layernorm.f32.static_scratch --fail-on-findings --out '" + out.string() + "'");
+  EXPECT_EQ(report.exit_code, 0) << report.out << report.err;
+  EXPECT_EQ(kernel_entry(read_json(out / "report.json"), "faulty.layernorm.f32.static_scratch").at("verdict"),
+            "pass");
+}
+
+TEST(CliFaultyKernels, AKernelWithNoCaseCheckedIsNeverAPass) {
+  const fs::path out = scratch_dir() / "report-unsupported";
+  fs::remove_all(out);
+  const Outcome report = normcheck("report --quick --plugin '" + kPlugin +
+                                   "' --kernel faulty.rmsnorm.f32.unsupported --fail-on-findings --out '" +
+                                   out.string() + "'");
+  EXPECT_EQ(report.exit_code, 1) << report.out << report.err;
+  EXPECT_NE(report.out.find("1 with no cases checked"), std::string::npos) << report.out;
+  EXPECT_EQ(kernel_entry(read_json(out / "report.json"), "faulty.rmsnorm.f32.unsupported").at("verdict"),
+            "no cases");
+  const Outcome check = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.rmsnorm.f32.unsupported --cases 20");
+  EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("NO CASES"), std::string::npos) << check.out;
+}
+
+TEST(CliFaultyKernels, AnUnknownKernelSuggestsThePlugin) {
+  const fs::path case_file = scratch_dir() / "names-a-plugin-kernel.json";
+  {
+    std::ofstream(case_file) << R"({"op": "layernorm", "x_dtype": "f32", "param_dtype": "f32", "y_dtype": "f32",
+      "rows": 1, "n": 2, "eps": "0x0p+0", "x": ["0x1p+0", "0x1p+1"], "gamma": null, "beta": null,
+      "residual": null, "kernel": "faulty.layernorm.f32.unbiased", "expect": "pass"})";
+  }
+  for (const std::string& args : {"replay '" + case_file.string() + "'",
+                                  std::string("check --kernel faulty.layernorm.f32.unbiased --cases 1")}) {
+    const Outcome o = normcheck(args);
+    EXPECT_EQ(o.exit_code, 2) << args << "\n" << o.out << o.err;
+    EXPECT_NE(o.err.find("--plugin"), std::string::npos) << args << "\n" << o.err;
+  }
+}
+
+}  // namespace
+}  // namespace normcheck::harness

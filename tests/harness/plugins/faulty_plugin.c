@@ -1,0 +1,91 @@
+/* faulty_plugin.c: kernels that misbehave in the ways the commands must survive, each an
+ * fp32 LayerNorm (two-pass, double accumulators, f32 gamma / beta) except where it fails:
+ *   faulty.layernorm.f32.unbiased        divides the variance by n - 1 (a finding)
+ *   faulty.layernorm.f32.crash           raises SIGSEGV on rows of 16 elements
+ *   faulty.layernorm.f32.hang            never returns on rows of one element
+ *   faulty.layernorm.f32.static_scratch  correct, but keeps its scratch in a static buffer
+ *                                        and is not NORMCHECK_THREAD_SAFE: a second call
+ *                                        entering while one runs returns NORMCHECK_ERROR
+ *   faulty.rmsnorm.f32.unsupported       answers UNSUPPORTED to everything
+ * Built against the version-2 header as a user would: cc -shared -fPIC. */
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+
+#include "normcheck/kernel_abi.h"
+
+enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH };
+
+static double scratch[1 << 16];
+static atomic_int in_flight;
+
+static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) {
+  const float *gamma = (const float *)p->gamma;
+  const float *beta = (const float *)p->beta;
+  if (p->residual != NULL) return NORMCHECK_UNSUPPORTED;
+  if (fault == CRASH && p->n == 16) raise(SIGSEGV);
+  if (fault == HANG && p->n == 1) {
+    volatile int spin = 1;
+    while (spin) {
+    }
+  }
+  if (fault == STATIC_SCRATCH && p->n > (int64_t)(sizeof scratch / sizeof scratch[0])) return NORMCHECK_UNSUPPORTED;
+  for (int64_t r = 0; r < p->rows; ++r) {
+    const float *x = (const float *)p->x + r * p->n;
+    float *y = (float *)p->y + r * p->n;
+    double mean = 0.0, var = 0.0;
+    for (int64_t i = 0; i < p->n; ++i) mean += x[i];
+    mean /= (double)p->n;
+    for (int64_t i = 0; i < p->n; ++i) {
+      const double d = x[i] - mean;
+      if (fault == STATIC_SCRATCH) scratch[i] = d;
+      var += d * d;
+    }
+    const double divisor = fault == UNBIASED && p->n > 1 ? (double)(p->n - 1) : (double)p->n;
+    const double rstd = 1.0 / sqrt(var / divisor + p->eps);
+    for (int64_t i = 0; i < p->n; ++i) {
+      const double d = fault == STATIC_SCRATCH ? scratch[i] : x[i] - mean;
+      const double t = d * rstd * (gamma ? gamma[i] : 1.0f);
+      y[i] = (float)(beta ? t + beta[i] : t);
+    }
+  }
+  return NORMCHECK_OK;
+}
+
+static normcheck_status run(const normcheck_kernel *self, const normcheck_problem *p) {
+  const enum fault fault = (enum fault)(intptr_t)self->context;
+  if (fault != STATIC_SCRATCH) return layernorm(p, fault);
+  /* Entered twice at once: the scratch is shared, so the result would be garbage. */
+  if (atomic_fetch_add(&in_flight, 1) != 0) {
+    atomic_fetch_sub(&in_flight, 1);
+    return NORMCHECK_ERROR;
+  }
+  const normcheck_status status = layernorm(p, fault);
+  atomic_fetch_sub(&in_flight, 1);
+  return status;
+}
+
+static normcheck_status unsupported(const normcheck_kernel *self, const normcheck_problem *p) {
+  (void)self;
+  (void)p;
+  return NORMCHECK_UNSUPPORTED;
+}
+
+#define FAULTY(name, fault, flags)                                                                     \
+  {name, NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, flags, (void *)(intptr_t)(fault), run}
+
+static const normcheck_kernel kernels[] = {
+    FAULTY("faulty.layernorm.f32.unbiased", UNBIASED, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.crash", CRASH, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.hang", HANG, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.static_scratch", STATIC_SCRATCH, 0u),
+    {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
+     unsupported},
+};
+
+uint32_t normcheck_plugin_abi_version(void) { return NORMCHECK_ABI_VERSION; }
+
+const normcheck_kernel *normcheck_plugin_kernels(size_t *count) {
+  *count = sizeof kernels / sizeof kernels[0];
+  return kernels;
+}
