@@ -139,6 +139,10 @@ CaseEvaluation evaluate_case(const impls::KernelInfo& kernel, const ref::NormPro
   }
   ViolationLog log;
   if (!run.memory_violation.empty()) log.add("memory", "kernel " + run.memory_violation);
+  if (!run.fp_state_change.empty()) {
+    log.add("fp-state", "the kernel left the floating-point control state changed (" + run.fp_state_change +
+                            "); normcheck restored it after the call");
+  }
   if (run.status != NORMCHECK_OK) {
     log.add("status", fmt::format("the kernel returned status {}", static_cast<int>(run.status)));
     result.violations = log.take();

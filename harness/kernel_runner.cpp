@@ -1,6 +1,8 @@
 // Runs a kernel through the C ABI: typed buffers with sentinels and guards around the call.
 #include "harness/kernel_runner.hpp"
 
+#include "harness/fp_environment.hpp"
+
 #include <cstring>
 #include <stdexcept>
 
@@ -211,7 +213,12 @@ KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& pro
   abi.rstd = writes_stats ? static_cast<float*>(rstd.data()) : nullptr;
 
   KernelRun run;
-  run.status = kernel.run(&kernel, &abi);
+  {
+    // The harness decodes outputs and computes in its own FP state, whatever the kernel did.
+    const FpEnvironmentGuard fp_state;
+    run.status = kernel.run(&kernel, &abi);
+    run.fp_state_change = fp_state.changes();
+  }
 
   std::string violations;
   const auto note = [&violations](bool ok, std::string_view what) {

@@ -50,6 +50,9 @@ struct KernelRun {
   // "" or what the kernel did to memory it does not own: wrote into the guard elements
   // around a buffer, or changed an input.
   std::string memory_violation;
+  // "" or the floating-point control state the kernel left changed (rounding mode,
+  // flush-to-zero, ...); the runner restored it before anything else ran.
+  std::string fp_state_change;
 };
 
 // Precondition: kernel_accepts(kernel, problem).

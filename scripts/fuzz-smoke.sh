@@ -73,6 +73,20 @@ expect_replayable() {
   else
     echo "fuzz-smoke: ok   $1: $case_file replays"
   fi
+  # The replay command the summary prints runs verbatim (a mutant's case expects "fail":
+  # still failing is as expected, exit 0).
+  local printed
+  printed=$(sed -n 's/^    replay: //p' "$tmp/$1.log" | head -1)
+  if [ -z "$printed" ]; then
+    echo "fuzz-smoke: FAIL $1: the summary prints no replay command"
+    failures=$((failures + 1))
+  elif ! bash -c "$printed" >"$tmp/$1-printed.log" 2>&1; then
+    echo "fuzz-smoke: FAIL $1: the printed command failed: $printed"
+    sed 's/^/    /' "$tmp/$1-printed.log"
+    failures=$((failures + 1))
+  else
+    echo "fuzz-smoke: ok   $1: the printed replay command runs verbatim"
+  fi
 }
 
 echo "fuzz-smoke: correct kernels, ${seconds}s each"

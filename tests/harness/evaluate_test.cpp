@@ -3,10 +3,14 @@
 #include "harness/evaluate.hpp"
 
 #include <algorithm>
+#include <cfenv>
 #include <cmath>
 #include <limits>
 
 #include <gtest/gtest.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "harness/measures.hpp"
 #include "test_kernels.hpp"
@@ -175,6 +179,36 @@ TEST(EvaluateTest, NanIsAcceptedThroughoutARowWithANonFiniteInput) {
                     number_for_nan);
   const CaseEvaluation e = evaluate_case(finite.info, q, f32_budget());
   EXPECT_EQ(classes_of(e), std::vector<std::string>{"special"}) << describe(e);
+}
+
+// A kernel that leaves the rounding mode or flush-to-zero changed is a finding, and the
+// harness's own arithmetic after the call runs in the state it had before.
+TEST(EvaluateTest, AKernelThatChangesTheFloatingPointStateIsAFindingAndIsUndone) {
+  Tamper upward;
+  upward.status = [](const ref::NormProblem&) {
+    std::fesetround(FE_UPWARD);
+    return NORMCHECK_OK;
+  };
+  TestKernel rounds_up("rounds-up", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, upward);
+  const CaseEvaluation e = evaluate_case(rounds_up.info, f32_problem(2, 8), f32_budget());
+  EXPECT_EQ(classes_of(e), std::vector<std::string>{"fp-state"}) << describe(e);
+  EXPECT_NE(e.violations.front().message.find("rounding upward"), std::string::npos) << describe(e);
+  EXPECT_EQ(std::fegetround(), FE_TONEAREST);
+#if defined(__x86_64__)
+  Tamper flush;
+  flush.status = [](const ref::NormProblem&) {
+    _mm_setcsr(_mm_getcsr() | 0x8040u);  // flush-to-zero and denormals-are-zero
+    return NORMCHECK_OK;
+  };
+  TestKernel flushes("flushes", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, flush);
+  const CaseEvaluation f = evaluate_case(flushes.info, f32_problem(2, 8), f32_budget());
+  ASSERT_FALSE(f.violations.empty());
+  EXPECT_NE(f.violations.front().message.find("flush-to-zero set, denormals-are-zero set"), std::string::npos)
+      << describe(f);
+  EXPECT_EQ(_mm_getcsr() & 0x8040u, 0u);
+  volatile double tiny = 0x1p-1060;
+  EXPECT_NE(tiny * 2, 0.0);  // subnormals survive in the harness
+#endif
 }
 
 TEST(EvaluateTest, OverflowWithinTheScoreBudgetIsNoSpecialMismatch) {

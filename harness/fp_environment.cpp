@@ -1,0 +1,74 @@
+// Reading, comparing and restoring the floating-point control state (fp_environment.hpp).
+#include "harness/fp_environment.hpp"
+
+#include <cstdint>
+#include <fmt/format.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define NORMCHECK_X86 1
+#endif
+
+namespace normcheck::harness {
+namespace {
+
+#ifdef NORMCHECK_X86
+// MXCSR: bits 0-5 are exception flags (not state); 6 DAZ, 7-12 masks, 13-14 rounding, 15 FTZ.
+constexpr unsigned kSseControlMask = 0xffc0u;
+// x87 control word: bits 0-5 masks, 8-9 precision, 10-11 rounding.
+constexpr unsigned kX87ControlMask = 0x0f3fu;
+
+const char* rounding_name(unsigned rc) {
+  switch (rc & 3u) {
+    case 0: return "to nearest";
+    case 1: return "downward";
+    case 2: return "upward";
+    default: return "toward zero";
+  }
+}
+#endif
+
+void add(std::string& out, const std::string& part) {
+  if (!out.empty()) out += ", ";
+  out += part;
+}
+
+}  // namespace
+
+FpControl current_fp_control() {
+  FpControl c;
+#ifdef NORMCHECK_X86
+  c.sse = _mm_getcsr() & kSseControlMask;
+  std::uint16_t word = 0;
+  __asm__ volatile("fnstcw %0" : "=m"(word));
+  c.x87 = word & kX87ControlMask;
+#else
+  c.sse = static_cast<unsigned>(std::fegetround());
+#endif
+  return c;
+}
+
+std::string describe_fp_change(const FpControl& before, const FpControl& after) {
+  std::string out;
+  if (before == after) return out;
+#ifdef NORMCHECK_X86
+  const unsigned sse = before.sse ^ after.sse;
+  if ((sse >> 13) & 3u) add(out, fmt::format("SSE rounding {}", rounding_name(after.sse >> 13)));
+  if ((sse >> 15) & 1u) add(out, (after.sse >> 15) & 1u ? "flush-to-zero set" : "flush-to-zero cleared");
+  if ((sse >> 6) & 1u) add(out, (after.sse >> 6) & 1u ? "denormals-are-zero set" : "denormals-are-zero cleared");
+  if ((sse >> 7) & 0x3fu) add(out, fmt::format("SSE exception masks {:#x}", (after.sse >> 7) & 0x3fu));
+  const unsigned x87 = before.x87 ^ after.x87;
+  if ((x87 >> 10) & 3u) add(out, fmt::format("x87 rounding {}", rounding_name(after.x87 >> 10)));
+  if ((x87 >> 8) & 3u) add(out, fmt::format("x87 precision control {}", (after.x87 >> 8) & 3u));
+  if (x87 & 0x3fu) add(out, fmt::format("x87 exception masks {:#x}", after.x87 & 0x3fu));
+#else
+  add(out, fmt::format("rounding mode {}", static_cast<int>(after.sse)));
+#endif
+  return out;
+}
+
+FpEnvironmentGuard::FpEnvironmentGuard() : before_(current_fp_control()) { std::fegetenv(&saved_); }
+
+FpEnvironmentGuard::~FpEnvironmentGuard() { std::fesetenv(&saved_); }
+
+}  // namespace normcheck::harness
