@@ -12,6 +12,7 @@
 #include "harness/cli/commands.hpp"
 #include "harness/cli/common_options.hpp"
 #include "harness/output_paths.hpp"
+#include "harness/replay_line.hpp"
 #include "harness/report/progress.hpp"
 #include "harness/report/run_report.hpp"
 #include "harness/report/web_assets.hpp"
@@ -29,14 +30,17 @@ struct ReportArgs {
   std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
-// The command as the report records it: every option that shapes its content.
+// The command as the report records it: every option that shapes its content, runnable
+// verbatim from the directory it was run in (the executable's real path, quoted words).
 std::string command_line(const ReportArgs& args) {
-  std::string line = "normcheck report";
-  for (const auto& k : args.options.kernels) line += " --kernel " + k;
-  for (const auto& p : args.options.plugins) line += " --plugin " + p;
-  line += fmt::format(" --out {} --seed {}", args.out, args.options.seed);
+  std::string line = shell_quote(executable_path()) + " report";
+  for (const auto& k : args.options.kernels) line += " --kernel " + shell_quote(k);
+  for (const auto& p : args.options.plugins) line += " --plugin " + shell_quote(p);
+  line += fmt::format(" --out {} --seed {}", shell_quote(args.out), args.options.seed);
   if (args.options.quick) line += " --quick";
-  if (!args.budgets.empty()) line += " --budgets " + args.budgets;
+  if (!args.budgets.empty()) line += " --budgets " + shell_quote(args.budgets);
+  if (args.no_isolate) line += " --no-isolate";
+  if (args.case_timeout_ms != kDefaultCaseTimeout.count()) line += fmt::format(" --case-timeout-ms {}", args.case_timeout_ms);
   return line;
 }
 

@@ -113,8 +113,15 @@ TEST(CliFaultyKernels, AKernelWithNoCaseCheckedIsNeverAPass) {
                                    out.string() + "'");
   EXPECT_EQ(report.exit_code, 1) << report.out << report.err;
   EXPECT_NE(report.out.find("1 with no cases checked"), std::string::npos) << report.out;
-  EXPECT_EQ(kernel_entry(read_json(out / "report.json"), "faulty.rmsnorm.f32.unsupported").at("verdict"),
-            "no cases");
+  const nlohmann::json json = read_json(out / "report.json");
+  EXPECT_EQ(kernel_entry(json, "faulty.rmsnorm.f32.unsupported").at("verdict"), "no cases");
+  // The command the report records runs verbatim and writes the same report again.
+  const std::string recorded = json.at("command");
+  EXPECT_EQ(recorded.rfind(std::string(NORMCHECK_BINARY) + " report ", 0), 0u) << recorded;
+  fs::remove_all(out);
+  const Outcome again = run_shell(recorded);
+  EXPECT_EQ(again.exit_code, 0) << recorded << "\n" << again.out << again.err;
+  EXPECT_TRUE(fs::exists(out / "report.json")) << recorded;
   const Outcome check = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.rmsnorm.f32.unsupported --cases 20");
   EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
   EXPECT_NE(check.out.find("NO CASES"), std::string::npos) << check.out;
