@@ -144,7 +144,7 @@ CaseEvaluation evaluate_case(const impls::KernelInfo& kernel, const ref::NormPro
                             "); normcheck restored it after the call");
   }
   if (run.status != NORMCHECK_OK) {
-    log.add("status", fmt::format("the kernel returned status {}", static_cast<int>(run.status)));
+    log.add("status", fmt::format("the kernel returned status {}", run.raw_status));
     result.violations = log.take();
     return result;
   }

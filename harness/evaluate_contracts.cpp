@@ -138,7 +138,7 @@ void check_row_isolation(const Context& ctx) {
   const KernelRun other = run_kernel(*ctx.kernel.kernel, changed);
   if (other.status == NORMCHECK_UNSUPPORTED) return;
   if (other.status != NORMCHECK_OK) {
-    ctx.log.add("row-isolation", fmt::format("status {} {}", static_cast<int>(other.status), how));
+    ctx.log.add("row-isolation", fmt::format("status {} {}", other.raw_status, how));
     return;
   }
   compare_rows(ctx, other, finite_rows, -1, "row-isolation", how);
@@ -168,7 +168,7 @@ void check_batch_invariance(const Context& ctx) {
     if (single.status == NORMCHECK_UNSUPPORTED) continue;
     if (single.status != NORMCHECK_OK) {
       ctx.log.add("batch-invariance", fmt::format("row {}: status {} when computed alone", r,
-                                                  static_cast<int>(single.status)));
+                                                  single.raw_status));
       continue;
     }
     compare_rows(ctx, single, {r}, 0, "batch-invariance", "computed alone");

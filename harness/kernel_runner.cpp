@@ -216,7 +216,13 @@ KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& pro
   {
     // The harness decodes outputs and computes in its own FP state, whatever the kernel did.
     const FpEnvironmentGuard fp_state;
-    run.status = kernel.run(&kernel, &abi);
+    // Read as an integer: a value outside the enum must not become undefined behaviour.
+    static_assert(sizeof(normcheck_status) == sizeof(int), "C enums of the ABI are int-sized");
+    const normcheck_status returned = kernel.run(&kernel, &abi);
+    std::memcpy(&run.raw_status, &returned, sizeof run.raw_status);
+    run.status = run.raw_status == NORMCHECK_OK || run.raw_status == NORMCHECK_UNSUPPORTED
+                     ? static_cast<normcheck_status>(run.raw_status)
+                     : NORMCHECK_ERROR;
     run.fp_state_change = fp_state.changes();
   }
 

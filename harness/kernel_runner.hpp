@@ -40,7 +40,10 @@ std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProb
 ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem);
 
 struct KernelRun {
+  // The kernel's status when it is one of the enum's values, else NORMCHECK_ERROR; a C
+  // kernel can return any int, and raw_status keeps what it returned, for the message.
   normcheck_status status = NORMCHECK_ERROR;
+  int raw_status = NORMCHECK_ERROR;
   std::vector<double> y;             // rows * n
   std::vector<double> residual_out;  // rows * n when the problem has a residual
   std::vector<double> mean, rstd;    // rows when the kernel declares WRITES_STATS

@@ -36,7 +36,7 @@ std::optional<harness::KernelRun> run_or_record(const impls::KernelInfo& kernel,
     return std::nullopt;
   }
   if (run.status != NORMCHECK_OK) {
-    add_violation(result, "status", fmt::format("kernel returned status {}", static_cast<int>(run.status)));
+    add_violation(result, "status", fmt::format("kernel returned status {}", run.raw_status));
     return std::nullopt;
   }
   return run;

@@ -7,6 +7,7 @@
  *                                        and is not NORMCHECK_THREAD_SAFE: a second call
  *                                        entering while one runs returns NORMCHECK_ERROR
  *   faulty.rmsnorm.f32.unsupported       answers UNSUPPORTED to everything
+ *   faulty.layernorm.f32.status7         computes y, then returns 7, no status of the enum
  * Built against the version-2 header as a user would: cc -shared -fPIC. */
 #include <math.h>
 #include <signal.h>
@@ -65,6 +66,12 @@ static normcheck_status run(const normcheck_kernel *self, const normcheck_proble
   return status;
 }
 
+static normcheck_status status7(const normcheck_kernel *self, const normcheck_problem *p) {
+  (void)self;
+  (void)layernorm(p, UNBIASED);
+  return (normcheck_status)7;
+}
+
 static normcheck_status unsupported(const normcheck_kernel *self, const normcheck_problem *p) {
   (void)self;
   (void)p;
@@ -81,6 +88,8 @@ static const normcheck_kernel kernels[] = {
     FAULTY("faulty.layernorm.f32.static_scratch", STATIC_SCRATCH, 0u),
     {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      unsupported},
+    {"faulty.layernorm.f32.status7", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_THREAD_SAFE, NULL, status7},
 };
 
 uint32_t normcheck_plugin_abi_version(void) { return NORMCHECK_ABI_VERSION; }
