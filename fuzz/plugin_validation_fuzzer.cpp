@@ -142,7 +142,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!allowed) fail("accepts-invalid-table", "an invalid table (version, entry or duplicate name) was accepted");
   if (loaded.size() != count) fail("wrong-count", "load_plugin returned a different number of kernels");
   for (std::size_t i = 0; i < loaded.size(); ++i) {
-    if (loaded[i].kernel == nullptr || !valid_entry(*loaded[i].kernel) || loaded[i].mutant) {
+    if (loaded[i].kernel == nullptr || !valid_entry(version, *loaded[i].kernel) || loaded[i].mutant) {
       fail("bad-entry", "load_plugin returned an entry that breaks the ABI rules");
     }
   }
