@@ -58,7 +58,7 @@ Budget default_budget(const impls::KernelInfo& kernel) {
 }
 
 BudgetTable BudgetTable::load(const std::filesystem::path& path) {
-  const std::string text = read_text_file(path);
+  const std::string text = read_text_file(path, kMaxBudgetFileBytes, "budget file");
   toml::table document;
   try {
     document = toml::parse(text, path.string());

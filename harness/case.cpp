@@ -6,16 +6,18 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <array>
+#include <charconv>
 #include <iterator>
+#include <new>
+#include <optional>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/atomic_file.hpp"
 #include "harness/text_file.hpp"
 
 namespace normcheck::harness {
@@ -26,6 +28,13 @@ using Json = nlohmann::json;
 constexpr std::int64_t kMaxN = std::int64_t{1} << 24;
 constexpr std::int64_t kMaxRows = std::int64_t{1} << 16;
 constexpr std::int64_t kMaxValues = std::int64_t{1} << 26;
+// A case file's size allowance (case_file_size_limit): fixed, then per value.
+constexpr std::uint64_t kFixedBytes = std::uint64_t{1} << 20;
+constexpr std::uint64_t kBytesPerValue = 64;
+// What is read before the rest of a file is bounded by its declared rows and n.
+constexpr std::uint64_t kHeadBytes = kFixedBytes;
+constexpr std::uint64_t kMaxCaseFileBytes =
+    kFixedBytes + kBytesPerValue * (2 * static_cast<std::uint64_t>(kMaxValues) + 2 * static_cast<std::uint64_t>(kMaxN));
 // Deeper nesting is never a case file; bounding it keeps hostile input cheap.
 constexpr int kMaxJsonDepth = 16;
 
@@ -51,6 +60,110 @@ class Reader {
  private:
   std::string_view source_;
 };
+
+// The value arrays, by key. They are not kept in the JSON DOM (some 64 bytes per
+// element: a 2^26-value case took 4.2 GB) but stored as they are parsed, as the value and
+// what kind of element it was; the dtypes that judge them may come later in the file.
+constexpr std::array<std::string_view, 4> kValueKeys = {"x", "gamma", "beta", "residual"};
+
+enum class Item : std::uint8_t { exact, number, inexact_hex, not_a_token, wrong_type };
+
+struct ValueArray {
+  std::vector<double> values;
+  std::vector<Item> items;
+  // The token (or JSON type name) of the first element that is not a value: the one an
+  // error reports, since elements are judged in order and the first bad one stops it.
+  std::string first_bad;
+};
+
+using ValueArrays = std::array<ValueArray, kValueKeys.size()>;
+
+int value_key_index(std::string_view key) {
+  for (std::size_t i = 0; i < kValueKeys.size(); ++i)
+    if (kValueKeys[i] == key) return static_cast<int>(i);
+  return -1;
+}
+
+// rows and n as the top-level object declares them, found by a scan that skips every
+// other value (strings, arrays, objects) without parsing it. Only plain decimal integers
+// count; anything else is left to the parser's messages.
+struct DeclaredShape {
+  std::optional<std::uint64_t> rows, n;
+};
+
+DeclaredShape scan_declared_shape(std::string_view text) {
+  DeclaredShape shape;
+  std::size_t i = 0;
+  const std::size_t end = text.size();
+  const auto is_space = [&](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  const auto skip_space = [&] {
+    while (i < end && is_space(text[i])) ++i;
+  };
+  const auto skip_string = [&] {  // at the opening quote
+    for (++i; i < end; ++i) {
+      if (text[i] == '\\') {
+        ++i;
+      } else if (text[i] == '"') {
+        ++i;
+        return true;
+      }
+    }
+    return false;
+  };
+  skip_space();
+  if (i >= end || text[i] != '{') return shape;
+  ++i;
+  for (;;) {
+    skip_space();
+    if (i >= end || text[i] != '"') return shape;
+    const std::size_t key_start = i + 1;
+    if (!skip_string()) return shape;
+    const std::string_view key = text.substr(key_start, i - 1 - key_start);
+    skip_space();
+    if (i >= end || text[i] != ':') return shape;
+    ++i;
+    skip_space();
+    if (i >= end) return shape;
+    if (key == "rows" || key == "n") {
+      std::uint64_t value = 0;
+      const auto [stop, error] = std::from_chars(text.data() + i, text.data() + end, value);
+      const std::size_t after = static_cast<std::size_t>(stop - text.data());
+      auto& slot = key == "rows" ? shape.rows : shape.n;
+      if (error == std::errc() && after < end && (is_space(text[after]) || text[after] == ',' || text[after] == '}') &&
+          !slot) {
+        slot = value;
+      }
+      if (shape.rows && shape.n) return shape;
+    }
+    if (text[i] == '"') {
+      if (!skip_string()) return shape;
+    } else if (text[i] == '[' || text[i] == '{') {
+      int depth = 0;
+      while (i < end) {
+        const char c = text[i];
+        if (c == '"') {
+          if (!skip_string()) return shape;
+          continue;
+        }
+        ++i;
+        if (c == '[' || c == '{') ++depth;
+        if ((c == ']' || c == '}') && --depth == 0) break;
+      }
+      if (depth != 0) return shape;
+    } else {
+      while (i < end && !is_space(text[i]) && text[i] != ',' && text[i] != '}') ++i;
+    }
+    skip_space();
+    if (i >= end || text[i] != ',') return shape;
+    ++i;
+  }
+}
+
+// rows and n within the ranges read_count enforces, their product within kMaxValues.
+bool shape_in_range(std::uint64_t rows, std::uint64_t n) {
+  return rows >= 1 && rows <= static_cast<std::uint64_t>(kMaxRows) && n >= 1 &&
+         n <= static_cast<std::uint64_t>(kMaxN) && rows * n <= static_cast<std::uint64_t>(kMaxValues);
+}
 
 // JSON string contents are untrusted: show them escaped and bounded.
 std::string shown_string(const std::string& text) {
@@ -113,37 +226,11 @@ Token parse_token(const std::string& token, double& value) {
   return Token::not_a_number_token;
 }
 
-// One value of an array in the given format: exact hex or special token, or a plain
-// JSON number rounded to the format (RNE).
-double read_value(const Reader& reader, std::string_view field, std::size_t index,
-                  const Json& item, ref::Format format) {
-  if (item.is_string()) {
-    const auto& token = item.get_ref<const std::string&>();
-    double value = 0;
-    switch (parse_token(token, value)) {
-      case Token::value:
-        break;
-      case Token::inexact_hex:
-        reader.fail_at(field, index,
-                       fmt::format("{} is not representable in {}", token, ref::format_name(format)));
-      case Token::not_a_number_token:
-        reader.fail_at(field, index,
-                       fmt::format("{} is not a hex float, inf, -inf or nan", shown_string(token)));
-    }
-    if (!ref::is_representable(format, value)) {
-      reader.fail_at(field, index,
-                     fmt::format("{} is not representable in {}", token, ref::format_name(format)));
-    }
-    return value;
-  }
-  if (item.is_number()) return ref::round_to_format(format, item.get<double>());
-  reader.fail_at(field, index, fmt::format("expected a hex float string or a number, got {}",
-                                           item.type_name()));
-}
-
-std::vector<double> read_values(const Reader& reader, const Json& doc, std::string_view field,
-                                std::int64_t expected_count, std::string_view count_name,
-                                ref::Format format, bool nullable) {
+// The array stored for field while parsing, judged in the given format: exact hex or a
+// special token must be representable, a plain JSON number is rounded to the format (RNE).
+std::vector<double> read_values(const Reader& reader, const Json& doc, ValueArrays& arrays, std::string_view field,
+                                std::int64_t expected_count, std::string_view count_name, ref::Format format,
+                                bool nullable) {
   const auto it = doc.find(field);
   if (it == doc.end() || it->is_null()) {
     if (nullable) return {};
@@ -153,14 +240,31 @@ std::vector<double> read_values(const Reader& reader, const Json& doc, std::stri
     reader.fail(field, fmt::format("expected an array{}, got {}", nullable ? " or null" : "",
                                    it->type_name()));
   }
-  if (static_cast<std::int64_t>(it->size()) != expected_count) {
+  ValueArray& array = arrays[static_cast<std::size_t>(value_key_index(field))];
+  if (static_cast<std::int64_t>(array.items.size()) != expected_count) {
     reader.fail(field, fmt::format("expected {} values ({}), got {}", expected_count, count_name,
-                                   it->size()));
+                                   array.items.size()));
   }
-  std::vector<double> values;
-  values.reserve(it->size());
-  for (std::size_t i = 0; i < it->size(); ++i) {
-    values.push_back(read_value(reader, field, i, (*it)[i], format));
+  std::vector<double> values = std::move(array.values);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    switch (array.items[i]) {
+      case Item::exact:
+        if (!ref::is_representable(format, values[i])) {
+          reader.fail_at(field, i, fmt::format("{} is not representable in {}", hex_float(values[i]),
+                                               ref::format_name(format)));
+        }
+        break;
+      case Item::number:
+        values[i] = ref::round_to_format(format, values[i]);
+        break;
+      case Item::inexact_hex:
+        reader.fail_at(field, i, fmt::format("{} is not representable in {}", array.first_bad, ref::format_name(format)));
+      case Item::not_a_token:
+        reader.fail_at(field, i,
+                       fmt::format("{} is not a hex float, inf, -inf or nan", shown_string(array.first_bad)));
+      case Item::wrong_type:
+        reader.fail_at(field, i, fmt::format("expected a hex float string or a number, got {}", array.first_bad));
+    }
   }
   return values;
 }
@@ -230,7 +334,7 @@ double read_eps(const Reader& reader, const Json& doc) {
   return eps + 0.0;  // -0 becomes +0
 }
 
-Case parse_document(const Json& doc, const Reader& reader) {
+Case parse_document(const Json& doc, ValueArrays& arrays, const Reader& reader) {
   if (!doc.is_object()) reader.fail_file(fmt::format("expected a JSON object, got {}", doc.type_name()));
   for (const auto& item : doc.items()) {
     bool known = false;
@@ -257,10 +361,10 @@ Case parse_document(const Json& doc, const Reader& reader) {
     reader.fail("n", fmt::format("rows * n = {} exceeds {}", p.rows * p.n, kMaxValues));
   }
   p.eps = read_eps(reader, doc);
-  p.x = read_values(reader, doc, "x", p.rows * p.n, "rows*n", p.x_format, false);
-  p.gamma = read_values(reader, doc, "gamma", p.n, "n", p.param_format, true);
-  p.beta = read_values(reader, doc, "beta", p.n, "n", p.param_format, true);
-  p.residual = read_values(reader, doc, "residual", p.rows * p.n, "rows*n", p.x_format, true);
+  p.x = read_values(reader, doc, arrays, "x", p.rows * p.n, "rows*n", p.x_format, false);
+  p.gamma = read_values(reader, doc, arrays, "gamma", p.n, "n", p.param_format, true);
+  p.beta = read_values(reader, doc, arrays, "beta", p.n, "n", p.param_format, true);
+  p.residual = read_values(reader, doc, arrays, "residual", p.rows * p.n, "rows*n", p.x_format, true);
 
   const std::string residual_sum = optional_string(reader, doc, "residual_sum");
   if (residual_sum == "" || residual_sum == "exact") {
@@ -307,23 +411,95 @@ std::string hex_float(double value) {
   return buffer;
 }
 
+std::uint64_t case_file_size_limit(std::int64_t rows, std::int64_t n) {
+  const auto r = static_cast<std::uint64_t>(std::max<std::int64_t>(rows, 0));
+  const auto c = static_cast<std::uint64_t>(std::max<std::int64_t>(n, 0));
+  return kFixedBytes + kBytesPerValue * (2 * r * c + 2 * c);
+}
+
 Case parse_case(std::string_view json_text, std::string_view source_name) {
   const Reader reader(source_name);
+  // What the file declares bounds the file and every array before any is stored.
+  const DeclaredShape shape = scan_declared_shape(json_text);
+  std::array<std::uint64_t, kValueKeys.size()> most;
+  most.fill(static_cast<std::uint64_t>(kMaxValues));
+  std::array<std::string, kValueKeys.size()> most_name;
+  most_name.fill("the most a case holds");
+  if (shape.rows && shape.n && shape_in_range(*shape.rows, *shape.n)) {
+    const auto rows = static_cast<std::int64_t>(*shape.rows), n = static_cast<std::int64_t>(*shape.n);
+    const std::uint64_t limit = case_file_size_limit(rows, n);
+    if (json_text.size() > limit) {
+      reader.fail_file(fmt::format("{} bytes, more than a case of rows = {} and n = {} can need ({} bytes)",
+                                   json_text.size(), rows, n, limit));
+    }
+    most = {*shape.rows * *shape.n, *shape.n, *shape.n, *shape.rows * *shape.n};
+    most_name = {"rows*n", "n", "n", "rows*n"};
+  }
+  ValueArrays arrays;
   Json doc;
   try {
     // The callback bounds nesting (recursion depth in the DOM code) for hostile input,
-    // and rejects a key given twice in one object (the DOM would keep the last one
-    // silently, so an edited file could mean something other than it reads).
-    std::vector<std::set<std::string>> keys_of_open_objects;
-    const Json::parser_callback_t check_structure = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    // and rejects a key given twice in the case object (the DOM would keep the last one
+    // silently, so an edited file could mean something other than it reads). Elements
+    // of the top-level value arrays go to `arrays`, at most as many as declared; every
+    // other value below the top level is dropped once read (only its type matters: a
+    // case has nothing nested), so memory follows the declaration, not the file.
+    std::set<std::string> top_keys;
+    std::string top_key;
+    int active = -1;  // the value array being read, or -1
+    const auto add_item = [&](const Json& parsed) {
+      const auto index = static_cast<std::size_t>(active);
+      ValueArray& array = arrays[index];
+      if (array.items.size() >= most[index]) {
+        reader.fail(kValueKeys[index], fmt::format("more than {} values ({})", most[index], most_name[index]));
+      }
+      double value = 0;
+      Item item = Item::wrong_type;
+      if (parsed.is_string()) {
+        switch (parse_token(parsed.get_ref<const std::string&>(), value)) {
+          case Token::value:
+            item = Item::exact;
+            break;
+          case Token::inexact_hex:
+            item = Item::inexact_hex;
+            break;
+          case Token::not_a_number_token:
+            item = Item::not_a_token;
+            break;
+        }
+      } else if (parsed.is_number()) {
+        item = Item::number;
+        value = parsed.get<double>();
+      }
+      if (item != Item::exact && item != Item::number && array.first_bad.empty())
+        array.first_bad = parsed.is_string() ? parsed.get<std::string>() : std::string(parsed.type_name());
+      array.values.push_back(value);
+      array.items.push_back(item);
+    };
+    using Event = Json::parse_event_t;
+    const Json::parser_callback_t check_structure = [&](int depth, Event event, Json& parsed) {
       if (depth > kMaxJsonDepth) throw std::length_error("nesting too deep");
-      if (event == Json::parse_event_t::object_start) {
-        keys_of_open_objects.emplace_back();
-      } else if (event == Json::parse_event_t::object_end && !keys_of_open_objects.empty()) {
-        keys_of_open_objects.pop_back();
-      } else if (event == Json::parse_event_t::key && !keys_of_open_objects.empty()) {
-        const auto& key = parsed.get_ref<const std::string&>();
-        if (!keys_of_open_objects.back().insert(key).second) reader.fail(key, "duplicate key");
+      const bool in_values = depth == 2 && active >= 0;  // an element of a value array
+      switch (event) {
+        case Event::object_start:
+          return true;
+        case Event::key:
+          if (depth != 1) return false;  // nothing nested is ever kept: only its type matters
+          top_key = parsed.get_ref<const std::string&>();
+          if (!top_keys.insert(top_key).second) reader.fail(top_key, "duplicate key");
+          return true;
+        case Event::array_start:
+          if (depth == 1) active = value_key_index(top_key);
+          return true;
+        case Event::array_end:
+          if (depth == 1) active = -1;
+          [[fallthrough]];
+        case Event::object_end:
+          if (in_values) add_item(event == Event::array_end ? Json::array() : Json::object());
+          return depth <= 1;
+        case Event::value:
+          if (in_values) add_item(parsed);
+          return depth <= 1;
       }
       return true;
     };
@@ -333,11 +509,43 @@ Case parse_case(std::string_view json_text, std::string_view source_name) {
   } catch (const std::length_error&) {
     reader.fail_file(fmt::format("bad JSON: nested deeper than {} levels", kMaxJsonDepth));
   }
-  return parse_document(doc, reader);
+  return parse_document(doc, arrays, reader);
 }
 
 Case read_case_file(const std::filesystem::path& path) {
-  return parse_case(read_text_file(path), path.string());
+  const std::string source = path.string();
+  const Reader reader(source);
+  try {
+    InputFile file(path, kMaxCaseFileBytes, "case file");
+    std::string text;
+    file.read(text, kHeadBytes);
+    if (file.size() > text.size()) {
+      // Too long to read on trust: its declaration bounds it before the rest is read.
+      const DeclaredShape shape = scan_declared_shape(text);
+      if (!shape.rows || !shape.n) {
+        reader.fail_file(fmt::format("{} bytes, and no \"rows\" and \"n\" in its first {} bytes: a case file "
+                                     "over 1 MiB must declare them before its arrays (as normcheck writes them)",
+                                     file.size(), kHeadBytes));
+      }
+      // Out of range: the parser's messages (read_count), without reading what follows.
+      if (*shape.rows < 1 || *shape.rows > static_cast<std::uint64_t>(kMaxRows))
+        reader.fail("rows", fmt::format("{} is out of range [1, {}]", *shape.rows, kMaxRows));
+      if (*shape.n < 1 || *shape.n > static_cast<std::uint64_t>(kMaxN))
+        reader.fail("n", fmt::format("{} is out of range [1, {}]", *shape.n, kMaxN));
+      if (!shape_in_range(*shape.rows, *shape.n))
+        reader.fail("n", fmt::format("rows * n = {} exceeds {}", *shape.rows * *shape.n, kMaxValues));
+      const auto rows = static_cast<std::int64_t>(*shape.rows), n = static_cast<std::int64_t>(*shape.n);
+      const std::uint64_t limit = case_file_size_limit(rows, n);
+      if (file.size() > limit) {
+        reader.fail_file(fmt::format("{} bytes, more than a case of rows = {} and n = {} can need ({} bytes)",
+                                     file.size(), rows, n, limit));
+      }
+      file.read(text, file.size() - text.size());
+    }
+    return parse_case(text, source);
+  } catch (const std::bad_alloc&) {
+    reader.fail_file("not enough memory to read this case");
+  }
 }
 
 std::string case_to_json(const Case& c) {
@@ -375,10 +583,7 @@ std::string case_to_json(const Case& c) {
 }
 
 void write_case_file(const std::filesystem::path& path, const Case& c) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << case_to_json(c);
-  out.flush();
-  if (!out) throw InputError(fmt::format("{}: cannot write the file", path.string()));
+  write_file_atomically(path, case_to_json(c));
 }
 
 }  // namespace normcheck::harness

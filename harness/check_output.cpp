@@ -14,9 +14,16 @@ Case finding_case(const Finding& f) {
   Case c;
   c.problem = f.minimized;
   c.kernel = f.kernel;
-  c.expect = "fail";
+  c.expect = f.expect;
   c.note = fmt::format("{}: {}", f.signature, f.message);
   return c;
+}
+
+// The line under a finding's case: its replay command, or why there is no file to replay.
+std::string replay_or_why_not(const Finding& f) {
+  if (!f.case_file.empty()) return fmt::format("replay: {}", replay_command(f));
+  if (!f.save_error.empty()) return fmt::format("case not saved ({}); it is the JSON above", f.save_error);
+  return "case not saved (no directory for cases, see the note at the start); it is the JSON above";
 }
 
 }  // namespace
@@ -44,7 +51,7 @@ std::string format_findings(const CheckReport& report) {
                          f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
                          f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
       out += case_to_json(finding_case(f));
-      out += fmt::format("\nreplay: {}\n", replay_command(f));
+      out += fmt::format("\n{}\n", replay_or_why_not(f));
     }
   }
   return out;
@@ -74,9 +81,9 @@ std::string junit_xml(const CheckReport& report) {
     }
     out += ">\n";
     for (const auto& f : k.findings) {
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\nreplay: {}</failure>\n",
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\n{}</failure>\n",
                          markup_escape(f.klass), markup_escape(f.message), markup_escape(f.signature),
-                         markup_escape(case_to_json(finding_case(f))), markup_escape(replay_command(f)));
+                         markup_escape(case_to_json(finding_case(f))), markup_escape(replay_or_why_not(f)));
     }
     out += "    </testcase>\n";
   }
@@ -100,8 +107,10 @@ std::string report_json(const CheckReport& report) {
                           {"shrink_evaluations", f.shrink_evaluations},
                           {"seconds_to_detect", f.seconds_to_detect},
                           {"seconds_to_shrink", f.seconds_to_shrink},
-                          {"case_file", f.case_file.string()},
-                          {"replay", replay_command(f)},
+                          // null when the case was not saved; save_error says why when it failed.
+                          {"case_file", f.case_file.empty() ? json(nullptr) : json(f.case_file.string())},
+                          {"replay", f.case_file.empty() ? json(nullptr) : json(replay_command(f))},
+                          {"save_error", f.save_error.empty() ? json(nullptr) : json(f.save_error)},
                           {"case", json::parse(case_to_json(finding_case(f)))}});
     }
     kernels.push_back({{"kernel", k.kernel},

@@ -8,7 +8,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <system_error>
 
+#include <unistd.h>
+
+#include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
 #include "harness/shrink.hpp"
@@ -48,18 +52,30 @@ class FailuresDirectory {
  public:
   explicit FailuresDirectory(std::filesystem::path requested) : dir_(std::move(requested)) {}
 
+  // Throws OutputError (the finding then records it and the run goes on).
   const std::filesystem::path& get() {
     if (ready_) return dir_;
     if (dir_.empty()) {
-      std::string pattern = (std::filesystem::temp_directory_path() / "normcheck-failures-XXXXXX").string();
+      std::string pattern = failures_pattern();
       if (::mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error(fmt::format("mkdtemp {}: {}", pattern, std::strerror(errno)));
+        throw OutputError(fmt::format("{}: cannot create the directory: {}", pattern, std::strerror(errno)));
       dir_ = pattern;
     } else {
-      std::filesystem::create_directories(dir_);
+      std::error_code error;
+      std::filesystem::create_directories(dir_, error);
+      if (error) throw OutputError(fmt::format("{}: cannot create the directory: {}", dir_.string(), error.message()));
     }
     ready_ = true;
     return dir_;
+  }
+
+  // The mkdtemp pattern under $TMPDIR; an unusable TMPDIR is an OutputError, not the
+  // filesystem_error temp_directory_path() would throw.
+  static std::string failures_pattern() {
+    std::error_code error;
+    const std::filesystem::path temp = std::filesystem::temp_directory_path(error);
+    if (error) throw OutputError(fmt::format("the temporary directory ($TMPDIR): {}", error.message()));
+    return (temp / "normcheck-failures-XXXXXX").string();
   }
 
  private:
@@ -69,7 +85,8 @@ class FailuresDirectory {
 
 Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
                           const GeneratedCase& generated, std::int64_t index, const std::string& klass,
-                          const CheckOptions& options, FailuresDirectory& failures) {
+                          const std::string& first_message, const CheckOptions& options,
+                          FailuresDirectory& failures) {
   Finding finding;
   finding.kernel = kernel.kernel->name;
   finding.klass = klass;
@@ -83,8 +100,11 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   const auto shrink_start = Clock::now();
   if (options.shrink) {
     ShrinkLimits limits;
-    // Each hanging candidate costs a whole timeout: only a few tries for hangs.
-    limits.max_evaluations = klass == "timeout" ? 6 : options.max_shrink_evaluations;
+    // Each hanging candidate costs a whole timeout: only a few tries for hangs. Each
+    // crashing one costs a new worker (a fork, ~10 ms): a few hundred.
+    limits.max_evaluations = klass == "timeout" ? 6
+                             : klass == "crash" ? std::min(300, options.max_shrink_evaluations)
+                                                : options.max_shrink_evaluations;
     const StillFails still_fails = [&](const ref::NormProblem& candidate) {
       const auto outcome = evaluator.evaluate(candidate);
       if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class() == klass;
@@ -94,20 +114,31 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
     finding.minimized = shrunk.problem;
     finding.shrink_evaluations = shrunk.evaluations;
   }
-  // The message describes the case we save, not the one we started from.
+  // The message describes the case we save, not the one we started from. A finding that
+  // depends on the worker's history (memory a kernel leaked over many calls) may not
+  // recur on the saved case alone: then the message is the one that was found.
   finding.message = failure_message_of(evaluator.evaluate(finding.minimized), klass);
+  if (finding.message.empty()) finding.message = first_message + " (when found; the saved case alone may not repeat it)";
   finding.seconds_to_shrink = seconds_since(shrink_start);
 
   Case saved;
   saved.problem = finding.minimized;
   saved.kernel = finding.kernel;
-  saved.expect = expected_verdict(kernel);
+  saved.expect = finding.expect = expected_verdict(kernel);
   saved.note = fmt::format("{}: {}", finding.signature, finding.message);
   finding.budgets_file = options.budgets_file;
   finding.case_timeout = options.case_timeout;
-  finding.case_file = failures.get() /
-                      fmt::format("{}-{}-s{}-c{}.json", finding.kernel, klass, options.seed, index);
-  write_case_file(finding.case_file, saved);
+  if (!options.save_cases) return finding;
+  // A case that cannot be saved (full disk) is still reported, inline, with the reason;
+  // the kernels after this one are still checked.
+  try {
+    const std::filesystem::path file =
+        failures.get() / fmt::format("{}-{}-s{}-c{}.json", finding.kernel, klass, options.seed, index);
+    write_case_file(file, saved);
+    finding.case_file = file;
+  } catch (const OutputError& error) {
+    finding.save_error = error.what();
+  }
   return finding;
 }
 
@@ -148,7 +179,8 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
         progress.shrinking = true;
         options.progress(progress);
       }
-      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, options, failures);
+      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, failure_message_of(outcome, klass),
+                                       options, failures);
       finding.seconds_to_detect = detect;
       summary.findings.push_back(std::move(finding));
       break;  // one minimized finding per kernel keeps the gate fast and the output short
@@ -203,6 +235,17 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
   std::copy_if(all.begin(), all.end(), std::back_inserter(selected),
                [](const impls::KernelInfo& k) { return !k.mutant && k.origin != "onednn"; });
   return selected;
+}
+
+std::string default_failures_directory_problem() {
+  try {
+    std::string pattern = FailuresDirectory::failures_pattern();
+    if (::mkdtemp(pattern.data()) == nullptr) return fmt::format("{}: {}", pattern, std::strerror(errno));
+    ::rmdir(pattern.c_str());
+    return "";
+  } catch (const OutputError& error) {
+    return error.what();
+  }
 }
 
 std::string replay_command(const Finding& finding) {

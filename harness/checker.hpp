@@ -53,6 +53,9 @@ struct CheckOptions {
   // Where minimized cases are written (created); empty: a fresh private directory made
   // with mkdtemp under the temporary directory on the first finding.
   std::filesystem::path failures_dir;
+  // false: no case file is written and each finding carries its case inline only (the
+  // CLI's choice when the temporary directory is unusable and no --save-failures given).
+  bool save_cases = true;
   std::filesystem::path budgets_file;  // the --budgets file, repeated in replay commands
   std::function<void(const ProgressEvent&)> progress;
 };
@@ -61,6 +64,7 @@ struct Finding {
   std::string kernel;
   std::string klass;      // violation class, or "crash" / "timeout"
   std::string message;    // first violation of the minimized case (or crash detail)
+  std::string expect;     // what the saved case records (expected_verdict of the kernel)
   std::string signature;  // "<kernel>-<class>": dedupes findings
   std::string regime;
   std::string plugin;  // the plugin library the kernel came from; "" for built-ins
@@ -70,7 +74,10 @@ struct Finding {
   int shrink_evaluations = 0;
   double seconds_to_detect = 0;  // from the kernel's start to the failing case
   double seconds_to_shrink = 0;
-  std::filesystem::path case_file;
+  std::filesystem::path case_file;  // empty when the case was not saved
+  // Why the case could not be saved ("PATH: cannot write: REASON"), "" when it was or
+  // saving was off. The run goes on; the CLI reports it after the summary (exit 2).
+  std::string save_error;
   // What the replay command must repeat to reproduce the finding.
   std::filesystem::path budgets_file;
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
@@ -118,6 +125,10 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
 // The shell command that replays a saved finding: the case file on its kernel, with the
 // finding's plugin, budgets file and (when not the default) case timeout.
 std::string replay_command(const Finding& finding);
+
+// "" when the default place for saved cases (a mkdtemp directory under the temporary
+// directory, $TMPDIR) can be made, else why not; the probe removes what it made.
+std::string default_failures_directory_problem();
 
 
 }  // namespace normcheck::harness

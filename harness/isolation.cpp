@@ -14,11 +14,13 @@
 #include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 #include "harness/wire_codec.hpp"
+#include "harness/worker_output.hpp"
 
 namespace normcheck::harness {
 namespace {
@@ -54,20 +56,23 @@ constexpr char kEvaluationReply = 'E';
 constexpr char kHarnessErrorReply = 'X';
 
 // Reads exactly size bytes before the deadline (no deadline when has_deadline is false).
+// exited_fd (a pidfd, or -1) becomes readable when the worker exits: a process the kernel
+// forked may hold the pipe open, so the pipe alone would not say the worker is gone.
 ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
-                      std::chrono::steady_clock::time_point deadline) {
+                      std::chrono::steady_clock::time_point deadline, int exited_fd = -1) {
   while (size > 0) {
     if (has_deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return ReadStatus::timed_out;
-      pollfd pfd{fd, POLLIN, 0};
+      pollfd pfds[2] = {{fd, POLLIN, 0}, {exited_fd, POLLIN, 0}};
       const auto wait_ms = std::min<std::int64_t>(left.count(), kMaxCaseTimeout.count());
-      const int ready = ::poll(&pfd, 1, static_cast<int>(wait_ms));
+      const int ready = ::poll(pfds, exited_fd >= 0 ? 2 : 1, static_cast<int>(wait_ms));
       if (ready < 0 && errno == EINTR) continue;
       // Any other poll error: a read now could block past the deadline.
       if (ready < 0) return ReadStatus::poll_failed;
       if (ready == 0) return ReadStatus::timed_out;
+      if (pfds[0].revents == 0 && pfds[1].revents != 0) return ReadStatus::closed;
     }
     const ssize_t got = ::read(fd, data, size);
     if (got < 0 && errno == EINTR) continue;
@@ -80,13 +85,29 @@ ReadStatus read_exact(int fd, char* data, std::size_t size, bool has_deadline,
 
 ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
                            std::chrono::steady_clock::time_point deadline,
-                           std::uint64_t max_size = std::numeric_limits<std::uint64_t>::max()) {
+                           std::uint64_t max_size = std::numeric_limits<std::uint64_t>::max(), int exited_fd = -1) {
   std::uint64_t size = 0;
-  auto status = read_exact(fd, reinterpret_cast<char*>(&size), sizeof size, has_deadline, deadline);
+  auto status = read_exact(fd, reinterpret_cast<char*>(&size), sizeof size, has_deadline, deadline, exited_fd);
   if (status != ReadStatus::ok) return status;
   if (size > max_size) return ReadStatus::too_large;
   payload.resize(size);
-  return read_exact(fd, payload.data(), size, has_deadline, deadline);
+  return read_exact(fd, payload.data(), size, has_deadline, deadline, exited_fd);
+}
+
+// The case timeout grows with the case: the oracle and the contract re-runs of a legal
+// 2^24-element case take seconds on a correct kernel. One more timeout per 2^20 elements.
+std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds base, const ref::NormProblem& problem) {
+  const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
+  const std::int64_t factor = 1 + elements / (std::int64_t{1} << 20);
+  return std::min(kMaxCaseTimeout, base * factor);
+}
+
+// A worker whose resident memory passes this after a case is hoarding memory (a kernel
+// that leaks on every call): generous, since the worker holds the case and the oracle's
+// buffers, which grow with the case.
+std::int64_t memory_limit_bytes(const ref::NormProblem& problem) {
+  const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
+  return (std::int64_t{2} << 30) + 256 * elements;
 }
 
 // The parent's ends of every live worker's pipes, across all evaluators in this process.
@@ -132,6 +153,7 @@ void restore_default_crash_actions() {
       // An exception is the harness's problem, not the kernel's: the parent raises it.
       reply = std::string(1, kHarnessErrorReply) + e.what();
     }
+    std::fflush(nullptr);  // the kernel's buffered output belongs to this case
     if (!send_message(out, reply)) break;
   }
   // _exit: the parent's atexit handlers and stdio buffers are not the worker's to run.
@@ -171,7 +193,13 @@ IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, Ev
   if (isolate_) std::signal(SIGPIPE, SIG_IGN);
 }
 
-IsolatedEvaluator::~IsolatedEvaluator() { stop_worker(); }
+IsolatedEvaluator::~IsolatedEvaluator() {
+  stop_worker();
+  // Unlisted before it is closed: a later fork must not close whatever reuses the number.
+  const std::lock_guard lock(worker_fds_mutex);
+  std::erase(worker_fds, output_fd_listed_);
+  output_.reset();
+}
 
 void IsolatedEvaluator::start_worker() {
   const std::lock_guard lock(worker_fds_mutex);
@@ -188,7 +216,8 @@ void IsolatedEvaluator::start_worker() {
     ::close(request_pipe[1]);
     throw std::runtime_error(fmt::format("pipe: {}", reason));
   }
-  worker_fds.reserve(worker_fds.size() + 2);  // no allocation failure after the fork
+  worker_fds.reserve(worker_fds.size() + 3);  // no allocation failure after the fork
+  if (!output_) output_ = std::make_unique<WorkerOutput>();
   std::fflush(nullptr);  // or buffered output would be written twice
   const pid_t pid = ::fork();
   if (pid < 0) {
@@ -199,19 +228,30 @@ void IsolatedEvaluator::start_worker() {
     throw std::runtime_error(fmt::format("fork: {}", reason));
   }
   if (pid == 0) {
-    for (const int fd : worker_fds) ::close(fd);  // other workers' pipes (see worker_fds)
+    // A process group of its own: whatever the kernel forks dies with the worker.
+    ::setpgid(0, 0);
+    for (const int fd : worker_fds) {  // other workers' pipes and outputs (see worker_fds)
+      if (fd != output_->fd()) ::close(fd);
+    }
     ::close(request_pipe[1]);
     ::close(reply_pipe[0]);
+    output_->redirect_standard_streams();
     restore_default_crash_actions();
     worker_loop(kernel_, budget_, options_, request_pipe[0], reply_pipe[1]);
   }
+  ::setpgid(pid, pid);  // also here, so a kill of the group cannot race the child's own call
   ::close(request_pipe[0]);
   ::close(reply_pipe[1]);
   pid_ = pid;
   to_worker_ = request_pipe[1];
   from_worker_ = reply_pipe[0];
+  exited_fd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));  // -1 on old kernels: pipe EOF only
   worker_fds.push_back(to_worker_);
   worker_fds.push_back(from_worker_);
+  if (output_fd_listed_ < 0) {
+    worker_fds.push_back(output_->fd());
+    output_fd_listed_ = output_->fd();
+  }
   ++forks_;
 }
 
@@ -220,25 +260,32 @@ void IsolatedEvaluator::stop_worker() {
   close_worker_fds(to_worker_, from_worker_);  // EOF ends the worker's loop
   int status = 0;
   ::waitpid(pid_, &status, 0);
+  forget_worker();
+}
+
+void IsolatedEvaluator::forget_worker() {
+  ::kill(-pid_, SIGKILL);  // what the kernel left running in the worker's group
+  if (exited_fd_ >= 0) ::close(exited_fd_);
+  exited_fd_ = -1;
   pid_ = -1;
 }
 
 void IsolatedEvaluator::kill_worker() {
   if (pid_ < 0) return;
-  ::kill(pid_, SIGKILL);
+  ::kill(-pid_, SIGKILL);
   stop_worker();
 }
 
-IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out) {
+IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out, std::chrono::milliseconds limit) {
   IsolatedOutcome outcome;
-  if (timed_out) ::kill(pid_, SIGKILL);
+  if (timed_out) ::kill(-pid_, SIGKILL);
   close_worker_fds(to_worker_, from_worker_);
   int status = 0;
   ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  forget_worker();
   if (timed_out) {
     outcome.kind = IsolatedOutcome::Kind::timed_out;
-    outcome.detail = fmt::format("no result within {} ms", timeout_.count());
+    outcome.detail = fmt::format("no result within {} ms", limit.count());
   } else if (WIFSIGNALED(status)) {
     outcome.kind = IsolatedOutcome::Kind::crashed;
     outcome.detail = fmt::format("killed by signal {} ({})", WTERMSIG(status), ::strsignal(WTERMSIG(status)));
@@ -246,6 +293,7 @@ IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out) {
     outcome.kind = IsolatedOutcome::Kind::crashed;
     outcome.detail = fmt::format("worker exited with status {}", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   }
+  if (const std::string output = output_->take_excerpt(); !output.empty()) outcome.detail += "; " + output;
   return outcome;
 }
 
@@ -256,13 +304,14 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
     return outcome;
   }
   if (pid_ < 0) start_worker();
-  const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  if (!send_message(to_worker_, wire::encode_problem(problem))) return reap_after_failure(false);
+  const std::chrono::milliseconds limit = scaled_timeout(timeout_, problem);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  if (!send_message(to_worker_, wire::encode_problem(problem))) return reap_after_failure(false, limit);
   std::string reply;
-  switch (receive_message(from_worker_, reply, true, deadline, kMaxReplyBytes)) {
+  switch (receive_message(from_worker_, reply, true, deadline, kMaxReplyBytes, exited_fd_)) {
     case ReadStatus::ok: break;
-    case ReadStatus::closed: return reap_after_failure(false);
-    case ReadStatus::timed_out: return reap_after_failure(true);
+    case ReadStatus::closed: return reap_after_failure(false, limit);
+    case ReadStatus::timed_out: return reap_after_failure(true, limit);
     case ReadStatus::too_large: return malformed_reply("a reply length beyond any real reply");
     case ReadStatus::poll_failed: {
       const std::string reason = std::strerror(errno);
@@ -278,6 +327,17 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
     outcome.evaluation = wire::decode_evaluation(std::string_view(reply).substr(1));
   } catch (const std::runtime_error& e) {
     return malformed_reply(e.what());
+  }
+  // What the kernel printed goes with its finding, never to normcheck's own output.
+  if (const std::string output = output_->take_excerpt(); !output.empty() && !outcome.evaluation.violations.empty()) {
+    outcome.evaluation.violations.front().message += "; " + output;
+  }
+  if (const std::int64_t resident = resident_bytes(pid_); resident > memory_limit_bytes(problem)) {
+    outcome.evaluation.violations.push_back(
+        {"memory", fmt::format("the worker holds {} MiB after this case (limit {} MiB): the kernel leaks or hoards "
+                               "memory; the worker was replaced",
+                               resident >> 20, memory_limit_bytes(problem) >> 20)});
+    kill_worker();
   }
   return outcome;
 }

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
 
 #include "harness/budget.hpp"
 #include "harness/evaluate.hpp"
+#include "harness/worker_output.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
@@ -52,7 +54,8 @@ class IsolatedEvaluator {
  private:
   void start_worker();
   void stop_worker();
-  IsolatedOutcome reap_after_failure(bool timed_out);
+  void forget_worker();  // after waitpid: kill what is left of its group, drop its pidfd
+  IsolatedOutcome reap_after_failure(bool timed_out, std::chrono::milliseconds limit);
   void kill_worker();
   IsolatedOutcome malformed_reply(std::string_view what);
 
@@ -64,6 +67,9 @@ class IsolatedEvaluator {
   pid_t pid_ = -1;
   int to_worker_ = -1;
   int from_worker_ = -1;
+  int exited_fd_ = -1;                    // pidfd of the worker: readable once it exits
+  std::unique_ptr<WorkerOutput> output_;  // the workers' stdout / stderr, kept across restarts
+  int output_fd_listed_ = -1;             // output_'s fd once in the process-wide fd list
   int forks_ = 0;
 };
 

@@ -1,7 +1,6 @@
 // Checks of output paths before a run (see output_paths.hpp).
 #include "harness/output_paths.hpp"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
 
 namespace normcheck::harness {
@@ -24,26 +24,6 @@ namespace {
 // access(W_OK) answers from the permission bits alone: for root it says yes to /proc,
 // where no file can be created, and the run then failed at its end. Creating a file is
 // the real test, and its errno is the reason to print.
-
-// "" when the existing file can be written, else why not. A regular file is opened for
-// writing (not truncated); opening a FIFO could block until a reader comes, so anything
-// else is asked of access().
-std::string open_error(const std::filesystem::path& path, const std::filesystem::file_status& status) {
-  if (!std::filesystem::is_regular_file(status)) return ::access(path.c_str(), W_OK) == 0 ? "" : std::strerror(errno);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return std::strerror(errno);
-  ::close(fd);
-  return "";
-}
-
-// "" when a new file can be created at path (it is removed again), else why not.
-std::string create_error(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return std::strerror(errno);
-  ::close(fd);
-  ::unlink(path.c_str());
-  return "";
-}
 
 // "" when files can be created in the directory, else why not.
 std::string create_in_error(const std::filesystem::path& dir) {
@@ -60,16 +40,29 @@ std::string create_in_error(const std::filesystem::path& dir) {
 void require_writable_file(std::string_view flag, const std::filesystem::path& path) {
   namespace fs = std::filesystem;
   if (path.empty()) path_error(flag, path, "empty file name");
+  // The file is written as a temporary beside it and renamed over it (atomic_file.hpp):
+  // what must be writable is its directory, and what is there must be a regular file
+  // (renaming over /dev/full or a FIFO would replace the device or the pipe).
+  const fs::path target = resolved_output_path(path);
   std::error_code error;
-  const auto status = fs::status(path, error);
+  const auto status = fs::status(target, error);
+  if (error && error != std::errc::no_such_file_or_directory) path_error(flag, path, error.message());
   if (fs::is_directory(status)) path_error(flag, path, "is a directory, expected a file name");
-  if (fs::exists(status)) {
-    if (const std::string why = open_error(path, status); !why.empty()) path_error(flag, path, fmt::format("cannot write: {}", why));
-    return;
-  }
-  const fs::path parent = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    path_error(flag, path, "is not a regular file (outputs are replaced whole; - is standard output)");
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
   if (!fs::is_directory(parent, error)) path_error(flag, path, fmt::format("no directory {}", parent.string()));
-  if (const std::string why = create_error(path); !why.empty()) path_error(flag, path, fmt::format("cannot create: {}", why));
+  if (const std::string why = create_in_error(parent); !why.empty()) path_error(flag, path, fmt::format("cannot create: {}", why));
+}
+
+bool same_output_file(const std::filesystem::path& a, const std::filesystem::path& b) {
+  namespace fs = std::filesystem;
+  if (a == "-" || b == "-") return a == b;
+  std::error_code error_a, error_b;
+  if (fs::equivalent(a, b, error_a)) return true;  // both exist: hard links, symlinks, ./a
+  const fs::path full_a = fs::weakly_canonical(fs::absolute(resolved_output_path(a)), error_a);
+  const fs::path full_b = fs::weakly_canonical(fs::absolute(resolved_output_path(b)), error_b);
+  return !error_a && !error_b && full_a == full_b;
 }
 
 void require_writable_directory(std::string_view flag, const std::filesystem::path& path) {

@@ -7,10 +7,15 @@
 
 namespace normcheck::harness {
 
-// A file the command will create or overwrite: not a directory, its parent directory
-// exists and is writable (and the file itself, if it exists). Throws InputError naming
-// the flag and the path.
+// A file the command will create or replace (write_file_atomically): missing or a
+// regular file (a symlink to one is followed), in an existing directory where a file
+// can be created (tried, not read from the permission bits). Throws InputError naming the
+// flag and the path.
 void require_writable_file(std::string_view flag, const std::filesystem::path& path);
+
+// Two output flags that name one file ("-" is standard output) would overwrite each
+// other: the same path spelled differently, a symlink to it, a hard link.
+bool same_output_file(const std::filesystem::path& a, const std::filesystem::path& b);
 
 // A directory the command will write into: created if missing (with its parents), must
 // not be a file, must be writable. Throws InputError naming the flag and the path.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 #include <fmt/format.h>
 
 #include "harness/checker.hpp"
@@ -48,15 +49,27 @@ ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const i
 }  // namespace
 
 std::vector<std::filesystem::path> collect_case_files(const std::vector<std::filesystem::path>& inputs) {
-  std::vector<std::filesystem::path> files;
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  // Error codes, not exceptions: a symlink loop or an unreadable directory is the user's
+  // input (one line, exit 2), not a filesystem_error (an internal error).
   for (const auto& input : inputs) {
-    if (std::filesystem::is_directory(input)) {
-      std::vector<std::filesystem::path> found;
-      for (const auto& entry : std::filesystem::directory_iterator(input))
-        if (entry.is_regular_file() && entry.path().extension() == ".json") found.push_back(entry.path());
+    std::error_code error;
+    const auto status = fs::status(input, error);
+    if (error && error != std::errc::no_such_file_or_directory)
+      throw InputError(fmt::format("{}: {}", input.string(), error.message()));
+    if (fs::is_directory(status)) {
+      std::vector<fs::path> found;
+      for (auto it = fs::directory_iterator(input, error); !error && it != fs::directory_iterator(); it.increment(error)) {
+        // Every *.json but a directory: read_case_file then refuses a FIFO, a device or a
+        // dangling link by name instead of it being skipped without a word.
+        std::error_code entry_error;
+        if (it->path().extension() == ".json" && !it->is_directory(entry_error)) found.push_back(it->path());
+      }
+      if (error) throw InputError(fmt::format("{}: cannot list the directory: {}", input.string(), error.message()));
       std::sort(found.begin(), found.end());
       files.insert(files.end(), found.begin(), found.end());
-    } else if (std::filesystem::exists(input)) {
+    } else if (fs::exists(status)) {
       files.push_back(input);
     } else {
       throw InputError(fmt::format("{}: no such file or directory", input.string()));

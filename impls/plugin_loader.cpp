@@ -5,7 +5,10 @@
 
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <mutex>
 #include <set>
+#include <string>
 
 #include "impls/abi_names.hpp"
 
@@ -85,6 +88,23 @@ void validate_entry(const std::string& path, uint32_t version, size_t index, con
   if (k.run == nullptr) fail(path, named + ": run is NULL");
 }
 
+// normcheck's own copy of a plugin's table entry, taken once it is validated: a kernel
+// that rewrites its entry later (its name, dtypes, flags) must not change under which
+// name and declaration its results are filed. The copies live as long as the program,
+// like the library (never dlclosed).
+const normcheck_kernel* keep_copy(const normcheck_kernel& entry) {
+  struct Owned {
+    std::string name;
+    normcheck_kernel kernel;
+  };
+  static std::mutex mutex;
+  static std::deque<Owned> owned;  // a deque never moves its elements
+  const std::lock_guard lock(mutex);
+  Owned& copy = owned.emplace_back(Owned{entry.name, entry});
+  copy.kernel.name = copy.name.c_str();
+  return &copy.kernel;
+}
+
 }  // namespace
 
 std::vector<KernelInfo> load_plugin(const std::string& path) {
@@ -118,7 +138,7 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
     // Undeclared compute precision (and every version-1 kernel) is fp32, as documented.
     const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(kernels[i].flags);
     KernelInfo info;
-    info.kernel = &kernels[i];
+    info.kernel = keep_copy(kernels[i]);
     info.compute = declared == 0 ? NORMCHECK_F32 : declared;
     info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
     info.origin = path;

@@ -10,11 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
+#include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
@@ -47,15 +50,38 @@ struct CheckArgs {
   std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
 
-void write_text(const std::string& flag, const std::string& path, const std::string& text) {
-  // The path was probed before the run; what can still fail (a full disk) is said with its reason.
-  std::FILE* out = std::fopen(path.c_str(), "wb");
-  int error = out == nullptr ? errno : 0;
-  if (out != nullptr) {
-    if (std::fwrite(text.data(), 1, text.size(), out) != text.size()) error = errno;
-    if (std::fclose(out) != 0 && error == 0) error = errno;
+// `--json -` / `--junit -`: standard output carries that document and nothing else. The
+// real stdout is kept on another descriptor for it, and descriptor 1 becomes a copy of
+// stderr, so the table, the findings and whatever a kernel prints (under --no-isolate,
+// or a worker's inherited stdout) all go to stderr.
+int reserve_stdout() {
+  std::cout.flush();
+  std::fflush(stdout);
+  const int kept = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+  if (kept < 0) throw InputError(fmt::format("-: standard output cannot be used: {}", std::strerror(errno)));
+  if (::dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+    throw InputError(fmt::format("-: standard output cannot be used: {}", std::strerror(errno)));
+  return kept;
+}
+
+// Writes one output ("-": the reserved stdout); "" or the one-line reason it failed.
+std::string write_output(const std::string& flag, const std::string& path, const std::string& text, int stdout_fd) {
+  if (path != "-") {
+    try {
+      write_file_atomically(path, text);
+      return "";
+    } catch (const OutputError& error) {
+      return fmt::format("{} {}", flag, error.what());
+    }
   }
-  if (error != 0) throw InputError(fmt::format("{} {}: cannot write: {}", flag, path, std::strerror(error)));
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t wrote = ::write(stdout_fd, text.data() + done, text.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote <= 0) return fmt::format("{} -: cannot write: {}", flag, std::strerror(wrote < 0 ? errno : ENOSPC));
+    done += static_cast<std::size_t>(wrote);
+  }
+  return "";
 }
 
 std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args, const std::vector<impls::KernelInfo>& all) {
@@ -91,9 +117,12 @@ std::function<void(const ProgressEvent&)> terminal_progress() {
 
 int run(const CheckArgs& args) {
   // Every output path is checked before the run: a typo must not cost the whole run.
+  if (!args.junit.empty() && !args.json.empty() && same_output_file(args.junit, args.json))
+    throw InputError(fmt::format("--json {} and --junit {} name the same file: one would overwrite the other",
+                                 args.json, args.junit));
   if (!args.save_failures.empty()) require_writable_directory("--save-failures", args.save_failures);
-  if (!args.junit.empty()) require_writable_file("--junit", args.junit);
-  if (!args.json.empty()) require_writable_file("--json", args.json);
+  if (!args.junit.empty() && args.junit != "-") require_writable_file("--junit", args.junit);
+  if (!args.json.empty() && args.json != "-") require_writable_file("--json", args.json);
   const auto all = impls::all_kernels(args.plugins);
   const auto kernels = select_kernels(args, all);
   const BudgetTable budgets = load_budgets(args.budgets, all);
@@ -109,6 +138,16 @@ int run(const CheckArgs& args) {
   options.progress = terminal_progress();
   props::GeneratorOptions generator;
   generator.eps_fp32_only = !args.f64_eps;
+  if (args.save_failures.empty()) {
+    // Said now, not at the first finding: without a place for cases, findings still
+    // print their case (and the gate its verdict), they are just not saved.
+    if (const std::string why = default_failures_directory_problem(); !why.empty()) {
+      options.save_cases = false;
+      std::cerr << "normcheck: note: no directory for the cases of findings (" << why
+                << "); they are printed, not saved (--save-failures DIR saves them)\n";
+    }
+  }
+  const int stdout_fd = args.json == "-" || args.junit == "-" ? reserve_stdout() : -1;
 
   const CheckReport report = run_check(kernels, budgets, props::make_case_source(generator), options);
   if (options.progress) std::fprintf(stderr, "\r\033[K");
@@ -122,8 +161,23 @@ int run(const CheckArgs& args) {
                            : any_finding   ? "FINDINGS"
                                            : "NO CASES checked for some kernel");
   std::cout << format_findings(report);
-  if (!args.junit.empty()) write_text("--junit", args.junit, junit_xml(report));
-  if (!args.json.empty()) write_text("--json", args.json, report_json(report));
+  // What could not be written is said after the summary, every item of it, and makes
+  // the run bad input (exit 2): a gate whose report is missing has not reported.
+  std::vector<std::string> write_errors;
+  for (const auto& k : report.kernels)
+    for (const auto& f : k.findings)
+      if (!f.save_error.empty()) write_errors.push_back(fmt::format("case of {} not saved: {}", f.signature, f.save_error));
+  if (!args.junit.empty()) write_errors.push_back(write_output("--junit", args.junit, junit_xml(report), stdout_fd));
+  if (!args.json.empty()) write_errors.push_back(write_output("--json", args.json, report_json(report), stdout_fd));
+  if (stdout_fd >= 0) ::close(stdout_fd);
+  std::cout.flush();
+  bool failed_to_write = false;
+  for (const auto& error : write_errors) {
+    if (error.empty()) continue;
+    std::cerr << "normcheck: " << error << '\n';
+    failed_to_write = true;
+  }
+  if (failed_to_write) return 2;
   return report.passed() ? 0 : 1;
 }
 
@@ -149,13 +203,17 @@ void add_check_command(CLI::App& app, int& exit_code) {
       ->type_name("SECONDS")
       ->check(finite_seconds(0))
       ->excludes(cases);
-  add_path_option(command, "--junit", args->junit, "write a JUnit XML report (a testcase per kernel)", "FILE");
-  add_path_option(command, "--json", args->json, "write the report as JSON", "FILE");
+  add_path_option(command, "--junit", args->junit,
+                  "write a JUnit XML report (a testcase per kernel; - for standard output, the table then goes to stderr)",
+                  "FILE");
+  add_path_option(command, "--json", args->json,
+                  "write the report as JSON (- for standard output, the table then goes to stderr)", "FILE");
   add_path_option(command, "--save-failures", args->save_failures,
                   "directory for minimized failing cases (default: a temporary directory)", "DIR");
-  add_case_timeout_option(command, args->case_timeout_ms);
-  command->add_flag("--no-isolate", args->no_isolate,
-                    "run kernels in this process (faster; a crashing kernel ends the run)");
+  auto* no_isolate = command->add_flag("--no-isolate", args->no_isolate,
+                                       "run kernels in this process (faster; a crashing kernel ends the run)");
+  // An in-process kernel cannot be stopped: a timeout there would be ignored silently.
+  add_case_timeout_option(command, args->case_timeout_ms)->excludes(no_isolate);
   command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");
   command->add_flag("--f64-eps", args->f64_eps,
                     "also draw eps values not representable in fp32 (catches kernels that narrow eps)");

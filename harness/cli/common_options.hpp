@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "harness/isolation.hpp"
+#include "harness/text_file.hpp"
 
 namespace normcheck::harness::cli {
 
@@ -83,20 +84,11 @@ inline CLI::Option* add_path_option(CLI::App* command, const std::string& name, 
   return command->add_option(name, path, help)->type_name(type_name)->check(nonempty_path());
 }
 
-// A file that exists and can be read, checked when the command line is parsed so that a
-// typo fails before any work; the reason is the system's (strerror).
+// A regular file that exists and can be read, checked when the command line is parsed
+// so that a typo fails before any work; the reason is the system's (strerror). A FIFO or
+// a device is refused without being opened (opening a FIFO blocks until a writer comes).
 inline CLI::Validator readable_file() {
-  return CLI::Validator(
-      [](const std::string& path) -> std::string {
-        if (path.empty()) return "expected a file, got \"\"";
-        std::error_code error;
-        if (std::filesystem::is_directory(path, error)) return fmt::format("{}: is a directory, expected a file", path);
-        std::FILE* file = std::fopen(path.c_str(), "rb");
-        if (file == nullptr) return fmt::format("{}: {}", path, std::strerror(errno));
-        std::fclose(file);
-        return "";
-      },
-      "");
+  return CLI::Validator([](const std::string& path) -> std::string { return input_file_problem(path); }, "");
 }
 
 inline constexpr const char* kPluginHelp = "shared library exporting normcheck_plugin_kernels";

@@ -198,9 +198,22 @@ int run_fuzz(const FuzzArgs& args) {
       continue;
     }
     if (!f.reproduced_in_release) std::cout << "    note: only the fuzz build (sanitizers) sees it; case kept unminimized\n";
+    if (!f.save_error.empty()) {
+      std::cout << "    case: NOT saved (see below); artifact " << f.artifact.string() << "\n";
+      continue;
+    }
     std::cout << "    case: " << f.case_file.string() << (f.minimized ? " (minimized)" : "") << "\n"
               << "    replay: " << replay(f.case_file) << "\n";
   }
+  // A case that could not be written is said after the summary, and is exit 2.
+  std::cout.flush();
+  bool failed_to_write = false;
+  for (const auto& f : findings) {
+    if (f.save_error.empty()) continue;
+    std::cerr << "normcheck: case of " << f.signature << " not saved: " << f.save_error << "\n";
+    failed_to_write = true;
+  }
+  if (failed_to_write) return 2;
   return findings.empty() ? 0 : 1;
 }
 

@@ -11,6 +11,9 @@
 #include <set>
 #include <system_error>
 
+#include <fmt/format.h>
+
+#include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
 #include "harness/cli/fuzz_process.hpp"
 #include "harness/isolation.hpp"
@@ -116,9 +119,20 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
   const std::string json = case_to_json(found);
   char hash[16];
   std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(json) & 0xFFFF'FFFFu);
-  fs::create_directories(regressions_dir);
-  finding.case_file = regressions_dir / (op_label(target.kernel) + "-" + finding.klass + "-" + hash + ".json");
-  write_case_file(finding.case_file, found);
+  // A full disk loses this case, not the run's other findings or its summary.
+  const fs::path file = regressions_dir / (op_label(target.kernel) + "-" + finding.klass + "-" + hash + ".json");
+  std::error_code error;
+  fs::create_directories(regressions_dir, error);
+  if (error) {
+    finding.save_error = fmt::format("{}: cannot create the directory: {}", regressions_dir.string(), error.message());
+    return;
+  }
+  try {
+    write_case_file(file, found);
+    finding.case_file = file;
+  } catch (const OutputError& failure) {
+    finding.save_error = failure.what();
+  }
 }
 
 }  // namespace

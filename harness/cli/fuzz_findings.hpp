@@ -25,7 +25,8 @@ struct FuzzFinding {
   std::string klass;
   std::filesystem::path artifact;   // the smallest artifact with this signature
   int hits = 0;                     // artifacts with this signature
-  std::filesystem::path case_file;  // written regression case ("" when already known)
+  std::filesystem::path case_file;  // written regression case ("" when already known or not saved)
+  std::string save_error;           // why the case could not be written ("PATH: cannot write: REASON")
   std::filesystem::path known_as;   // an existing case in the corpus with this signature
   std::string detail;               // first violation of the minimized case, or the crash
   bool minimized = false;

@@ -95,8 +95,9 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->type_name("NAME");
   add_plugin_option(command, args->plugins);
   add_budgets_option(command, args->budgets);
-  add_case_timeout_option(command, args->case_timeout_ms);
-  command->add_flag("--no-isolate", args->no_isolate, "run kernels in this process");
+  auto* no_isolate = command->add_flag("--no-isolate", args->no_isolate, "run kernels in this process");
+  // An in-process kernel cannot be stopped: a timeout there would be ignored silently.
+  add_case_timeout_option(command, args->case_timeout_ms)->excludes(no_isolate);
   command->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -92,6 +92,9 @@ struct WorstCase {
   double score = 0;
   double ulp_error = 0;
   std::string violation;    // first violation, "" when it passes
+  // The case file's text, written under `file` by write_report together with the rest
+  // of the report (never on its own, so a report directory is replaced as a whole).
+  std::string case_json;
 };
 
 struct KernelReport {

@@ -1,5 +1,5 @@
 // `normcheck report`: runs every kernel's tasks on all cores, assembles the model and
-// saves the worst cases.
+// picks the worst cases.
 #include "harness/report/run_report.hpp"
 
 #include <algorithm>
@@ -197,14 +197,14 @@ ReportModel run_report(const ReportOptions& options) {
     progress.step(tasks[t].label);
   });
 
-  // Second pass, one task per kernel: reduce and save the worst cases.
+  // Second pass, one task per kernel: reduce the worst cases (write_report saves them).
   const std::string replay_dir = options.out_dir.string();
   parallel_for(kernels.size(), model.threads, [&](std::size_t i) {
     const auto task_started = Clock::now();
     assemble(model.kernels[i], accumulators[i]);
     model.kernels[i].worst_cases =
-        save_worst_cases(*judges[i], accumulators[i].worst, options.out_dir, replay_dir,
-                         options.budgets_file.value_or(std::filesystem::path()));
+        prepare_worst_cases(*judges[i], accumulators[i].worst, replay_dir,
+                            options.budgets_file.value_or(std::filesystem::path()));
     model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
     progress.step(model.kernels[i].name + " worst cases");
   });

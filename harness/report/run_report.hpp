@@ -17,6 +17,8 @@ namespace normcheck::harness::report {
 struct ReportOptions {
   std::vector<std::string> kernels;  // names; empty = every non-mutant kernel (built-in, oneDNN, plugins)
   std::vector<std::string> plugins;  // shared libraries to load
+  // The report directory as the user named it: replay commands start there. run_report
+  // writes nothing; write_report writes the whole report (the CLI: into a staged copy).
   std::filesystem::path out_dir;
   std::uint64_t seed = 1;
   bool quick = false;                // small sweeps for CI
@@ -30,12 +32,14 @@ struct ReportOptions {
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
 };
 
-// Runs everything and writes the worst cases to out_dir/cases/. Throws InputError for
-// an unknown kernel name or a bad budget file, impls::PluginError for a bad plugin.
+// Runs everything; the worst cases are in the model, not yet on disk. Throws InputError
+// for an unknown kernel name or a bad budget file, impls::PluginError for a bad plugin.
 ReportModel run_report(const ReportOptions& options);
 
-// Writes out_dir/report.json, out_dir/report.md and out_dir/index.html. Throws
-// InputError when the charting bundles are missing (see web_assets.hpp).
-void write_report(const ReportModel& model, const std::filesystem::path& out_dir);
+// Writes dir/report.json, dir/report.md, dir/index.html and dir/cases/ (each file
+// complete or absent: write_file_atomically). Throws InputError when the charting
+// bundles are missing (see web_assets.hpp), OutputError when a file cannot be written.
+// The CLI writes into a StagedDirectory (atomic_file.hpp) and swaps it into place.
+void write_report(const ReportModel& model, const std::filesystem::path& dir);
 
 }  // namespace normcheck::harness::report

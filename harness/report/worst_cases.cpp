@@ -1,5 +1,5 @@
-// The worst cases of a kernel, reduced to one row where that keeps the verdict, saved
-// as replayable case files.
+// The worst cases of a kernel, reduced to one row where that keeps the verdict, as
+// replayable case files (written with the rest of the report).
 #include "harness/report/worst_cases.hpp"
 
 #include <algorithm>
@@ -57,12 +57,9 @@ void keep_worst(std::vector<WorstProblem>& kept, WorstProblem candidate) {
   if (kept.size() > kWorstCasesPerKernel) kept.resize(kWorstCasesPerKernel);
 }
 
-std::vector<WorstCase> save_worst_cases(KernelJudge& judge,
-                                        const std::vector<WorstProblem>& candidates,
-                                        const std::filesystem::path& out_dir, const std::string& replay_dir,
-                                        const std::filesystem::path& budgets_file) {
+std::vector<WorstCase> prepare_worst_cases(KernelJudge& judge, const std::vector<WorstProblem>& candidates,
+                                           const std::string& replay_dir, const std::filesystem::path& budgets_file) {
   std::vector<WorstCase> saved;
-  std::filesystem::create_directories(out_dir / "cases");
   const impls::KernelInfo& kernel = judge.kernel();
   const std::string name = kernel.kernel->name;
   for (std::size_t i = 0; i < candidates.size(); ++i) {
@@ -76,10 +73,10 @@ std::vector<WorstCase> save_worst_cases(KernelJudge& judge,
     c.expect = expected_verdict(kernel);
     c.note = fmt::format("normcheck report worst case {} of {}: {}", i + 1, name, reduced.source);
     const std::string file = fmt::format("cases/{}-{}.json", name, i + 1);
-    write_case_file(out_dir / file, c);
     WorstCase w;
     w.source = reduced.source;
     w.file = file;
+    w.case_json = case_to_json(c);
     w.replay = replay_command(ReplayLine{std::filesystem::path(replay_dir) / file, name, plugin_of(kernel),
                                          budgets_file, judge.case_timeout(), {}});
     w.failed = !evaluation.skipped && !evaluation.passed();

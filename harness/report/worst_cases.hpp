@@ -19,12 +19,11 @@ inline constexpr std::size_t kWorstCasesPerKernel = 3;
 // Keeps the kWorstCasesPerKernel worst candidates, worst first.
 void keep_worst(std::vector<WorstProblem>& kept, WorstProblem candidate);
 
-// Reduces, re-evaluates and writes each candidate to out_dir/cases/<kernel>-<i>.json.
-// replay_dir is out_dir as the user wrote it, and budgets_file the --budgets given ("" for
-// none), for the replay command.
-std::vector<WorstCase> save_worst_cases(KernelJudge& judge,
-                                        const std::vector<WorstProblem>& candidates,
-                                        const std::filesystem::path& out_dir, const std::string& replay_dir,
-                                        const std::filesystem::path& budgets_file);
+// Reduces and re-evaluates each candidate into the case file cases/<kernel>-<i>.json
+// (its text in WorstCase::case_json; write_report writes it). replay_dir is the report
+// directory as the user wrote it, and budgets_file the --budgets given ("" for none), for
+// the replay command.
+std::vector<WorstCase> prepare_worst_cases(KernelJudge& judge, const std::vector<WorstProblem>& candidates,
+                                           const std::string& replay_dir, const std::filesystem::path& budgets_file);
 
 }  // namespace normcheck::harness::report

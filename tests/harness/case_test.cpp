@@ -1,8 +1,12 @@
 // Tests of the case-file codec: exact values, every error path, round trips, hostile input.
 #include "harness/case.hpp"
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,6 +15,8 @@
 
 namespace normcheck::harness {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr const char* kValid = R"({"op": "layernorm", "x_dtype": "f16", "param_dtype": "f32",
   "y_dtype": "f16", "rows": 1, "n": 3, "eps": "0x1.4f8b58p-17",
@@ -218,6 +224,79 @@ TEST(CaseTest, DirectoryIsNamedAsSuch) {
   } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find(dir.string() + ": is a directory"), std::string::npos) << error.what();
   }
+}
+
+// A file is bounded by what its rows and n can need: 1 GB of trailing spaces after a
+// three-value case is refused by its size, not parsed.
+TEST(CaseTest, TextLongerThanTheShapeCanNeedIsRefused) {
+  const std::uint64_t limit = case_file_size_limit(1, 3);
+  EXPECT_EQ(limit, (std::uint64_t{1} << 20) + 64 * (2 * 3 + 2 * 3));
+  const std::string padded = std::string(kValid) + std::string(limit, ' ');
+  const std::string message = error_of(padded);
+  EXPECT_NE(message.find("more than a case of rows = 1 and n = 3 can need"), std::string::npos) << message;
+  // Up to the limit, spacing is the writer's business.
+  EXPECT_EQ(error_of(std::string(kValid) + std::string(limit - std::string(kValid).size(), ' ')), "(no error)");
+}
+
+// An array longer than declared stops the parse at the declared count: what is stored
+// never exceeds what rows and n ask for.
+TEST(CaseTest, ArraysLongerThanDeclaredStopAtTheDeclaredCount) {
+  std::string many = "[";
+  for (int i = 0; i < 10000; ++i) many += i == 0 ? "0" : ", 0";
+  many += "]";
+  EXPECT_NE(error_of(variant(R"(["0x1p+0", "-0x1.8p-3", "inf"])", many)).find("field \"x\": more than 3 values (rows*n)"),
+            std::string::npos);
+  EXPECT_NE(error_of(variant(R"("gamma": null)", "\"gamma\": " + many)).find("field \"gamma\": more than 3 values (n)"),
+            std::string::npos);
+  // Nested values are never kept, only judged by their type (the length is right here).
+  EXPECT_NE(error_of(variant(R"("residual": null)", R"("residual": [[1, 2], {"a": [3]}, 4])"))
+                .find("field \"residual\"[0]: expected a hex float string or a number, got array"),
+            std::string::npos);
+}
+
+fs::path scratch_file(const std::string& name) {
+  return fs::temp_directory_path() / ("normcheck_case_test_" + std::to_string(::getpid()) + "_" + name);
+}
+
+// Files over 1 MiB are read in two steps: the first MiB must declare rows and n, which
+// bound the rest before it is read.
+TEST(CaseTest, LargeFilesAreBoundedByTheirDeclarationBeforeTheRestIsRead) {
+  Case big;
+  big.problem.op = ref::Op::layernorm;
+  big.problem.x_format = big.problem.param_format = big.problem.y_format = ref::Format::f32;
+  big.problem.rows = 4;
+  big.problem.n = 1 << 16;
+  for (std::int64_t i = 0; i < big.problem.rows * big.problem.n; ++i)
+    big.problem.x.push_back(std::ldexp(1.0 + static_cast<double>(i % 1000) / 1024.0, static_cast<int>(i % 40) - 20));
+  const fs::path path = scratch_file("big.json");
+  write_case_file(path, big);
+  ASSERT_GT(fs::file_size(path), std::uintmax_t{1} << 20);
+  EXPECT_EQ(read_case_file(path).problem.x, big.problem.x);
+
+  // The same values, the arrays first: nothing in the first MiB says how long it may be.
+  std::string text = case_to_json(big);
+  const auto rows_at = text.find("  \"rows\"");
+  const auto eps_at = text.find("  \"eps\"");
+  const std::string shape = text.substr(rows_at, eps_at - rows_at);
+  text.erase(rows_at, eps_at - rows_at);
+  text.insert(text.rfind('}'), ",\n" + shape.substr(0, shape.rfind(',')) + "\n");
+  std::ofstream(path) << text;
+  try {
+    read_case_file(path);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("must declare them before its arrays"), std::string::npos) << error.what();
+  }
+
+  // Out-of-range counts in a large file are refused with the parser's message.
+  std::ofstream(path) << "{\"rows\": 70000, \"n\": 3, \"x\": [" << std::string(2 << 20, ' ') << "]}";
+  try {
+    read_case_file(path);
+    ADD_FAILURE() << "no error";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("field \"rows\": 70000 is out of range"), std::string::npos) << error.what();
+  }
+  fs::remove(path);
 }
 
 // Mutated and truncated documents either parse or throw InputError: never anything else.

@@ -3,6 +3,8 @@
 // hanging and non-reentrant kernels, a kernel with no case checked is never a pass, and an
 // unknown kernel name points at --plugin.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -71,7 +73,7 @@ TEST(CliFaultyKernels, CheckPrintsReplayCommandsThatRunVerbatim) {
 #endif
 #endif
 #ifdef NORMCHECK_TEST_ASAN
-constexpr int kReportCaseTimeoutMs = 3000;
+constexpr int kReportCaseTimeoutMs = 2000;
 #else
 constexpr int kReportCaseTimeoutMs = 300;
 #endif
@@ -154,6 +156,51 @@ TEST(CliFaultyKernels, AStatusOutsideTheEnumIsReported) {
     EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
     EXPECT_NE(check.out.find("the kernel returned status 7"), std::string::npos) << check.out;
   }
+}
+
+// What a kernel prints stays in its worker: a fake verdict never reaches normcheck's
+// output, and what a crashing kernel said goes with its finding.
+TEST(CliFaultyKernels, KernelOutputIsCapturedAndGoesWithItsFinding) {
+  const Outcome chatty = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.layernorm.f32.chatty --cases 30");
+  EXPECT_EQ(chatty.exit_code, 0) << chatty.out << chatty.err;
+  EXPECT_EQ(chatty.out.find("1 kernels: all within budget"), std::string::npos) << chatty.out;
+  EXPECT_EQ(chatty.err.find("noise"), std::string::npos) << chatty.err;
+  const Outcome crash = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.layernorm.f32.crash --cases 200");
+  EXPECT_EQ(crash.exit_code, 1) << crash.out << crash.err;
+  EXPECT_NE(crash.out.find("kernel output, 30 bytes: \"faulty kernel: about to crash\\n\""), std::string::npos)
+      << crash.out;
+}
+
+// A child the kernel forked dies with its worker; it neither stalls the run nor outlives it.
+TEST(CliFaultyKernels, AProcessTheKernelForksDoesNotOutliveTheRun) {
+  const auto started = std::chrono::steady_clock::now();
+  const Outcome o = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.layernorm.f32.forks --cases 20");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(o.exit_code, 0) << o.out << o.err;
+  std::printf("check with a forking kernel: %.1f s\n", seconds);
+  EXPECT_LT(seconds, 25.0) << "stalled on the kernel's child";  // the child sleeps 30 s
+  const Outcome left = run_shell("pgrep -f '^" + std::string(NORMCHECK_BINARY) + " check --plugin .* faulty.layernorm.f32.forks'");
+  EXPECT_NE(left.exit_code, 0) << "still running:\n" << left.out;
+}
+
+// A kernel that leaks on every call is a memory finding, not a worker grown to gigabytes.
+TEST(CliFaultyKernels, AKernelThatLeaksIsAMemoryFinding) {
+  const Outcome o = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.layernorm.f32.leaks --cases 60 --no-shrink");
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("the kernel leaks or hoards memory"), std::string::npos) << o.out;
+}
+
+// normcheck keeps its own copy of each table entry: a kernel renaming itself in process
+// files its results under the name it was loaded with.
+TEST(CliFaultyKernels, AKernelThatRewritesItsTableEntryKeepsItsIdentity) {
+  const fs::path out = scratch_dir() / "report-renames";
+  fs::remove_all(out);
+  const Outcome report = normcheck("report --quick --no-isolate --plugin '" + kPlugin +
+                                   "' --kernel faulty.layernorm.f32.renames --out '" + out.string() + "'");
+  EXPECT_EQ(report.exit_code, 0) << report.out << report.err;
+  EXPECT_TRUE(fs::exists(out / "cases" / "faulty.layernorm.f32.renames-1.json"));
+  EXPECT_FALSE(fs::exists(out / "cases" / "layernorm.f32.two_pass-1.json"));
+  EXPECT_NO_THROW((void)kernel_entry(read_json(out / "report.json"), "faulty.layernorm.f32.renames"));
 }
 
 TEST(CliFaultyKernels, AnUnknownKernelSuggestsThePlugin) {

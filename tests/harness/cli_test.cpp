@@ -2,12 +2,17 @@
 // every seed, and the kernel list.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -497,6 +502,298 @@ TEST(CliTest, SecondInterruptStopsFuzzAtOnce) {
   const pid_t worker = worker_pid(fake);
   EXPECT_FALSE(process_alive(worker)) << "the fuzzer's worker outlived the run";
   ::kill(worker, SIGKILL);
+}
+
+// --- Input files are bounded before they are read; outputs are complete or absent ---
+
+// Special and oversized inputs are one line and exit 2, at once: a FIFO is never opened
+// (it would block until a writer came), /dev/zero never read, a 1 GiB file never parsed.
+TEST(CliTest, SpecialAndOversizedInputFilesAreOneLineExitTwoAndNeverHang) {
+  const fs::path dir = scratch_dir() / "special_inputs";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "with_loop");
+  const fs::path fifo = dir / "fifo.json";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  fs::create_symlink(dir / "loop_b.json", dir / "loop_a.json");
+  fs::create_symlink(dir / "loop_a.json", dir / "loop_b.json");
+  fs::create_symlink(dir / "loop_a.json", dir / "with_loop" / "case.json");
+  // A good case followed by 1 GiB (sparse, so the test costs no disk): the size bound
+  // refuses it without reading past the first MiB.
+  const fs::path huge = dir / "huge.json";
+  std::ofstream(huge) << kGood;
+  fs::resize_file(huge, std::uintmax_t{1} << 30);
+  const fs::path spaced = dir / "trailing_spaces.json";
+  std::ofstream(spaced) << kGood << std::string((2 << 20), ' ');
+  const fs::path big_budgets = dir / "big_budgets.toml";
+  std::ofstream(big_budgets) << std::string((2 << 20), '#');
+  const std::string loop_reason = std::strerror(ELOOP);
+  const struct {
+    std::string args;
+    std::vector<std::string> mentions;
+  } bad[] = {
+      {"oracle " + quoted(fifo), {fifo.string(), "is a FIFO, expected a regular file"}},
+      {"replay " + quoted(fifo), {fifo.string(), "is a FIFO"}},
+      {"check --kernel rmsnorm.f32 --cases 2 --budgets " + quoted(fifo), {"--budgets", fifo.string(), "is a FIFO"}},
+      {"replay " + seed("rmsnorm_f32_basic.json") + " --budgets " + quoted(fifo), {"--budgets", "is a FIFO"}},
+      {"oracle /dev/zero", {"/dev/zero", "is a character device"}},
+      {"replay /dev/zero", {"/dev/zero", "is a character device"}},
+      {"check --kernel rmsnorm.f32 --cases 2 --budgets /dev/zero", {"--budgets", "/dev/zero"}},
+      {"oracle " + quoted(huge), {huge.string(), "1073741824 bytes, more than a case of rows = 1 and n = 3 can need"}},
+      {"replay " + quoted(spaced), {spaced.string(), "more than a case of rows = 1 and n = 3 can need"}},
+      {"check --kernel rmsnorm.f32 --cases 2 --budgets " + quoted(big_budgets),
+       {big_budgets.string(), "more than a budget file may hold"}},
+      {"replay " + quoted(dir / "loop_a.json"), {(dir / "loop_a.json").string(), loop_reason}},
+      {"oracle " + quoted(dir / "loop_a.json"), {(dir / "loop_a.json").string(), loop_reason}},
+      {"replay " + quoted(dir / "with_loop"), {"case.json", loop_reason}},
+  };
+  for (const auto& b : bad) {
+    const auto start = std::chrono::steady_clock::now();
+    const Outcome o = normcheck(b.args);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20)) << b.args;
+    expect_one_line_error(o, b.mentions, b.args);
+    EXPECT_EQ(o.err.find("internal error"), std::string::npos) << b.args << ": " << o.err;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(CliTest, JsonAndJunitToStandardOutputAreCleanDocuments) {
+  const std::string quick = "check --kernel layernorm.f32.two_pass --cases 5 ";
+  const Outcome json = normcheck(quick + "--json -");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  // Standard output is the document and nothing else (it parses whole); the table went
+  // to stderr; no file named "-" was made.
+  const nlohmann::json parsed = nlohmann::json::parse(json.out);
+  EXPECT_EQ(parsed.at("kernels").size(), 1u);
+  EXPECT_NE(json.err.find("all within budget"), std::string::npos) << json.err;
+  EXPECT_FALSE(fs::exists("-"));
+  const Outcome junit = normcheck(quick + "--junit - --json " + quoted(scratch_dir() / "beside.json"));
+  ASSERT_EQ(junit.exit_code, 0) << junit.err;
+  EXPECT_EQ(junit.out.rfind("<?xml", 0), 0u) << junit.out;
+  EXPECT_EQ(junit.out.find("kernel "), std::string::npos) << "the table is on stdout:\n" << junit.out;
+  EXPECT_TRUE(nlohmann::json::accept(slurp(scratch_dir() / "beside.json")));
+}
+
+TEST(CliTest, JsonAndJunitNamingOneFileAreRefusedBeforeTheRun) {
+  const fs::path file = scratch_dir() / "both.out";
+  const fs::path link = scratch_dir() / "both_link.out";
+  std::ofstream(file) << "keep me";
+  fs::remove(link);
+  fs::create_symlink(file, link);
+  const std::string quick = "check --kernel layernorm.f32.two_pass --cases 3 ";
+  for (const std::string& pair : {"--json " + quoted(file) + " --junit " + quoted(file),
+                                  "--json " + quoted(file) + " --junit " + quoted(file.parent_path() / "." / "both.out"),
+                                  "--json " + quoted(link) + " --junit " + quoted(file), std::string("--json - --junit -")}) {
+    expect_one_line_error(normcheck(quick + pair), {"--json", "--junit", "name the same file"}, pair);
+  }
+  EXPECT_EQ(slurp(file), "keep me");
+}
+
+// Outputs are renamed into place: what is there must be a regular file, never a device.
+TEST(CliTest, AnOutputThatIsNotARegularFileIsRefusedBeforeTheRun) {
+  const std::string quick = "check --kernel layernorm.f32.two_pass --cases 3 ";
+  expect_one_line_error(normcheck(quick + "--json /dev/full"), {"--json", "/dev/full", "not a regular file"}, "/dev/full");
+  expect_one_line_error(normcheck(quick + "--junit /dev/null"), {"--junit", "/dev/null", "not a regular file"}, "/dev/null");
+  struct stat st {};
+  ASSERT_EQ(::stat("/dev/full", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
+TEST(CliTest, ACaseTimeoutWithoutIsolationIsRefused) {
+  const std::string out = " --out " + quoted(scratch_dir() / "no_isolate_report");
+  for (const std::string& command : {std::string("check --kernel rmsnorm.f32 --cases 2"),
+                                     "replay " + seed("rmsnorm_f32_basic.json"), "report --quick" + out}) {
+    const std::string args = command + " --no-isolate --case-timeout-ms 50";
+    expect_one_line_error(normcheck(args), {"--no-isolate", "--case-timeout-ms"}, args);
+  }
+  EXPECT_EQ(normcheck("check --kernel rmsnorm.f32 --cases 2 --no-isolate").exit_code, 0);
+}
+
+// No --save-failures and no usable temporary directory: said before the run, and every
+// finding still printed with its case (the gate's verdict stands: exit 1, not 3).
+TEST(CliTest, AnUnusableTmpdirIsSaidUpFrontAndFindingsArePrintedInline) {
+  const Outcome o = run_shell("env TMPDIR=/nonexistent/normcheck_tmp '" + std::string(NORMCHECK_BINARY) +
+                              "' check --kernel mutant.layernorm.one_pass_variance --cases 300");
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_EQ(o.err.rfind("normcheck: note: no directory for the cases of findings", 0), 0u) << o.err;
+  EXPECT_NE(o.out.find("FINDING mutant.layernorm.one_pass_variance"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("case not saved"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("\"op\": \"layernorm\""), std::string::npos) << "no case inline:\n" << o.out;
+  EXPECT_EQ(o.err.find("internal error"), std::string::npos) << o.err;
+}
+
+// A small tmpfs (root only; the test is skipped where mounting is not allowed) that the
+// test fills, so that the next write meets a full disk.
+class FullDisk {
+ public:
+  explicit FullDisk(const std::string& name, const char* size) : dir_(scratch_dir() / name) {
+    fs::create_directories(dir_);
+    mounted_ = ::mount("tmpfs", dir_.c_str(), "tmpfs", 0, size) == 0;
+    if (!mounted_) why_ = std::strerror(errno);
+  }
+  ~FullDisk() {
+    if (mounted_) ::umount(dir_.c_str());
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& why() const { return why_; }
+  const fs::path& dir() const { return dir_; }
+  // Fills what is left but `keep` bytes.
+  void fill(std::uintmax_t keep = 0) const {
+    const auto space = fs::space(dir_);
+    std::ofstream(dir_ / "filler", std::ios::binary)
+        << std::string(space.available > keep ? space.available - keep : 0, 'f');
+  }
+
+ private:
+  fs::path dir_;
+  bool mounted_ = false;
+  std::string why_;
+};
+
+// A full disk: exit 2 after the summary with the path and the reason; the previous file
+// is as it was and no empty or truncated file is left.
+TEST(CliTest, AFullDiskIsExitTwoAfterTheSummaryAndLosesNothing) {
+  const FullDisk disk("full_disk_check", "size=64k");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs: " << disk.why();
+  const fs::path json = disk.dir() / "out.json";
+  std::ofstream(json) << "previous";
+  disk.fill();
+  const Outcome o = normcheck("check --kernel layernorm.f32.two_pass --cases 20 --json " + quoted(json));
+  EXPECT_EQ(o.exit_code, 2) << o.out << o.err;
+  EXPECT_NE(o.out.find("all within budget"), std::string::npos) << "no summary:\n" << o.out;
+  EXPECT_NE(o.err.find("--json " + json.string() + ": cannot write: " + std::strerror(ENOSPC)), std::string::npos)
+      << o.err;
+  EXPECT_EQ(slurp(json), "previous");
+
+  const fs::path cases = disk.dir() / "cases";
+  const Outcome saved = normcheck("check --kernel mutant.layernorm.one_pass_variance --cases 300 --save-failures " +
+                                  quoted(cases));
+  EXPECT_EQ(saved.exit_code, 2) << saved.out << saved.err;
+  EXPECT_NE(saved.out.find("FINDING"), std::string::npos) << saved.out;
+  EXPECT_NE(saved.err.find("not saved"), std::string::npos) << saved.err;
+  EXPECT_NE(saved.err.find(std::strerror(ENOSPC)), std::string::npos) << saved.err;
+  for (const auto& entry : fs::directory_iterator(cases)) ADD_FAILURE() << "left " << entry.path();
+}
+
+std::vector<std::string> entries(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// One report, whole: its files and nothing else, the cases report.json lists and no
+// other, every file complete. Returns its kernels' names ("" when not a whole report).
+std::string whole_report_kernels(const fs::path& out) {
+  std::string kernels;
+  try {
+    if (entries(out) != std::vector<std::string>{"cases", "index.html", "report.json", "report.md"}) return "";
+    const nlohmann::json json = nlohmann::json::parse(slurp(out / "report.json"));
+    std::vector<std::string> listed;
+    for (const auto& k : json.at("kernels")) {
+      kernels += k.at("name").get<std::string>() + " ";
+      for (const auto& w : k.at("worst_cases")) listed.push_back(fs::path(w.at("file").get<std::string>()).filename());
+    }
+    std::sort(listed.begin(), listed.end());
+    if (entries(out / "cases") != listed) return "";
+    for (const auto& name : listed) (void)read_case_file(out / "cases" / name);
+    const std::string html = slurp(out / "index.html"), markdown = slurp(out / "report.md");
+    if (html.find("</html>") == std::string::npos) return "";
+    for (const auto& k : json.at("kernels")) {
+      const std::string name = k.at("name");
+      if (html.find(name) == std::string::npos || markdown.find(name) == std::string::npos) return "";
+    }
+  } catch (const std::exception&) {
+    return "";
+  }
+  return kernels;
+}
+
+TEST(CliTest, AFullDiskLeavesThePreviousReportWhole) {
+  const FullDisk disk("full_disk_report", "size=4m");
+  if (!disk.mounted()) GTEST_SKIP() << "cannot mount a small tmpfs: " << disk.why();
+  const fs::path out = disk.dir() / "report";
+  ASSERT_EQ(normcheck("report --quick --kernel rmsnorm.f32 --out " + quoted(out)).exit_code, 0);
+  ASSERT_EQ(whole_report_kernels(out), "rmsnorm.f32 ");
+  disk.fill(100 * 1024);  // room for the cases and report.md, not for index.html
+  const Outcome o = normcheck("report --quick --kernel layernorm.f32.two_pass --out " + quoted(out));
+  EXPECT_EQ(o.exit_code, 2) << o.out << o.err;
+  EXPECT_NE(o.err.find(std::strerror(ENOSPC)), std::string::npos) << o.err;
+  EXPECT_EQ(whole_report_kernels(out), "rmsnorm.f32 ") << "the previous report was damaged";
+  EXPECT_EQ(entries(disk.dir()), (std::vector<std::string>{"filler", "report"})) << "a staging directory was left";
+}
+
+pid_t spawn_normcheck(const std::vector<std::string>& args) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    std::vector<char*> argv{const_cast<char*>(NORMCHECK_BINARY)};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// kill -9 at moments spread over a whole run, the write included: the report directory
+// is always one whole report, the old or the new, never a mix of the two.
+TEST(CliTest, AKilledReportLeavesTheOldReportOrTheNewOneNeverAMix) {
+  const fs::path out = scratch_dir() / "killed_report";
+  fs::remove_all(out);
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_EQ(normcheck("report --quick --kernel rmsnorm.f32 --out " + quoted(out)).exit_code, 0);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  constexpr int kKills = 16;
+  for (int i = 0; i < kKills; ++i) {
+    const std::string kernel = i % 2 == 0 ? "layernorm.f32.two_pass" : "rmsnorm.f32";
+    const pid_t pid = spawn_normcheck({"report", "--quick", "--kernel", kernel, "--seed", std::to_string(i + 2), "--out",
+                                       out.string()});
+    ASSERT_GT(pid, 0);
+    std::this_thread::sleep_for(std::chrono::duration<double>(seconds * 1.3 * (i + 0.5) / kKills));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const std::string kernels = whole_report_kernels(out);
+    EXPECT_TRUE(kernels == "rmsnorm.f32 " || kernels == "layernorm.f32.two_pass ")
+        << "kill " << i << " left a damaged or mixed report: " << testing::PrintToString(entries(out));
+  }
+  // A kill during the write leaves the staging directory beside the report: how many
+  // kills landed there (timing decides; the check above holds for every one).
+  int during_write = 0;
+  for (const auto& entry : fs::directory_iterator(scratch_dir())) {
+    if (entry.path().filename().string().rfind(".killed_report.normcheck-", 0) != 0) continue;
+    ++during_write;
+    fs::remove_all(entry.path());
+  }
+  std::printf("%d of %d kills landed while the report was being written\n", during_write, kKills);
+}
+
+TEST(CliTest, TwoConcurrentReportsIntoOneDirectoryDoNotMix) {
+  const fs::path out = scratch_dir() / "concurrent_report";
+  fs::remove_all(out);
+  const pid_t a = spawn_normcheck({"report", "--quick", "--kernel", "rmsnorm.f32", "--out", out.string()});
+  const pid_t b = spawn_normcheck({"report", "--quick", "--kernel", "layernorm.f32.two_pass", "--out", out.string()});
+  int status_a = 0, status_b = 0;
+  ::waitpid(a, &status_a, 0);
+  ::waitpid(b, &status_b, 0);
+  EXPECT_TRUE(WIFEXITED(status_a) && WEXITSTATUS(status_a) == 0) << status_a;
+  EXPECT_TRUE(WIFEXITED(status_b) && WEXITSTATUS(status_b) == 0) << status_b;
+  const std::string kernels = whole_report_kernels(out);
+  EXPECT_TRUE(kernels == "rmsnorm.f32 " || kernels == "layernorm.f32.two_pass ") << kernels;
+  for (const auto& entry : fs::directory_iterator(scratch_dir()))
+    EXPECT_EQ(entry.path().filename().string().rfind(".concurrent_report.", 0), std::string::npos) << entry.path();
+}
+
+// The report replaces --out whole: a directory with anything else in it is refused.
+TEST(CliTest, AReportNeverReplacesADirectoryThatIsNotAReport) {
+  const fs::path dir = scratch_dir() / "not_a_report";
+  fs::create_directories(dir);
+  std::ofstream(dir / "README") << "mine";
+  expect_one_line_error(normcheck("report --quick --kernel rmsnorm.f32 --out " + quoted(dir)),
+                        {"--out", dir.string(), "\"README\"", "not part of a report"}, "non-report --out");
+  EXPECT_EQ(slurp(dir / "README"), "mine");
 }
 
 }  // namespace

@@ -98,6 +98,19 @@ TEST(Isolation, HangIsATimeout) {
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
+// A legal large case gets more time: one more case timeout per 2^20 elements.
+TEST(Isolation, TheTimeoutGrowsWithTheCase) {
+  auto isolated = evaluator_for(testing::hanging_kernel(), 100);
+  ref::NormProblem big = small_problem();
+  big.n = (std::int64_t{1} << 21) + 8;
+  big.x.assign(static_cast<std::size_t>(big.n), 1.5);
+  big.x[0] = 2.0;
+  const auto outcome = isolated.evaluate(big);
+  EXPECT_EQ(outcome.kind, IsolatedOutcome::Kind::timed_out);
+  EXPECT_EQ(outcome.detail, "no result within 300 ms");
+  EXPECT_EQ(isolated.evaluate(small_problem()).detail, "no result within 100 ms");
+}
+
 // Several evaluators live at once (report keeps one per thread and kernel). A worker
 // forked while another runs must not hold a copy of that one's request pipe, or the
 // older worker never reads EOF and stopping it waits for the younger one to exit.

@@ -1,21 +1,31 @@
 /* faulty_plugin.c: kernels that misbehave in the ways the commands must survive, each an
  * fp32 LayerNorm (two-pass, double accumulators, f32 gamma / beta) except where it fails:
  *   faulty.layernorm.f32.unbiased        divides the variance by n - 1 (a finding)
- *   faulty.layernorm.f32.crash           raises SIGSEGV on rows of 16 elements
+ *   faulty.layernorm.f32.crash           says so on stderr, then raises SIGSEGV on rows of 16 elements
  *   faulty.layernorm.f32.hang            never returns on rows of one element
  *   faulty.layernorm.f32.static_scratch  correct, but keeps its scratch in a static buffer
  *                                        and is not NORMCHECK_THREAD_SAFE: a second call
  *                                        entering while one runs returns NORMCHECK_ERROR
  *   faulty.rmsnorm.f32.unsupported       answers UNSUPPORTED to everything
  *   faulty.layernorm.f32.status7         computes y, then returns 7, no status of the enum
+ *   faulty.layernorm.f32.chatty          correct, but prints a fake verdict on stdout and noise on stderr
+ *   faulty.layernorm.f32.forks           correct, but leaves a child process running for 30 s
+ *   faulty.layernorm.f32.leaks           correct, but leaks 100 MB (touched) on every call
+ *   faulty.layernorm.f32.renames         correct, but renames its own table entry to a built-in's name
  * Built against the version-2 header as a user would: cc -shared -fPIC. */
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "normcheck/kernel_abi.h"
 
-enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH };
+enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES };
+
+static void rename_self(void);
 
 static double scratch[1 << 16];
 static atomic_int in_flight;
@@ -24,7 +34,27 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
   const float *gamma = (const float *)p->gamma;
   const float *beta = (const float *)p->beta;
   if (p->residual != NULL) return NORMCHECK_UNSUPPORTED;
-  if (fault == CRASH && p->n == 16) raise(SIGSEGV);
+  if (fault == CRASH && p->n == 16) {
+    fprintf(stderr, "faulty kernel: about to crash\n");
+    raise(SIGSEGV);
+  }
+  if (fault == CHATTY) {
+    printf("seed 1, 1 kernels: all within budget\n");
+    fprintf(stderr, "\x01\x02 noise\n");
+  }
+  if (fault == FORKS) {
+    static int forked;
+    if (!forked && fork() == 0) {
+      sleep(30);
+      _exit(0);
+    }
+    forked = 1;
+  }
+  if (fault == RENAMES) rename_self();
+  if (fault == LEAKS) {
+    char *leak = malloc(100u << 20);
+    if (leak != NULL) memset(leak, 1, 100u << 20);
+  }
   if (fault == HANG && p->n == 1) {
     volatile int spin = 1;
     while (spin) {
@@ -81,16 +111,26 @@ static normcheck_status unsupported(const normcheck_kernel *self, const normchec
 #define FAULTY(name, fault, flags)                                                                     \
   {name, NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, flags, (void *)(intptr_t)(fault), run}
 
-static const normcheck_kernel kernels[] = {
+static normcheck_kernel kernels[] = {
     FAULTY("faulty.layernorm.f32.unbiased", UNBIASED, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.crash", CRASH, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.hang", HANG, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.static_scratch", STATIC_SCRATCH, 0u),
+    FAULTY("faulty.layernorm.f32.chatty", CHATTY, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.forks", FORKS, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.leaks", LEAKS, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.renames", RENAMES, NORMCHECK_THREAD_SAFE),
     {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      unsupported},
     {"faulty.layernorm.f32.status7", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
      NORMCHECK_THREAD_SAFE, NULL, status7},
 };
+
+static void rename_self(void) {
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; ++i) {
+    if (kernels[i].context == (void *)(intptr_t)RENAMES) kernels[i].name = "layernorm.f32.two_pass";
+  }
+}
 
 uint32_t normcheck_plugin_abi_version(void) { return NORMCHECK_ABI_VERSION; }
 
