@@ -2,6 +2,9 @@
 #include "impls/plugin_loader.hpp"
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 
 #include <cstdio>
 #include <cstring>
@@ -110,6 +113,10 @@ const normcheck_kernel* keep_copy(const normcheck_kernel& entry) {
 std::vector<KernelInfo> load_plugin(const std::string& path) {
   // A bare name would make dlopen search the library path; plugins are files the user names.
   const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+  // dlopen would block on a FIFO and read a device: only a regular file is a library.
+  struct stat file_status{};
+  if (::stat(file.c_str(), &file_status) != 0) fail(path, std::string("cannot load: ") + std::strerror(errno));
+  if (!S_ISREG(file_status.st_mode)) fail(path, "cannot load: not a regular file");
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();

@@ -54,6 +54,10 @@ TEST(PluginLoader, GoodPluginJoinsTheBuiltins) {
 
 TEST(PluginLoader, MissingFile) { expect_plugin_error("/nonexistent/libnothing.so", "cannot load"); }
 TEST(PluginLoader, NotASharedLibrary) { expect_plugin_error(__FILE__, "cannot load"); }
+TEST(PluginLoader, NotARegularFileIsRefusedWithoutBlocking) {
+  expect_plugin_error("/dev/zero", "not a regular file");
+  expect_plugin_error("/tmp", "not a regular file");
+}
 TEST(PluginLoader, MissingSymbol) {
   expect_plugin_error(PLUGIN_MISSING_KERNELS_SYMBOL_PATH, "missing symbol normcheck_plugin_kernels");
 }
