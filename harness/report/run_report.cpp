@@ -29,6 +29,22 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Isolated workers are forked from the report's threads. glibc's malloc is fork-safe, but
+// the AddressSanitizer allocator of GCC 12 is not: a fork while another thread holds its
+// lock leaves the worker deadlocked at its first allocation (a false timeout). Sanitizer
+// builds (the debug preset) therefore report on one thread; release builds use them all.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
 std::vector<impls::KernelInfo> select_kernels(const std::vector<impls::KernelInfo>& all,
                                               const std::vector<std::string>& names) {
   std::vector<impls::KernelInfo> chosen;
@@ -149,6 +165,7 @@ ReportModel run_report(const ReportOptions& options) {
   model.seed = options.seed;
   model.quick = options.quick;
   model.threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (kSanitizedBuild && options.isolate) model.threads = 1;
   model.environment = current_environment();
   model.eps_values = eps_values();
   model.var_over_eps_values = var_over_eps_values();
