@@ -69,20 +69,6 @@ inline bool row_is_finite(const ref::NormProblem& p, std::int64_t row) {
   return true;
 }
 
-// Rows where IEEE arithmetic legitimately turns outputs into NaN: the normalized z holds a
-// non-finite value (x, residual, or the rounded sum that is normalized), or var + eps = 0
-// (rstd = +inf). There NaN is accepted for y, mean and rstd whatever their extended-real
-// value (docs/error-measures.md, "Special values"); every non-NaN result is still judged.
-inline bool row_admits_nan(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
-  if (std::isinf(oracle.rstd[static_cast<std::size_t>(row)]) || !row_is_finite(p, row)) return true;
-  if (p.has_residual() && p.residual_sum == ref::ResidualSum::rounded) {
-    for (std::int64_t c = 0; c < p.n; ++c) {
-      if (!std::isfinite(oracle.residual_out[at(row, p.n, c)])) return true;
-    }
-  }
-  return false;
-}
-
 // z = x + residual as an exact pair (rounded sum, its error): TwoSum's pair is unique
 // for each exact sum, so pairs compare exactly.
 struct ExactSum {
@@ -109,6 +95,29 @@ inline std::vector<ExactSum> row_z(const ref::NormProblem& p, const ref::OracleR
     }
   }
   return z;
+}
+
+// Rows where IEEE arithmetic legitimately turns outputs into NaN: the normalized z holds a
+// non-finite value (x, residual, or the rounded sum that is normalized), or var + eps = 0
+// (rstd = +inf). There NaN is accepted for y, mean and rstd whatever their extended-real
+// value (docs/error-measures.md, "Special values"); every non-NaN result is still judged.
+inline bool row_admits_nan(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
+  if (!row_is_finite(p, row)) return true;
+  if (p.has_residual() && p.residual_sum == ref::ResidualSum::rounded) {
+    for (std::int64_t c = 0; c < p.n; ++c) {
+      if (!std::isfinite(oracle.residual_out[at(row, p.n, c)])) return true;
+    }
+  }
+  // var + eps = 0 exactly (not an f64 rstd that merely overflowed): eps = 0 and every z
+  // equal (LayerNorm) or zero (RMSNorm). The pairs of row_z compare exactly.
+  if (p.eps != 0) return false;
+  const std::vector<ExactSum> z = row_z(p, oracle, row);
+  const ExactSum zero{0, 0};
+  for (const ExactSum& v : z) {
+    const ExactSum& other = p.op == ref::Op::layernorm ? z.front() : zero;
+    if (!(v.hi == other.hi && v.lo == other.lo)) return false;
+  }
+  return true;
 }
 
 // mean(|z|): the scale of the row's sums, against which their rounding errors are measured.

@@ -169,6 +169,7 @@ IsolatedOutcome IsolatedEvaluator::malformed_reply(std::string_view what) {
   IsolatedOutcome outcome;
   outcome.kind = IsolatedOutcome::Kind::crashed;
   outcome.detail = fmt::format("malformed reply from the worker: {}", what);
+  if (const std::string output = output_->take_excerpt(); !output.empty()) outcome.detail += "; " + output;
   return outcome;
 }
 
@@ -258,13 +259,24 @@ void IsolatedEvaluator::start_worker() {
 void IsolatedEvaluator::stop_worker() {
   if (pid_ < 0) return;
   close_worker_fds(to_worker_, from_worker_);  // EOF ends the worker's loop
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  (void)reap_worker();
   forget_worker();
 }
 
+int IsolatedEvaluator::reap_worker() {
+  // Wait without reaping first: while the worker is a zombie its pid, and so its group id,
+  // cannot be reused, so the group kill below hits only what the kernel left running.
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
+  }
+  ::kill(-pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
 void IsolatedEvaluator::forget_worker() {
-  ::kill(-pid_, SIGKILL);  // what the kernel left running in the worker's group
   if (exited_fd_ >= 0) ::close(exited_fd_);
   exited_fd_ = -1;
   pid_ = -1;
@@ -278,10 +290,13 @@ void IsolatedEvaluator::kill_worker() {
 
 IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out, std::chrono::milliseconds limit) {
   IsolatedOutcome outcome;
-  if (timed_out) ::kill(-pid_, SIGKILL);
+  // Always killed first: a worker that closed its reply pipe may still be running, and
+  // waitpid would wait for it forever. SIGKILL leaves a worker that already died of a
+  // signal reported by that signal.
+  ::kill(-pid_, SIGKILL);
+  ::kill(pid_, SIGKILL);
   close_worker_fds(to_worker_, from_worker_);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
+  const int status = reap_worker();
   forget_worker();
   if (timed_out) {
     outcome.kind = IsolatedOutcome::Kind::timed_out;
@@ -320,6 +335,7 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
     }
   }
   if (!reply.empty() && reply.front() == kHarnessErrorReply) {
+    (void)output_->take_excerpt();  // this case's output, not the next one's
     throw std::runtime_error(fmt::format("in the worker for {}: {}", kernel_.kernel->name, reply.substr(1)));
   }
   try {

@@ -54,7 +54,8 @@ class IsolatedEvaluator {
  private:
   void start_worker();
   void stop_worker();
-  void forget_worker();  // after waitpid: kill what is left of its group, drop its pidfd
+  int reap_worker();     // waits for the worker, kills what is left of its group, reaps it
+  void forget_worker();  // after reap_worker: drops the pidfd and the pid
   IsolatedOutcome reap_after_failure(bool timed_out, std::chrono::milliseconds limit);
   void kill_worker();
   IsolatedOutcome malformed_reply(std::string_view what);

@@ -40,4 +40,13 @@ IsolatedOutcome KernelJudge::evaluate(const ref::NormProblem& problem, const Eva
   return outcome;
 }
 
+void KernelJudge::release_idle() {
+  std::array<Pool, 4> released;
+  {
+    const std::lock_guard lock(pools_mutex_);
+    released.swap(idle_);
+  }
+  // Destroyed here, outside the lock: each stops its worker and waits for it.
+}
+
 }  // namespace normcheck::harness

@@ -33,6 +33,11 @@ class KernelJudge {
   // not thread-safe is called by one thread at a time. A crash or hang is an outcome.
   IsolatedOutcome evaluate(const ref::NormProblem& problem, const EvaluateOptions& options);
 
+  // Stops the idle workers (a report releases a kernel's once its tasks are done: every
+  // worker holds four descriptors and a process, and many kernels times many threads
+  // would exhaust them). Later calls start new ones.
+  void release_idle();
+
  private:
   using Pool = std::vector<std::unique_ptr<IsolatedEvaluator>>;
   static std::size_t pool_index(const EvaluateOptions& options);

@@ -1,6 +1,7 @@
 // The worker's captured stdout / stderr and its resident memory (worker_output.hpp).
 #include "harness/worker_output.hpp"
 
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -51,6 +52,14 @@ void WorkerOutput::redirect_standard_streams() const {
   // dup2 clears close-on-exec on the copies, as standard streams should be.
   ::dup2(fd_, STDOUT_FILENO);
   ::dup2(fd_, STDERR_FILENO);
+  // Line-buffered, so what a kernel printed before it crashed is in the file.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  // A kernel that reads stdin gets EOF, not the terminal (its group is in the background,
+  // so a read would stop it with SIGTTIN and look like a hang).
+  if (const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC); null >= 0) {
+    ::dup2(null, STDIN_FILENO);
+    ::close(null);
+  }
 }
 
 std::string WorkerOutput::take_excerpt() {

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cfenv>
 
 #include <cstdio>
 #include <cstring>
@@ -117,7 +118,13 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
   struct stat file_status{};
   if (::stat(file.c_str(), &file_status) != 0) fail(path, std::string("cannot load: ") + std::strerror(errno));
   if (!S_ISREG(file_status.st_mode)) fail(path, "cannot load: not a regular file");
+  // A library built with -ffast-math sets flush-to-zero when it loads (crtfastmath.o):
+  // the harness decodes, computes the oracle and measures in the default FP state, so the
+  // state from before the load is put back.
+  std::fenv_t before_load{};
+  std::fegetenv(&before_load);
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  std::fesetenv(&before_load);
   if (handle == nullptr) {
     const char* why = dlerror();
     fail(path, std::string("cannot load: ") + (why ? why : "unknown dlopen error"));

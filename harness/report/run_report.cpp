@@ -205,6 +205,7 @@ ReportModel run_report(const ReportOptions& options) {
       // The kernel's last task summarises its samples and frees them, so only the
       // kernels in flight hold error samples.
       if (--acc.remaining == 0) {
+        judges[tasks[t].kernel]->release_idle();
         report.ulp = summarize(acc.ulp_errors);
         report.score = summarize(acc.scores);
         std::vector<double>().swap(acc.ulp_errors);
@@ -222,6 +223,7 @@ ReportModel run_report(const ReportOptions& options) {
     model.kernels[i].worst_cases =
         prepare_worst_cases(*judges[i], accumulators[i].worst, replay_dir,
                             options.budgets_file.value_or(std::filesystem::path()));
+    judges[i]->release_idle();
     model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
     progress.step(model.kernels[i].name + " worst cases");
   });

@@ -181,6 +181,29 @@ TEST(EvaluateTest, NanIsAcceptedThroughoutARowWithANonFiniteInput) {
   EXPECT_EQ(classes_of(e), std::vector<std::string>{"special"}) << describe(e);
 }
 
+// Rows holding an infinity stay strict for everything but NaN: RMSNorm's rstd is exactly
+// +0 there (its score scale would be 0 * inf), and an output never written is a finding
+// even where NaN is due.
+TEST(EvaluateTest, NonFiniteRowsStayStrictForStatisticsAndUnwrittenOutputs) {
+  Tamper rstd_one;
+  rstd_one.outputs = [](const ref::NormProblem&, ref::OracleResult& r) { r.rstd[0] = 1.0; };
+  TestKernel stats("rstd-one", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+                   NORMCHECK_WRITES_STATS, rstd_one);
+  ref::NormProblem q = f32_problem(1, 8);
+  q.op = ref::Op::rmsnorm;
+  q.x[3] = HUGE_VAL;
+  EXPECT_EQ(classes_of(evaluate_case(stats.info, q, f32_budget(), {.check_contracts = false})),
+            std::vector<std::string>{"stats"});
+  Tamper skip;
+  skip.skip_last_y = true;
+  TestKernel lazy("skips-last", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, skip);
+  ref::NormProblem p = f32_problem(2, 8);
+  p.x[9] = std::nan("");  // the last row is NaN, so its outputs are due as NaN
+  const CaseEvaluation e = evaluate_case(lazy.info, p, f32_budget(), {.check_contracts = false});
+  ASSERT_EQ(classes_of(e), std::vector<std::string>{"special"}) << describe(e);
+  EXPECT_NE(e.violations.front().message.find("never written"), std::string::npos) << describe(e);
+}
+
 // A kernel that leaves the rounding mode or flush-to-zero changed is a finding, and the
 // harness's own arithmetic after the call runs in the state it had before.
 TEST(EvaluateTest, AKernelThatChangesTheFloatingPointStateIsAFindingAndIsUndone) {
