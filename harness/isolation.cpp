@@ -102,10 +102,11 @@ std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds base, const r
   return std::min(kMaxCaseTimeout, base * factor);
 }
 
-// A worker whose resident memory passes this after a case is hoarding memory (a kernel
-// that leaks on every call): generous, since the worker holds the case and the oracle's
-// buffers, which grow with the case.
-std::int64_t memory_limit_bytes(const ref::NormProblem& problem) {
+// A worker whose resident memory grew by more than this since its first case is hoarding
+// memory (a kernel that leaks on every call). Growth, not the total: a worker's resident
+// set includes the pages it shares with a large parent (a report's samples, a Python
+// process) from the fork. Generous, since the worker keeps buffers sized by its largest case.
+std::int64_t memory_growth_limit_bytes(const ref::NormProblem& problem) {
   const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
   return (std::int64_t{2} << 30) + 256 * elements;
 }
@@ -253,6 +254,7 @@ void IsolatedEvaluator::start_worker() {
     worker_fds.push_back(output_->fd());
     output_fd_listed_ = output_->fd();
   }
+  baseline_resident_ = -1;  // measured after the new worker's first case
   ++forks_;
 }
 
@@ -348,11 +350,13 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
   if (const std::string output = output_->take_excerpt(); !output.empty() && !outcome.evaluation.violations.empty()) {
     outcome.evaluation.violations.front().message += "; " + output;
   }
-  if (const std::int64_t resident = resident_bytes(pid_); resident > memory_limit_bytes(problem)) {
+  const std::int64_t resident = resident_bytes(pid_);
+  if (baseline_resident_ < 0) baseline_resident_ = resident;
+  if (const std::int64_t grown = resident - baseline_resident_; grown > memory_growth_limit_bytes(problem)) {
     outcome.evaluation.violations.push_back(
-        {"memory", fmt::format("the worker holds {} MiB after this case (limit {} MiB): the kernel leaks or hoards "
-                               "memory; the worker was replaced",
-                               resident >> 20, memory_limit_bytes(problem) >> 20)});
+        {"memory", fmt::format("the worker grew by {} MiB since its first case (limit {} MiB): the kernel leaks or "
+                               "hoards memory; the worker was replaced",
+                               grown >> 20, memory_growth_limit_bytes(problem) >> 20)});
     kill_worker();
   }
   return outcome;

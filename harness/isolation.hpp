@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,7 @@ class IsolatedEvaluator {
   int to_worker_ = -1;
   int from_worker_ = -1;
   int exited_fd_ = -1;                    // pidfd of the worker: readable once it exits
+  std::int64_t baseline_resident_ = -1;   // the worker's resident bytes after its first case
   std::unique_ptr<WorkerOutput> output_;  // the workers' stdout / stderr, kept across restarts
   int output_fd_listed_ = -1;             // output_'s fd once in the process-wide fd list
   int forks_ = 0;
