@@ -33,9 +33,9 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The report's charting bundles and test tools (harness/report/web, pinned by its
+# The report's charting bundles and test tools (report/web, pinned by its
 # package-lock.json): `npm ci` only when node_modules is missing or older than the lock.
-web="$(cd "$(dirname "$0")/.." && pwd)/harness/report/web"
+web="$(cd "$(dirname "$0")/.." && pwd)/report/web"
 stamp="$web/node_modules/.normcheck-package-lock.json"
 if ! cmp -s "$web/package-lock.json" "$stamp" 2>/dev/null; then
   echo "normcheck: npm ci in $web"

@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "harness/case.hpp"
-#include "harness/report/render.hpp"
+#include "report/render.hpp"
 
 namespace normcheck::harness::report {
 namespace {

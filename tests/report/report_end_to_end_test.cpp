@@ -10,9 +10,9 @@
 
 #include "harness/case.hpp"
 #include "harness/evaluate.hpp"
-#include "harness/report/render.hpp"
-#include "harness/report/run_report.hpp"
-#include "harness/report/tasks.hpp"
+#include "report/render.hpp"
+#include "report/run_report.hpp"
+#include "report/tasks.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::report {
@@ -123,7 +123,7 @@ TEST_F(ReportEndToEnd, IsTheSameOnOneThreadAsOnTwo) {
 int run_node(const std::string& script, const std::string& args) {
   const fs::path src = source_dir();
   const std::string command = fmt::format("node '{}' {} '{}'", (src / "tests/report" / script).string(), args,
-                                          (src / "harness/report/web").string());
+                                          (src / "report/web").string());
   return std::system(command.c_str());
 }
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "harness/report/row_builders.hpp"
+#include "report/row_builders.hpp"
 
 namespace normcheck::harness::report {
 namespace {

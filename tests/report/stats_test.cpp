@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "harness/report/stats.hpp"
+#include "report/stats.hpp"
 
 namespace normcheck::harness::report {
 namespace {

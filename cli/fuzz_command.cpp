@@ -1,0 +1,245 @@
+// `normcheck fuzz --kernel NAME [--plugin LIB] --time SECONDS [--jobs N] [--corpus DIR]`:
+// runs the kernel's libFuzzer target (built by the fuzz preset) in fork mode, then turns
+// its findings into minimized, deduplicated regression cases and prints a summary.
+#include <unistd.h>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness/case.hpp"
+#include "harness/checker.hpp"
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "cli/fuzz_findings.hpp"
+#include "cli/fuzz_process.hpp"
+#include "harness/output_paths.hpp"
+#include "impls/plugin_loader.hpp"
+
+namespace normcheck::harness::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct FuzzArgs {
+  std::string kernel;
+  std::string plugin;
+  std::string budgets;
+  double time_seconds = 0;
+  int jobs = 1;
+  std::string corpus;      // where minimized findings go
+  std::string fuzzer_dir;  // where the fuzz binaries are
+  std::string work_dir;    // libFuzzer's evolving corpus, artifacts and logs
+};
+
+std::string build_hint() {
+  return "build them with: cmake --preset fuzz && cmake --build --preset fuzz --target normcheck_fuzzers";
+}
+
+// --fuzzer-dir, then $NORMCHECK_FUZZER_DIR, then the fuzz preset's folder beside this
+// binary's build folder (build/release/normcheck -> build/fuzz/fuzz), then ./build/fuzz/fuzz.
+fs::path locate_fuzzer_dir(const FuzzArgs& args, const std::string& target) {
+  std::vector<fs::path> candidates;
+  if (!args.fuzzer_dir.empty()) {
+    candidates.push_back(args.fuzzer_dir);
+  } else if (const char* env = std::getenv("NORMCHECK_FUZZER_DIR"); env && *env) {
+    candidates.push_back(env);
+  } else {
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) candidates.push_back(self.parent_path().parent_path() / "fuzz" / "fuzz");
+    candidates.push_back(fs::current_path() / "build" / "fuzz" / "fuzz");
+  }
+  std::string looked;
+  for (const auto& dir : candidates) {
+    if (access((dir / target).c_str(), X_OK) == 0) return fs::absolute(dir);
+    looked += " " + (dir / target).string();
+  }
+  throw InputError("fuzz: the libFuzzer target " + target + " was not found (looked at" + looked + "); " +
+                   build_hint() + ", or pass --fuzzer-dir DIR");
+}
+
+// OSS-Fuzz <target>.options: the [libfuzzer] section's "key = value" lines as -key=value.
+std::vector<std::string> libfuzzer_options(const fs::path& options_file) {
+  std::vector<std::string> flags;
+  std::ifstream in(options_file);
+  std::string line;
+  bool in_section = false;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    if (line[0] == '[') {
+      in_section = line.rfind("[libfuzzer]", 0) == 0;
+      continue;
+    }
+    const auto eq = line.find('=');
+    if (!in_section || eq == std::string::npos) continue;
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t\r") + 1);
+      return s;
+    };
+    flags.push_back("-" + trim(line.substr(0, eq)) + "=" + trim(line.substr(eq + 1)));
+  }
+  return flags;
+}
+
+std::string human_count(std::int64_t n) {
+  char text[32];
+  if (n >= 10'000'000) std::snprintf(text, sizeof text, "%.1fM", static_cast<double>(n) / 1e6);
+  else if (n >= 10'000) std::snprintf(text, sizeof text, "%.1fk", static_cast<double>(n) / 1e3);
+  else std::snprintf(text, sizeof text, "%lld", static_cast<long long>(n));
+  return text;
+}
+
+int run_fuzz(const FuzzArgs& args) {
+  // libFuzzer reads -max_total_time=0 as "no limit": under a second is refused, not rounded to 0.
+  if (!std::isfinite(args.time_seconds) || args.time_seconds < 1)
+    throw InputError("fuzz: --time must be a finite number of seconds >= 1");
+  if (args.jobs < 1) throw InputError("fuzz: --jobs must be at least 1");
+  std::vector<std::string> plugins;
+  if (!args.plugin.empty()) plugins.push_back(args.plugin);
+  const auto kernels = impls::all_kernels(plugins);
+  const impls::KernelInfo* info = impls::find_kernel(kernels, args.kernel);
+  if (!info) throw InputError(unknown_kernel_message("fuzz: --kernel", args.kernel));
+  (void)load_budgets(args.budgets, kernels);  // bad budgets fail now, not in the child
+
+  const std::string target_name = info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
+  const fs::path fuzzer_dir = locate_fuzzer_dir(args, target_name);
+  FuzzTarget target{fuzzer_dir / target_name, *info, args.plugin.empty() ? "" : fs::absolute(args.plugin).string(),
+                    args.budgets.empty() ? "" : fs::absolute(args.budgets).string()};
+
+  // The evolving corpus persists across runs (overnight runs resume); artifacts are per run.
+  const fs::path work = args.work_dir.empty() ? fuzzer_dir / "work" / args.kernel : fs::path(args.work_dir);
+  const fs::path run_dir = work / ("run-" + std::to_string(std::time(nullptr)));
+  const fs::path artifacts = run_dir / "artifacts";
+  const fs::path regressions = args.corpus.empty() ? fs::current_path() / "corpus" / "regressions" / args.kernel
+                                                   : fs::path(args.corpus);
+  // Folders are checked before the fuzzing starts, not when its findings are written.
+  // The default corpus folder is created only when there is a finding to put in it.
+  require_writable_directory("--work-dir", work);
+  if (!args.corpus.empty()) require_writable_directory("--corpus", regressions);
+  fs::create_directories(work / "corpus");
+  fs::create_directories(artifacts);
+
+  std::vector<std::string> argv = {target.binary.string(),
+                                   "-fork=" + std::to_string(args.jobs),
+                                   "-ignore_crashes=1",
+                                   "-ignore_timeouts=1",
+                                   "-ignore_ooms=1",
+                                   "-max_total_time=" + std::to_string(static_cast<long long>(args.time_seconds + 0.5)),
+                                   "-artifact_prefix=" + artifacts.string() + "/",
+                                   "-print_final_stats=1"};
+  for (auto& flag : libfuzzer_options(fuzzer_dir / (target_name + ".options"))) argv.push_back(flag);
+  if (fs::exists(fuzzer_dir / (target_name + ".dict"))) argv.push_back("-dict=" + (fuzzer_dir / (target_name + ".dict")).string());
+  argv.push_back((work / "corpus").string());
+  if (fs::is_directory(fuzzer_dir / (target_name + "_seed_corpus"))) argv.push_back((fuzzer_dir / (target_name + "_seed_corpus")).string());
+
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  std::cerr << "normcheck fuzz: " << args.kernel << " with " << target_name << ", " << args.jobs << " job(s), "
+            << args.time_seconds << " s; log " << (run_dir / "fuzz.log").string() << "\n";
+  const auto result = run_fuzzer_process(
+      argv, fuzz_target_env(target), run_dir / "fuzz.log", args.time_seconds + 60,
+      [&](const FuzzStats& s, double elapsed) {
+        if (!terminal) return;
+        std::fprintf(stderr, "\r  %4.0fs/%.0fs  execs %s  %s/s  cov %lld  ft %lld  corpus %lld  crashes %lld   ", elapsed,
+                     args.time_seconds, human_count(s.executions).c_str(), human_count(s.exec_per_second).c_str(),
+                     static_cast<long long>(s.coverage), static_cast<long long>(s.features),
+                     static_cast<long long>(s.corpus), static_cast<long long>(s.crashes));
+        std::fflush(stderr);
+      });
+  if (terminal) std::fputc('\n', stderr);
+  if (result.aborted) {
+    // A second Ctrl-C means now: nothing is replayed or minimized. Dying of the signal,
+    // as its default action would have, tells a calling shell or script it was stopped.
+    std::cerr << "normcheck fuzz: stopped; findings not collected (artifacts in " << artifacts.string() << ")\n";
+    std::cout.flush();
+    std::signal(result.abort_signal, SIG_DFL);
+    std::raise(result.abort_signal);
+    std::_Exit(128 + result.abort_signal);
+  }
+  if (result.stats.executions == 0 && !result.interrupted) {
+    std::ifstream log(run_dir / "fuzz.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    std::cerr << text.str().substr(text.str().size() > 2000 ? text.str().size() - 2000 : 0);
+    throw std::runtime_error("fuzz: " + target_name + " ran no input (exit status " +
+                             std::to_string(result.exit_status) + "); see the log above");
+  }
+
+  std::cerr << "normcheck fuzz: collecting findings" << (result.interrupted ? " (interrupted; Ctrl-C again stops at once)" : "") << "...\n";
+  const auto findings = collect_fuzz_findings(target, artifacts, run_dir, regressions);
+
+  const auto& s = result.stats;
+  std::cout << "normcheck fuzz summary: " << args.kernel << "\n"
+            << "  executions " << s.executions << " in " << static_cast<long long>(result.seconds) << " s ("
+            << (result.seconds > 0 ? static_cast<long long>(static_cast<double>(s.executions) / result.seconds) : 0)
+            << " exec/s over " << args.jobs << " job(s))\n"
+            << "  coverage   " << s.coverage << " edges, " << s.features << " features, corpus " << s.corpus << " inputs\n"
+            << "  crashes    " << s.crashes << " (timeouts " << s.timeouts << ", ooms " << s.ooms << "), "
+            << findings.size() << " distinct finding(s)\n";
+  const auto replay = [&](const fs::path& case_file) {
+    return replay_command(ReplayLine{case_file, args.kernel, target.plugin, target.budgets, kDefaultCaseTimeout, {}});
+  };
+  for (const auto& f : findings) {
+    std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";
+    if (!f.detail.empty()) std::cout << "    " << f.detail << "\n";
+    if (!f.known_as.empty()) {
+      std::cout << "    already in the corpus: " << f.known_as.string() << "\n"
+                << "    replay: " << replay(f.known_as) << "\n";
+      continue;
+    }
+    if (!f.reproduced_in_release) std::cout << "    note: only the fuzz build (sanitizers) sees it; case kept unminimized\n";
+    if (!f.save_error.empty()) {
+      std::cout << "    case: NOT saved (see below); artifact " << f.artifact.string() << "\n";
+      continue;
+    }
+    std::cout << "    case: " << f.case_file.string() << (f.minimized ? " (minimized)" : "") << "\n"
+              << "    replay: " << replay(f.case_file) << "\n";
+  }
+  // A case that could not be written is said after the summary, and is exit 2.
+  std::cout.flush();
+  bool failed_to_write = false;
+  for (const auto& f : findings) {
+    if (f.save_error.empty()) continue;
+    std::cerr << "normcheck: case of " << f.signature << " not saved: " << f.save_error << "\n";
+    failed_to_write = true;
+  }
+  if (failed_to_write) return 2;
+  return findings.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+void add_fuzz_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<FuzzArgs>();
+  CLI::App* command = app.add_subcommand(
+      "fuzz",
+      "Fuzz one kernel with its libFuzzer target (needs the fuzz preset: cmake --preset fuzz &&\n"
+      "cmake --build --preset fuzz). Findings are minimized and written as regression cases.");
+  command->add_option("--kernel", args->kernel, "kernel to fuzz (see `normcheck list`)")->required()->type_name("NAME");
+  add_plugin_option(command, args->plugin);
+  command->add_option("--time", args->time_seconds, "seconds to fuzz; 1 to 30 days (2592000)")
+      ->required()
+      ->type_name("SECONDS")
+      ->check(finite_seconds(1));
+  add_workers_option(command, "--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")->capture_default_str();
+  add_path_option(command, "--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)",
+                  "DIR");
+  add_budgets_option(command, args->budgets);
+  add_path_option(command, "--fuzzer-dir", args->fuzzer_dir,
+                  "folder of the fuzz binaries (default: $NORMCHECK_FUZZER_DIR, else build/fuzz/fuzz)", "DIR");
+  add_path_option(command, "--work-dir", args->work_dir,
+                  "libFuzzer corpus, logs and artifacts (default: FUZZER_DIR/work/<kernel>)", "DIR");
+  command->callback([args, &exit_code] { exit_code = run_fuzz(*args); });
+}
+
+}  // namespace normcheck::harness::cli

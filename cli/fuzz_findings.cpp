@@ -1,0 +1,192 @@
+// From libFuzzer crash artifacts to deduplicated, minimized regression cases (fuzz_findings.hpp).
+#include "harness/replay_line.hpp"
+#include "cli/fuzz_findings.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "harness/atomic_file.hpp"
+#include "harness/case.hpp"
+#include "cli/fuzz_process.hpp"
+#include "harness/isolation.hpp"
+#include "harness/shrink.hpp"
+
+namespace normcheck::harness::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string op_label(const impls::KernelInfo& info) { return info.kernel->op == NORMCHECK_LAYERNORM ? "layernorm" : "rmsnorm"; }
+
+// libFuzzer names artifacts by what happened: crash-, timeout-, oom-, leak-, slow-unit-.
+bool is_artifact(const fs::path& path) {
+  const std::string name = path.filename().string();
+  for (const char* prefix : {"crash-", "timeout-", "oom-", "leak-"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+// The class a replay of the artifact reports: the target's own finding line, or what
+// the sanitizer / libFuzzer saw.
+std::string reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
+  const std::string name = artifact.filename().string();
+  const auto run = run_captured({target.binary.string(), "-timeout=10", "-rss_limit_mb=4096", artifact.string()},
+                                fuzz_target_env(target));
+  const std::string marker = "normcheck-finding: ";
+  const auto at = run.output.rfind(marker);
+  if (at != std::string::npos) {
+    const std::string signature = run.output.substr(at + marker.size(), run.output.find('\n', at) - at - marker.size());
+    // The signature is <kernel>-<op>-<class>; the class follows the op.
+    const std::string stem = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-";
+    return signature.rfind(stem, 0) == 0 ? signature.substr(stem.size()) : "crash";
+  }
+  if (name.rfind("timeout-", 0) == 0 || run.output.find("libFuzzer: timeout") != std::string::npos) return "timeout";
+  if (name.rfind("oom-", 0) == 0 || run.output.find("out-of-memory") != std::string::npos) return "oom";
+  if (name.rfind("leak-", 0) == 0) return "leak";
+  return "crash";
+}
+
+// The finding's case as the fuzz binary decodes it: one layout, one decoder.
+Case decode_artifact(const FuzzTarget& target, const fs::path& artifact, const fs::path& out) {
+  auto env = fuzz_target_env(target);
+  env["NORMCHECK_FUZZ_DECODE_TO"] = out.string();
+  const auto run = run_captured({target.binary.string(), artifact.string()}, env);
+  if (run.exit_status != 0 || !fs::exists(out)) {
+    throw std::runtime_error("cannot decode " + artifact.string() + ": " + run.output.substr(0, 400));
+  }
+  return read_case_file(out);
+}
+
+Budget budget_for(const FuzzTarget& target) {
+  return target.budgets.empty() ? default_budget(target.kernel) : BudgetTable::load(target.budgets).for_kernel(target.kernel);
+}
+
+bool outcome_has_class(const IsolatedOutcome& outcome, const std::string& klass) {
+  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class() == klass;
+  return std::any_of(outcome.evaluation.violations.begin(), outcome.evaluation.violations.end(),
+                     [&](const Violation& v) { return v.klass == klass; });
+}
+
+std::string first_detail(const IsolatedOutcome& outcome, const std::string& klass) {
+  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.detail;
+  for (const auto& v : outcome.evaluation.violations) {
+    if (v.klass == klass) return v.message;
+  }
+  return "";
+}
+
+// An existing case in the corpus that records this signature in its note.
+fs::path known_case(const fs::path& dir, const std::string& signature) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return {};
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".json") continue;
+    try {
+      if (read_case_file(entry.path()).note == signature) return entry.path();
+    } catch (const std::exception&) {
+      // A malformed neighbour is ctest's business, not a reason to lose this finding.
+    }
+  }
+  return {};
+}
+
+void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, const fs::path& regressions_dir) {
+  const Budget budget = budget_for(target);
+  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kDefaultCaseTimeout);
+  const auto first = evaluator.evaluate(found.problem);
+  finding.reproduced_in_release = outcome_has_class(first, finding.klass);
+  finding.detail = first_detail(first, finding.klass);
+  if (finding.reproduced_in_release) {
+    const auto shrunk = minimize_problem(
+        found.problem, [&](const ref::NormProblem& candidate) { return outcome_has_class(evaluator.evaluate(candidate), finding.klass); });
+    found.problem = shrunk.problem;
+    finding.minimized = shrunk.accepted > 0;
+    finding.detail = first_detail(evaluator.evaluate(found.problem), finding.klass);
+  }
+  found.kernel = target.kernel.kernel->name;
+  // A mutant must keep failing; a real kernel must pass once the bug is fixed.
+  found.expect = expected_verdict(target.kernel);
+  found.note = finding.signature;
+  const std::string json = case_to_json(found);
+  char hash[16];
+  std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(json) & 0xFFFF'FFFFu);
+  // A full disk loses this case, not the run's other findings or its summary.
+  const fs::path file = regressions_dir / (op_label(target.kernel) + "-" + finding.klass + "-" + hash + ".json");
+  std::error_code error;
+  fs::create_directories(regressions_dir, error);
+  if (error) {
+    finding.save_error = fmt::format("{}: cannot create the directory: {}", regressions_dir.string(), error.message());
+    return;
+  }
+  try {
+    write_case_file(file, found);
+    finding.case_file = file;
+  } catch (const OutputError& failure) {
+    finding.save_error = failure.what();
+  }
+}
+
+}  // namespace
+
+std::map<std::string, std::string> fuzz_target_env(const FuzzTarget& target) {
+  std::map<std::string, std::string> env{{"NORMCHECK_KERNEL", target.kernel.kernel->name}};
+  if (!target.plugin.empty()) env["NORMCHECK_PLUGIN"] = target.plugin;
+  env["NORMCHECK_EXECUTABLE"] = executable_path();  // for the replay line the target prints
+  if (!target.budgets.empty()) env["NORMCHECK_BUDGETS"] = target.budgets;
+  // Undefined behaviour in a kernel is a finding, not a warning in a log.
+  if (!std::getenv("UBSAN_OPTIONS")) env["UBSAN_OPTIONS"] = "halt_on_error=1:print_stacktrace=1";
+  return env;
+}
+
+std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const fs::path& artifacts_dir,
+                                               const fs::path& work_dir, const fs::path& regressions_dir) {
+  std::error_code ec;
+  std::vector<fs::path> artifacts;
+  for (const auto& entry : fs::directory_iterator(artifacts_dir, ec)) {
+    if (entry.is_regular_file() && is_artifact(entry.path())) artifacts.push_back(entry.path());
+  }
+  // Smallest first: the representative of a signature is its smallest input.
+  std::sort(artifacts.begin(), artifacts.end(),
+            [](const fs::path& a, const fs::path& b) { return fs::file_size(a) < fs::file_size(b); });
+  // An easy bug crashes every fork-mode job within moments: hundreds of artifacts of one
+  // signature. Replaying the smallest ones bounds the collection time.
+  constexpr std::size_t kMaxReplays = 100;
+  if (artifacts.size() > kMaxReplays) {
+    std::fprintf(stderr, "normcheck fuzz: replaying the %zu smallest of %zu artifacts\n", kMaxReplays, artifacts.size());
+    artifacts.resize(kMaxReplays);
+  }
+  std::map<std::string, FuzzFinding> by_signature;
+  for (const auto& artifact : artifacts) {
+    const std::string klass = reproduce_class(target, artifact);
+    const std::string signature = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-" + klass;
+    auto [it, inserted] = by_signature.try_emplace(signature);
+    it->second.hits++;
+    if (!inserted) continue;
+    it->second.signature = signature;
+    it->second.klass = klass;
+    it->second.artifact = artifact;
+  }
+  std::vector<FuzzFinding> findings;
+  const fs::path decoded_dir = work_dir / "decoded";
+  fs::create_directories(decoded_dir);
+  for (auto& [signature, finding] : by_signature) {
+    finding.known_as = known_case(regressions_dir, signature);
+    if (finding.known_as.empty()) {
+      const Case found = decode_artifact(target, finding.artifact, decoded_dir / (finding.artifact.filename().string() + ".json"));
+      minimize_and_write(target, finding, found, regressions_dir);
+    }
+    findings.push_back(std::move(finding));
+  }
+  return findings;
+}
+
+}  // namespace normcheck::harness::cli

@@ -1,0 +1,228 @@
+// Child-process plumbing for `normcheck fuzz` (fuzz_process.hpp): fork / exec, a pipe
+// read with poll, libFuzzer status parsing and stopping the fuzzer on Ctrl-C.
+#include "cli/fuzz_process.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace normcheck::harness::cli {
+namespace {
+
+// How long a stopping fuzzer may take to exit before its process group is killed.
+// libFuzzer exits at once on SIGTERM; the grace lets it remove its temporary folder.
+constexpr double kStopGraceSeconds = 3;
+
+volatile std::sig_atomic_t interrupt_count = 0;
+volatile std::sig_atomic_t last_interrupt = 0;
+
+extern "C" void note_interrupt(int signal_number) {
+  interrupt_count = interrupt_count + 1;
+  last_interrupt = signal_number;
+}
+
+// Counts SIGINT / SIGTERM for the lifetime of one run (the loop acts on them), restoring
+// the old handlers after it.
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    interrupt_count = 0;
+    struct sigaction action {};
+    action.sa_handler = note_interrupt;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// Reads the number after `key` in line ("cov: 123" -> 123); false when absent.
+bool number_after(const std::string& line, const std::string& key, std::int64_t& out) {
+  const auto at = line.find(key);
+  if (at == std::string::npos) return false;
+  const char* start = line.c_str() + at + key.size();
+  while (*start == ' ' || *start == ':') ++start;
+  char* end = nullptr;
+  const long long value = std::strtoll(start, &end, 10);
+  if (end == start) return false;
+  out = value;
+  return true;
+}
+
+struct Child {
+  pid_t pid = -1;
+  int output_fd = -1;
+};
+
+// fork + exec with stdout and stderr on one pipe; the child leads its own process group
+// so that libFuzzer's fork-mode workers get our forwarded signals together.
+Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, bool own_group) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    if (own_group) setpgid(0, 0);
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
+    execv(args[0], args.data());
+    std::fprintf(stderr, "normcheck: cannot run %s: %s\n", args[0], std::strerror(errno));
+    _exit(127);
+  }
+  if (own_group) setpgid(pid, pid);  // also here: no race with the first kill()
+  close(fds[1]);
+  return {pid, fds[0]};
+}
+
+int decode_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 3;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return decode_status(status);
+}
+
+}  // namespace
+
+bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats) {
+  if (line.empty() || line[0] != '#' || line.find("cov:") == std::string::npos) return false;
+  number_after(line, "#", stats.executions);
+  number_after(line, "cov:", stats.coverage);
+  number_after(line, "ft:", stats.features);
+  number_after(line, "corp:", stats.corpus);
+  number_after(line, "exec/s", stats.exec_per_second);
+  const auto counts = line.find("oom/timeout/crash:");
+  if (counts != std::string::npos) {
+    std::istringstream in(line.substr(counts + 18));
+    char slash = 0;
+    in >> stats.ooms >> slash >> stats.timeouts >> slash >> stats.crashes;
+  }
+  return true;
+}
+
+FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                                 const std::filesystem::path& log_path, double hard_deadline_seconds,
+                                 const std::function<void(const FuzzStats&, double elapsed)>& on_stats) {
+  InterruptGuard guard;
+  std::ofstream log(log_path);
+  const auto start = std::chrono::steady_clock::now();
+  const Child child = spawn(argv, env, true);
+  FuzzRunResult result;
+  std::string pending;
+  int forwarded = 0;
+  double stop_at = -1;    // when the group was asked to stop (SIGTERM); -1: not yet
+  double killed_at = -1;  // when it was killed (SIGKILL); -1: not yet
+  int leader_status = 0;
+  bool leader_reaped = false;
+  double leader_gone_at = 0;
+  char buffer[4096];
+  for (;;) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (interrupt_count > forwarded) {
+      forwarded = interrupt_count;
+      result.interrupted = true;
+      if (forwarded >= 2) {
+        // The second one: stop at once; the caller collects nothing.
+        kill(-child.pid, SIGKILL);
+        result.aborted = true;
+        result.abort_signal = last_interrupt;
+        break;
+      }
+      // On a terminal the progress line has no newline yet.
+      std::fprintf(stderr, "%snormcheck fuzz: interrupted, stopping the fuzzer (interrupt again to stop at once)\n",
+                   isatty(STDERR_FILENO) != 0 ? "\n" : "");
+    }
+    // Stopping sends SIGTERM, not SIGINT: libFuzzer's fork-mode parent runs each job
+    // through system(), which ignores SIGINT in the caller while the job runs, so a
+    // forwarded SIGINT ended only the running job and the parent started the next one,
+    // fuzzing on until -max_total_time. libFuzzer handles SIGTERM as an interrupt
+    // (-handle_term=1), in the parent and in its jobs; the artifacts already written stay.
+    if (stop_at < 0 && (result.interrupted || elapsed > hard_deadline_seconds)) {
+      kill(-child.pid, SIGTERM);
+      stop_at = elapsed;
+    }
+    if (stop_at >= 0 && killed_at < 0 && elapsed > stop_at + kStopGraceSeconds) {
+      kill(-child.pid, SIGKILL);
+      killed_at = elapsed;
+    }
+    // A killed group closes the pipe at once; should anything outside it still hold
+    // the pipe open, stop reading rather than wait for it.
+    if (killed_at >= 0 && elapsed > killed_at + 1) break;
+    // The leader gone: what its workers still write is read for a moment, then they end.
+    if (!leader_reaped && waitpid(child.pid, &leader_status, WNOHANG) == child.pid) {
+      leader_reaped = true;
+      leader_gone_at = elapsed;
+    }
+    if (leader_reaped && elapsed > leader_gone_at + 1) break;
+    pollfd pfd{child.output_fd, POLLIN, 0};
+    const int ready = poll(&pfd, 1, 200);
+    if (ready <= 0) continue;  // timeout, or EINTR from a signal: the checks above see it
+    const ssize_t got = read(child.output_fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;  // EOF: the child and its workers closed the pipe
+    pending.append(buffer, static_cast<std::size_t>(got));
+    std::size_t newline;
+    while ((newline = pending.find('\n')) != std::string::npos) {
+      const std::string line = pending.substr(0, newline);
+      pending.erase(0, newline + 1);
+      log << line << '\n';
+      if (parse_fuzz_stats_line(line, result.stats) && on_stats) on_stats(result.stats, elapsed);
+    }
+    log.flush();  // `tail -f fuzz.log` follows the run (a few lines a second)
+  }
+  log << pending;
+  close(child.output_fd);
+  // Workers still alive after the parent went (or a stop that ends here): end them all.
+  kill(-child.pid, SIGKILL);
+  result.exit_status = leader_reaped ? decode_status(leader_status) : wait_status(child.pid);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+CapturedRun run_captured(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  const Child child = spawn(argv, env, false);
+  CapturedRun run;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = read(child.output_fd, buffer, sizeof buffer);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) break;
+    run.output.append(buffer, static_cast<std::size_t>(got));
+  }
+  close(child.output_fd);
+  run.exit_status = wait_status(child.pid);
+  return run;
+}
+
+}  // namespace normcheck::harness::cli

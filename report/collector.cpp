@@ -1,0 +1,98 @@
+// Runs evaluate_case() on a task's problems and keeps what the report needs.
+#include "report/collector.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace normcheck::harness::report {
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "fail";
+    case Verdict::skipped: return "skipped";
+    case Verdict::not_applicable: return "n/a";
+    case Verdict::no_cases: return "no cases";
+  }
+  return "invalid";
+}
+
+Verdict Tally::verdict() const {
+  if (failed > 0) return Verdict::fail;
+  if (cases == 0) return Verdict::not_applicable;
+  if (skipped == cases) return Verdict::skipped;
+  return Verdict::pass;
+}
+
+Verdict Tally::kernel_verdict() const {
+  if (failed > 0) return Verdict::fail;
+  return cases > skipped ? Verdict::pass : Verdict::no_cases;
+}
+
+namespace {
+// max that lets an infinity win and ignores NaN.
+double max_error(double a, double b) { return std::isnan(b) ? a : std::max(a, b); }
+}  // namespace
+
+void Tally::merge(const Tally& other) {
+  cases += other.cases;
+  skipped += other.skipped;
+  failed += other.failed;
+  outputs += other.outputs;
+  special_mismatches += other.special_mismatches;
+  worst_score = max_error(worst_score, other.worst_score);
+  worst_ulp_error = max_error(worst_ulp_error, other.worst_ulp_error);
+  if (first_violation.empty()) first_violation = other.first_violation;
+}
+
+bool worse_than(const WorstProblem& a, const WorstProblem& b) {
+  if (a.failed != b.failed) return a.failed;
+  if (a.score != b.score) return a.score > b.score;
+  return a.ulp_error > b.ulp_error;
+}
+
+std::string first_violation(const CaseEvaluation& evaluation) {
+  if (evaluation.violations.empty()) return "";
+  const Violation& v = evaluation.violations.front();
+  return v.klass + ": " + v.message;
+}
+
+const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const std::string& source) {
+  EvaluateOptions options;
+  options.collect_errors = collect_errors_;
+  IsolatedOutcome outcome = judge_.evaluate(problem, options);
+  if (outcome.kind == IsolatedOutcome::Kind::evaluated) {
+    last_ = std::move(outcome.evaluation);
+  } else {
+    last_ = CaseEvaluation{};
+    last_.violations.push_back({outcome.failure_class(), outcome.detail});
+  }
+  ++tally_.cases;
+  if (last_.skipped) {
+    ++tally_.skipped;
+    return last_;
+  }
+  tally_.outputs += last_.outputs_checked;
+  tally_.special_mismatches += last_.special_mismatches;
+  tally_.worst_score = max_error(tally_.worst_score, last_.max_score);
+  tally_.worst_ulp_error = max_error(tally_.worst_ulp_error, last_.max_ulp_error);
+  if (!last_.passed()) {
+    ++tally_.failed;
+    if (tally_.first_violation.empty()) tally_.first_violation = first_violation(last_);
+  }
+  if (collect_errors_) {
+    ulp_errors_.insert(ulp_errors_.end(), last_.ulp_errors.begin(), last_.ulp_errors.end());
+    scores_.insert(scores_.end(), last_.scores.begin(), last_.scores.end());
+  }
+  // Rank on the numbers first so a problem is copied only when it is the new worst.
+  WorstProblem candidate{{}, !last_.passed(), last_.max_score, last_.max_ulp_error, "", ""};
+  if (!worst_ || worse_than(candidate, *worst_)) {
+    candidate.problem = problem;
+    candidate.violation = first_violation(last_);
+    candidate.source = source;
+    worst_ = std::move(candidate);
+  }
+  return last_;
+}
+
+}  // namespace normcheck::harness::report

@@ -1,0 +1,235 @@
+// `normcheck report`: runs every kernel's tasks on all cores, assembles the model and
+// picks the worst cases.
+#include "report/run_report.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <exception>
+#include <fmt/format.h>
+#include <mutex>
+#include <thread>
+
+#include "harness/case.hpp"
+#include "harness/kernel_judge.hpp"
+#include "harness/replay_line.hpp"
+#include "report/environment.hpp"
+#include "report/progress.hpp"
+#include "report/stats.hpp"
+#include "report/tasks.hpp"
+#include "report/worst_cases.hpp"
+#include "impls/abi_names.hpp"
+#include "impls/plugin_loader.hpp"
+
+namespace normcheck::harness::report {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Isolated workers are forked from the report's threads. glibc's malloc is fork-safe, but
+// the AddressSanitizer allocator of GCC 12 is not: a fork while another thread holds its
+// lock leaves the worker deadlocked at its first allocation (a false timeout). Sanitizer
+// builds (the debug preset) therefore report on one thread; release builds use them all.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kSanitizedBuild = true;
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+#else
+constexpr bool kSanitizedBuild = false;
+#endif
+
+std::vector<impls::KernelInfo> select_kernels(const std::vector<impls::KernelInfo>& all,
+                                              const std::vector<std::string>& names) {
+  std::vector<impls::KernelInfo> chosen;
+  if (names.empty()) {
+    for (const auto& k : all)
+      if (!k.mutant) chosen.push_back(k);
+    return chosen;
+  }
+  for (const auto& name : names) {
+    const impls::KernelInfo* k = impls::find_kernel(all, name);
+    if (k == nullptr) throw InputError(unknown_kernel_message("--kernel", name));
+    chosen.push_back(*k);
+  }
+  return chosen;
+}
+
+KernelReport kernel_header(const impls::KernelInfo& k, const Budget& budget) {
+  KernelReport r;
+  r.name = k.kernel->name;
+  r.op = impls::op_name(k.kernel->op);
+  r.x_dtype = impls::dtype_name(k.kernel->x_dtype);
+  r.param_dtype = impls::dtype_name(k.kernel->param_dtype);
+  r.y_dtype = impls::dtype_name(k.kernel->y_dtype);
+  r.compute = impls::dtype_name(k.compute);
+  r.flags = impls::flags_description(k.kernel->flags);
+  r.origin = k.origin;
+  r.mutant = k.mutant;
+  r.bug_class = k.bug_class;
+  r.budget = budget;
+  r.sweeps = sweep_skeletons();
+  r.ulp_histogram = empty_ulp_histogram();
+  return r;
+}
+
+// What a kernel accumulates while its tasks finish, in any order.
+struct KernelAccumulator {
+  std::mutex mutex;
+  std::size_t remaining = 0;
+  std::vector<double> ulp_errors, scores;
+  std::vector<WorstProblem> worst;
+  std::vector<TaskResult> results;  // the task results without their error samples
+  double seconds = 0;
+};
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// Runs job(i) for i in [0, count) on `threads` threads; rethrows the first exception.
+template <typename Job>
+void parallel_for(std::size_t count, unsigned threads, Job job) {
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    for (std::size_t i = next++; i < count; i = next++) {
+      try {
+        job(i);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = count;  // stop handing out work
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+void assemble(KernelReport& report, KernelAccumulator& acc) {
+  // Tasks were planned in report order; sort back into it after the parallel run.
+  std::sort(acc.results.begin(), acc.results.end(),
+            [](const TaskResult& a, const TaskResult& b) { return a.order < b.order; });
+  for (TaskResult& result : acc.results) {
+    switch (result.kind) {
+      case TaskResult::Kind::sweep_point:
+        report.overall.merge(result.point.tally);
+        report.sweeps[result.sweep].points.push_back(std::move(result.point));
+        break;
+      case TaskResult::Kind::eps_cell:
+        report.overall.merge(result.cell.tally);
+        report.eps_grid.push_back(std::move(result.cell));
+        break;
+      case TaskResult::Kind::edge_case:
+        report.overall.merge(result.edge.tally);
+        report.edge_cases.push_back(std::move(result.edge));
+        break;
+    }
+  }
+  report.seconds = acc.seconds;
+}
+
+}  // namespace
+
+ReportModel run_report(const ReportOptions& options) {
+  const auto started = Clock::now();
+  const std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
+  const std::vector<impls::KernelInfo> kernels = select_kernels(all, options.kernels);
+  const BudgetTable budgets = options.budgets_file ? BudgetTable::load(*options.budgets_file) : BudgetTable{};
+  std::vector<Budget> kernel_budgets;
+  for (const auto& k : kernels) kernel_budgets.push_back(budgets.for_kernel(k));
+  std::vector<std::unique_ptr<KernelJudge>> judges;
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    judges.push_back(std::make_unique<KernelJudge>(kernels[i], kernel_budgets[i], options.case_timeout, options.isolate));
+  }
+
+  ReportModel model;
+  model.generated_at = utc_now();
+  model.command = options.command;
+  model.seed = options.seed;
+  model.quick = options.quick;
+  model.threads = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (kSanitizedBuild && options.isolate) model.threads = 1;
+  model.environment = current_environment();
+  model.eps_values = eps_values();
+  model.var_over_eps_values = var_over_eps_values();
+
+  const SweepSizes sizes = options.quick ? quick_sizes() : default_sizes();
+  std::vector<Task> tasks;
+  std::vector<KernelAccumulator> accumulators(kernels.size());
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    model.kernels.push_back(kernel_header(kernels[i], kernel_budgets[i]));
+    for (auto plan : {plan_sweeps(i, *judges[i], sizes, options.seed), plan_eps_grid(i, *judges[i], sizes, options.seed),
+                      plan_edge_cases(i, *judges[i], options.seed)}) {
+      accumulators[i].remaining += plan.size();
+      for (auto& task : plan) tasks.push_back(std::move(task));
+    }
+  }
+
+  Progress progress(tasks.size() + kernels.size(), options.progress);
+  parallel_for(tasks.size(), model.threads, [&](std::size_t t) {
+    const auto task_started = Clock::now();
+    TaskResult result = tasks[t].run();
+    result.order = t;
+    const double seconds = std::chrono::duration<double>(Clock::now() - task_started).count();
+    KernelAccumulator& acc = accumulators[tasks[t].kernel];
+    KernelReport& report = model.kernels[tasks[t].kernel];
+    {
+      std::lock_guard lock(acc.mutex);
+      acc.seconds += seconds;
+      add_to_histogram(report.ulp_histogram, result.ulp_errors);
+      acc.ulp_errors.insert(acc.ulp_errors.end(), result.ulp_errors.begin(), result.ulp_errors.end());
+      acc.scores.insert(acc.scores.end(), result.scores.begin(), result.scores.end());
+      // Not `= {}`: that picks the initializer-list overload, which keeps the capacity.
+      std::vector<double>().swap(result.ulp_errors);
+      std::vector<double>().swap(result.scores);
+      if (result.worst) keep_worst(acc.worst, std::move(*result.worst));
+      result.worst.reset();
+      acc.results.push_back(std::move(result));
+      // The kernel's last task summarises its samples and frees them, so only the
+      // kernels in flight hold error samples.
+      if (--acc.remaining == 0) {
+        judges[tasks[t].kernel]->release_idle();
+        report.ulp = summarize(acc.ulp_errors);
+        report.score = summarize(acc.scores);
+        std::vector<double>().swap(acc.ulp_errors);
+        std::vector<double>().swap(acc.scores);
+      }
+    }
+    progress.step(tasks[t].label);
+  });
+
+  // Second pass, one task per kernel: reduce the worst cases (write_report saves them).
+  const std::string replay_dir = options.out_dir.string();
+  parallel_for(kernels.size(), model.threads, [&](std::size_t i) {
+    const auto task_started = Clock::now();
+    assemble(model.kernels[i], accumulators[i]);
+    model.kernels[i].worst_cases =
+        prepare_worst_cases(*judges[i], accumulators[i].worst, replay_dir,
+                            options.budgets_file.value_or(std::filesystem::path()));
+    judges[i]->release_idle();
+    model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
+    progress.step(model.kernels[i].name + " worst cases");
+  });
+  progress.finish();
+  model.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return model;
+}
+
+}  // namespace normcheck::harness::report
