@@ -18,7 +18,7 @@
 #include <fmt/format.h>
 
 #include "harness/atomic_file.hpp"
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
 #include "cli/commands.hpp"
@@ -153,13 +153,7 @@ int run(const CheckArgs& args) {
   if (options.progress) std::fprintf(stderr, "\r\033[K");
 
   std::cout << format_summary_table(report);
-  const bool any_finding = std::any_of(report.kernels.begin(), report.kernels.end(),
-                                      [](const KernelSummary& k) { return !k.findings.empty(); });
-  std::cout << fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s: {}\n", report.seed,
-                           report.kernels.size(), report.total_outputs(), report.seconds,
-                           report.passed() ? "all within budget"
-                           : any_finding   ? "FINDINGS"
-                                           : "NO CASES checked for some kernel");
+  std::cout << format_run_line(report);
   std::cout << format_findings(report);
   // What could not be written is said after the summary, every item of it, and makes
   // the run bad input (exit 2): a gate whose report is missing has not reported.
@@ -190,7 +184,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Check kernels against the oracle on generated cases (deterministic for a seed). Each\n"
       "finding is minimized, saved as a case file and printed with a command that replays it.");
   command->add_option("--kernel", args->kernels,
-                      "kernel to check (repeatable; default: every kernel that is not a mutant)")
+                      "kernel to check (repeatable; default: every kernel that is neither a mutant nor a oneDNN baseline)")
       ->type_name("NAME");
   add_plugin_option(command, args->plugins);
   add_budgets_option(command, args->budgets);
@@ -210,10 +204,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
                   "write the report as JSON (- for standard output, the table then goes to stderr)", "FILE");
   add_path_option(command, "--save-failures", args->save_failures,
                   "directory for minimized failing cases (default: a temporary directory)", "DIR");
-  auto* no_isolate = command->add_flag("--no-isolate", args->no_isolate,
-                                       "run kernels in this process (faster; a crashing kernel ends the run)");
-  // An in-process kernel cannot be stopped: a timeout there would be ignored silently.
-  add_case_timeout_option(command, args->case_timeout_ms)->excludes(no_isolate);
+  add_isolation_options(command, args->no_isolate, args->case_timeout_ms, "run");
   command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");
   command->add_flag("--f64-eps", args->f64_eps,
                     "also draw eps values not representable in fp32 (catches kernels that narrow eps)");

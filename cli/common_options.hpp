@@ -121,15 +121,22 @@ inline CLI::Option* add_seed_option(CLI::App* command, std::uint64_t& seed, cons
       ->check(whole_number<std::uint64_t>(0, std::numeric_limits<std::uint64_t>::max()));
 }
 
-// --case-timeout-ms MS, bounded to [1, kMaxCaseTimeout].
-inline CLI::Option* add_case_timeout_option(CLI::App* command, std::int64_t& milliseconds) {
+// --no-isolate and --case-timeout-ms MS (bounded to [1, kMaxCaseTimeout]), which
+// exclude each other: an in-process kernel cannot be stopped, so a timeout there would
+// be ignored silently. `what_a_crash_ends` completes "a crashing kernel ends the ...".
+inline void add_isolation_options(CLI::App* command, bool& no_isolate, std::int64_t& case_timeout_ms,
+                                  const std::string& what_a_crash_ends) {
+  auto* in_process = command->add_flag("--no-isolate", no_isolate,
+                                       "run kernels in this process (faster; a crashing kernel ends the " +
+                                           what_a_crash_ends + ")");
   const std::int64_t most = static_cast<std::int64_t>(kMaxCaseTimeout.count());
-  return command
-      ->add_option("--case-timeout-ms", milliseconds,
+  command
+      ->add_option("--case-timeout-ms", case_timeout_ms,
                    fmt::format("a case running longer is a hang finding; 1 to {} ms", most))
       ->type_name("MS")
       ->capture_default_str()
-      ->check(whole_number<std::int64_t>(1, most));
+      ->check(whole_number<std::int64_t>(1, most))
+      ->excludes(in_process);
 }
 
 // The most --threads / --jobs: beyond any useful parallelism on this machine, and small

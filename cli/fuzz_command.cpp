@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 #include "harness/checker.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"

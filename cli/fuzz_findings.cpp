@@ -1,5 +1,4 @@
 // From libFuzzer crash artifacts to deduplicated, minimized regression cases (fuzz_findings.hpp).
-#include "harness/replay_line.hpp"
 #include "cli/fuzz_findings.hpp"
 
 #include <algorithm>
@@ -17,14 +16,17 @@
 #include "harness/case.hpp"
 #include "cli/fuzz_process.hpp"
 #include "harness/isolation.hpp"
+#include "harness/replay_line.hpp"
 #include "harness/shrink.hpp"
+#include "harness/violation.hpp"
+#include "impls/abi_names.hpp"
 
 namespace normcheck::harness::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string op_label(const impls::KernelInfo& info) { return info.kernel->op == NORMCHECK_LAYERNORM ? "layernorm" : "rmsnorm"; }
+std::string op_label(const impls::KernelInfo& info) { return std::string(impls::op_name(info.kernel->op)); }
 
 // libFuzzer names artifacts by what happened: crash-, timeout-, oom-, leak-, slow-unit-.
 bool is_artifact(const fs::path& path) {
@@ -36,8 +38,9 @@ bool is_artifact(const fs::path& path) {
 }
 
 // The class a replay of the artifact reports: the target's own finding line, or what
-// the sanitizer / libFuzzer saw.
-std::string reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
+// the sanitizer / libFuzzer saw. Running out of memory and a leak LeakSanitizer saw are
+// both the memory class, as the memory limit of an isolated worker is.
+ViolationClass reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
   const std::string name = artifact.filename().string();
   const auto run = run_captured({target.binary.string(), "-timeout=10", "-rss_limit_mb=4096", artifact.string()},
                                 fuzz_target_env(target));
@@ -47,12 +50,14 @@ std::string reproduce_class(const FuzzTarget& target, const fs::path& artifact) 
     const std::string signature = run.output.substr(at + marker.size(), run.output.find('\n', at) - at - marker.size());
     // The signature is <kernel>-<op>-<class>; the class follows the op.
     const std::string stem = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-";
-    return signature.rfind(stem, 0) == 0 ? signature.substr(stem.size()) : "crash";
+    if (signature.rfind(stem, 0) != 0) return ViolationClass::crash;
+    return parse_violation_class(signature.substr(stem.size())).value_or(ViolationClass::crash);
   }
-  if (name.rfind("timeout-", 0) == 0 || run.output.find("libFuzzer: timeout") != std::string::npos) return "timeout";
-  if (name.rfind("oom-", 0) == 0 || run.output.find("out-of-memory") != std::string::npos) return "oom";
-  if (name.rfind("leak-", 0) == 0) return "leak";
-  return "crash";
+  if (name.rfind("timeout-", 0) == 0 || run.output.find("libFuzzer: timeout") != std::string::npos)
+    return ViolationClass::timeout;
+  if (name.rfind("oom-", 0) == 0 || run.output.find("out-of-memory") != std::string::npos) return ViolationClass::memory;
+  if (name.rfind("leak-", 0) == 0) return ViolationClass::memory;
+  return ViolationClass::crash;
 }
 
 // The finding's case as the fuzz binary decodes it: one layout, one decoder.
@@ -68,20 +73,6 @@ Case decode_artifact(const FuzzTarget& target, const fs::path& artifact, const f
 
 Budget budget_for(const FuzzTarget& target) {
   return target.budgets.empty() ? default_budget(target.kernel) : BudgetTable::load(target.budgets).for_kernel(target.kernel);
-}
-
-bool outcome_has_class(const IsolatedOutcome& outcome, const std::string& klass) {
-  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class() == klass;
-  return std::any_of(outcome.evaluation.violations.begin(), outcome.evaluation.violations.end(),
-                     [&](const Violation& v) { return v.klass == klass; });
-}
-
-std::string first_detail(const IsolatedOutcome& outcome, const std::string& klass) {
-  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.detail;
-  for (const auto& v : outcome.evaluation.violations) {
-    if (v.klass == klass) return v.message;
-  }
-  return "";
 }
 
 // An existing case in the corpus that records this signature in its note.
@@ -103,14 +94,14 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
   const Budget budget = budget_for(target);
   IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kDefaultCaseTimeout);
   const auto first = evaluator.evaluate(found.problem);
-  finding.reproduced_in_release = outcome_has_class(first, finding.klass);
-  finding.detail = first_detail(first, finding.klass);
+  finding.reproduced_in_release = first.has_class(finding.klass);
+  finding.detail = first.message_for(finding.klass);
   if (finding.reproduced_in_release) {
     const auto shrunk = minimize_problem(
-        found.problem, [&](const ref::NormProblem& candidate) { return outcome_has_class(evaluator.evaluate(candidate), finding.klass); });
+        found.problem, [&](const ref::NormProblem& candidate) { return evaluator.evaluate(candidate).has_class(finding.klass); });
     found.problem = shrunk.problem;
     finding.minimized = shrunk.accepted > 0;
-    finding.detail = first_detail(evaluator.evaluate(found.problem), finding.klass);
+    finding.detail = evaluator.evaluate(found.problem).message_for(finding.klass);
   }
   found.kernel = target.kernel.kernel->name;
   // A mutant must keep failing; a real kernel must pass once the bug is fixed.
@@ -120,7 +111,7 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
   char hash[16];
   std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(json) & 0xFFFF'FFFFu);
   // A full disk loses this case, not the run's other findings or its summary.
-  const fs::path file = regressions_dir / (op_label(target.kernel) + "-" + finding.klass + "-" + hash + ".json");
+  const fs::path file = regressions_dir / (op_label(target.kernel) + "-" + std::string(class_name(finding.klass)) + "-" + hash + ".json");
   std::error_code error;
   fs::create_directories(regressions_dir, error);
   if (error) {
@@ -166,8 +157,9 @@ std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const f
   }
   std::map<std::string, FuzzFinding> by_signature;
   for (const auto& artifact : artifacts) {
-    const std::string klass = reproduce_class(target, artifact);
-    const std::string signature = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-" + klass;
+    const ViolationClass klass = reproduce_class(target, artifact);
+    const std::string signature =
+        std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-" + std::string(class_name(klass));
     auto [it, inserted] = by_signature.try_emplace(signature);
     it->second.hits++;
     if (!inserted) continue;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/violation.hpp"
 #include "impls/registry.hpp"
 
 namespace normcheck::harness::cli {
@@ -22,7 +23,7 @@ struct FuzzTarget {
 
 struct FuzzFinding {
   std::string signature;            // "<kernel>-<op>-<class>"
-  std::string klass;
+  ViolationClass klass = ViolationClass::crash;
   std::filesystem::path artifact;   // the smallest artifact with this signature
   int hits = 0;                     // artifacts with this signature
   std::filesystem::path case_file;  // written regression case ("" when already known or not saved)

@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 #include "cli/commands.hpp"
 #include "harness/replay_line.hpp"
 #include "impls/plugin_loader.hpp"

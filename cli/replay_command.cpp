@@ -95,9 +95,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
       ->type_name("NAME");
   add_plugin_option(command, args->plugins);
   add_budgets_option(command, args->budgets);
-  auto* no_isolate = command->add_flag("--no-isolate", args->no_isolate, "run kernels in this process");
-  // An in-process kernel cannot be stopped: a timeout there would be ignored silently.
-  add_case_timeout_option(command, args->case_timeout_ms)->excludes(no_isolate);
+  add_isolation_options(command, args->no_isolate, args->case_timeout_ms, "replay");
   command->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -133,10 +133,7 @@ void add_report_command(CLI::App& app, int& exit_code) {
   command->add_flag("--fail-on-findings", args->fail_on_findings,
                     "exit 1 when a kernel failed a case or had no case checked (default: exit 0 once the report "
                     "is written)");
-  auto* no_isolate = command->add_flag("--no-isolate", args->no_isolate,
-                                       "run kernels in this process (faster; a crashing kernel ends the report)");
-  // An in-process kernel cannot be stopped: a timeout there would be ignored silently.
-  add_case_timeout_option(command, args->case_timeout_ms)->excludes(no_isolate);
+  add_isolation_options(command, args->no_isolate, args->case_timeout_ms, "report");
   command->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -50,13 +50,14 @@ int check_differential_input(const std::uint8_t* data, std::size_t size) {
   } catch (const std::exception& error) {
     // The harness or the oracle failed on a valid case: a normcheck bug, reported as
     // its own class so it never hides among (or as) kernel findings.
-    if (config.only_class.empty() || config.only_class == "internal-error") {
-      report_finding(config, problem, "internal-error", {{"internal-error", error.what()}});
+    using harness::ViolationClass;
+    if (!config.only_class || config.only_class == ViolationClass::internal_error) {
+      report_finding(config, problem, ViolationClass::internal_error, {{ViolationClass::internal_error, error.what()}});
     }
     return 0;
   }
   if (evaluation.passed()) return 0;
-  if (config.only_class.empty()) report_finding(config, problem, evaluation.violations.front().klass, evaluation.violations);
+  if (!config.only_class) report_finding(config, problem, evaluation.violations.front().klass, evaluation.violations);
   for (const auto& violation : evaluation.violations) {
     if (violation.klass == config.only_class) report_finding(config, problem, violation.klass, evaluation.violations);
   }

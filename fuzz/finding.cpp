@@ -28,39 +28,48 @@ NORMCHECK_FINDING_ABORT(finding_residual_out)
 NORMCHECK_FINDING_ABORT(finding_stats)
 NORMCHECK_FINDING_ABORT(finding_status)
 NORMCHECK_FINDING_ABORT(finding_memory)
+NORMCHECK_FINDING_ABORT(finding_fp_state)
+NORMCHECK_FINDING_ABORT(finding_crash)
+NORMCHECK_FINDING_ABORT(finding_timeout)
 NORMCHECK_FINDING_ABORT(finding_internal_error)
 NORMCHECK_FINDING_ABORT(finding_other)
 #undef NORMCHECK_FINDING_ABORT
 
-[[noreturn]] void abort_for_class(std::string_view klass) {
-  if (klass == "score") finding_score();
-  if (klass == "ulp") finding_ulp();
-  if (klass == "special") finding_special();
-  if (klass == "constant-row") finding_constant_row();
-  if (klass == "row-isolation") finding_row_isolation();
-  if (klass == "batch-invariance") finding_batch_invariance();
-  if (klass == "residual-out") finding_residual_out();
-  if (klass == "stats") finding_stats();
-  if (klass == "status") finding_status();
-  if (klass == "memory") finding_memory();
-  if (klass == "internal-error") finding_internal_error();
+[[noreturn]] void abort_for_class(harness::ViolationClass klass) {
+  using harness::ViolationClass;
+  switch (klass) {
+    case ViolationClass::score: finding_score();
+    case ViolationClass::ulp: finding_ulp();
+    case ViolationClass::special: finding_special();
+    case ViolationClass::constant_row: finding_constant_row();
+    case ViolationClass::row_isolation: finding_row_isolation();
+    case ViolationClass::batch_invariance: finding_batch_invariance();
+    case ViolationClass::residual_out: finding_residual_out();
+    case ViolationClass::stats: finding_stats();
+    case ViolationClass::status: finding_status();
+    case ViolationClass::memory: finding_memory();
+    case ViolationClass::fp_state: finding_fp_state();
+    case ViolationClass::metamorphic:
+    case ViolationClass::oracle_relation: finding_other();  // property classes: the fuzzers do not check them
+    case ViolationClass::internal_error: finding_internal_error();
+    case ViolationClass::crash: finding_crash();
+    case ViolationClass::timeout: finding_timeout();
+  }
   finding_other();
 }
 
-std::string op_label(ref::Op op) { return op == ref::Op::layernorm ? "layernorm" : "rmsnorm"; }
-
 }  // namespace
 
-std::string finding_signature(std::string_view kernel, std::string_view op, std::string_view klass) {
+std::string finding_signature(std::string_view kernel, ref::Op op, harness::ViolationClass klass) {
   std::string signature(kernel);
-  signature.append("-").append(op).append("-").append(klass);
+  signature.append("-").append(ref::op_name(op)).append("-").append(harness::class_name(klass));
   return signature;
 }
 
-void report_finding(const TargetConfig& config, const ref::NormProblem& problem, std::string_view klass,
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
                     const std::vector<harness::Violation>& violations) {
   const std::string kernel = config.kernel.kernel->name;
-  const std::string signature = finding_signature(kernel, op_label(problem.op), klass);
+  const std::string signature = finding_signature(kernel, problem.op, klass);
   harness::Case finding;
   finding.problem = problem;
   finding.kernel = kernel;
@@ -86,7 +95,7 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
       std::fprintf(stderr, "  ... %zu more violations\n", violations.size() - 10);
       break;
     }
-    std::fprintf(stderr, "  [%s] %s\n", violation.klass.c_str(), violation.message.c_str());
+    std::fprintf(stderr, "  [%s] %s\n", std::string(harness::class_name(violation.klass)).c_str(), violation.message.c_str());
   }
   // The target is not normcheck: `normcheck fuzz` hands it its own path to print.
   const char* normcheck = std::getenv("NORMCHECK_EXECUTABLE");

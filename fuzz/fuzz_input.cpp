@@ -54,7 +54,7 @@ std::vector<std::uint64_t> bits_of(const std::vector<double>& values, ref::Forma
 
 }  // namespace
 
-std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const InputShape& shape) {
+std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape) {
   if (size < kHeaderBytes) return std::nullopt;
   FuzzInput in;
   in.flags = data[0] & (kFlagGamma | kFlagBeta | kFlagResidual);
@@ -139,7 +139,7 @@ void set_input_eps(FuzzInput& in, double eps) {
   in.eps_bits = std::bit_cast<std::uint32_t>(static_cast<float>(ref::round_to_format(ref::Format::f32, eps)));
 }
 
-void convert_storage(FuzzInput& in, const InputShape& shape) {
+void convert_storage(FuzzInput& in, const harness::KernelShape& shape) {
   if (in.x_storage != shape.x_format) {
     in.x = convert_bits(in.x, in.x_storage, shape.x_format);
     in.residual = convert_bits(in.residual, in.x_storage, shape.x_format);
@@ -155,7 +155,7 @@ void convert_storage(FuzzInput& in, const InputShape& shape) {
                                        (in.beta.empty() ? 0 : kFlagBeta));
 }
 
-ref::NormProblem to_problem(const FuzzInput& in, const InputShape& shape) {
+ref::NormProblem to_problem(const FuzzInput& in, const harness::KernelShape& shape) {
   ref::NormProblem p;
   p.op = shape.op;
   p.x_format = shape.x_format;

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "normcheck/kernel_abi.h"
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::fuzz {
@@ -53,8 +53,6 @@ inline constexpr std::array<double, 12> kEpsTable = {
 };
 
 // What a kernel needs decoded: its op, its dtypes and whether it takes a residual.
-using InputShape = harness::KernelShape;
-inline InputShape shape_of(const normcheck_kernel& kernel) { return harness::kernel_shape(kernel); }
 
 // The decoded input, values kept as bit patterns so the mutator edits bits, not doubles.
 struct FuzzInput {
@@ -69,7 +67,7 @@ struct FuzzInput {
 };
 
 // nullopt when the bytes hold no complete element.
-std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const InputShape& shape);
+std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape);
 std::vector<std::uint8_t> encode_input(const FuzzInput& input);
 
 // The eps the input selects (exact, >= 0, finite).
@@ -79,10 +77,10 @@ void set_input_eps(FuzzInput& input, double eps);
 
 // Re-encodes every array in the shape's formats (values rounded to nearest even), and
 // drops a residual the kernel would not take: the form the mutator edits.
-void convert_storage(FuzzInput& input, const InputShape& shape);
+void convert_storage(FuzzInput& input, const harness::KernelShape& shape);
 
 // The case the kernel is checked on: values converted to its dtypes (RNE).
-ref::NormProblem to_problem(const FuzzInput& input, const InputShape& shape);
+ref::NormProblem to_problem(const FuzzInput& input, const harness::KernelShape& shape);
 // An input holding the problem exactly in its own formats (rows / n truncated to the
 // bounds): how readable seed cases become fuzz inputs.
 FuzzInput from_problem(const ref::NormProblem& problem);

@@ -266,7 +266,7 @@ void change_residual(FuzzInput& in, MutationRng& rng) {
 
 }  // namespace
 
-std::string_view mutate_structure(FuzzInput& in, const InputShape& shape, MutationRng& rng) {
+std::string_view mutate_structure(FuzzInput& in, const harness::KernelShape& shape, MutationRng& rng) {
   switch (rng() % 15) {
     case 0: case 1: flip_sign(in, rng); return "flip-sign";
     case 2: case 3: shift_exponent(in, rng); return "shift-exponent";

@@ -15,7 +15,7 @@ using MutationRng = std::minstd_rand;
 
 // Applies one randomly chosen structural mutation; returns its name (for tests and stats).
 // Precondition: the input's storage is in the shape's formats (convert_storage).
-std::string_view mutate_structure(FuzzInput& input, const InputShape& shape, MutationRng& rng);
+std::string_view mutate_structure(FuzzInput& input, const harness::KernelShape& shape, MutationRng& rng);
 
 // Mixes two inputs of one shape: rows, columns or the parameters of one into the other.
 FuzzInput cross_over(const FuzzInput& first, const FuzzInput& second, MutationRng& rng);

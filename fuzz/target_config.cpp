@@ -42,7 +42,7 @@ std::optional<impls::KernelInfo> default_kernel(const std::vector<impls::KernelI
 
 void configure_target(ref::Op op) {
   TargetConfig& config = mutable_config();
-  const std::string op_label = op == ref::Op::layernorm ? "layernorm" : "rmsnorm";
+  const std::string op_label(ref::op_name(op));
   try {
     config.plugin_path = env_or_empty("NORMCHECK_PLUGIN");
     std::vector<std::string> plugins;
@@ -70,9 +70,12 @@ void configure_target(ref::Op op) {
   } catch (const std::exception& error) {
     fail(error.what());
   }
-  config.shape = shape_of(*config.kernel.kernel);
+  config.shape = harness::kernel_shape(*config.kernel.kernel);
   config.decode_to = env_or_empty("NORMCHECK_FUZZ_DECODE_TO");
-  config.only_class = env_or_empty("NORMCHECK_FUZZ_ONLY_CLASS");
+  if (const std::string only = env_or_empty("NORMCHECK_FUZZ_ONLY_CLASS"); !only.empty()) {
+    config.only_class = harness::parse_violation_class(only);
+    if (!config.only_class) fail("NORMCHECK_FUZZ_ONLY_CLASS: unknown violation class '" + only + "'");
+  }
   config.finding_dir = env_or_empty("NORMCHECK_FINDING_DIR");
 }
 

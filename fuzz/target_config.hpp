@@ -2,10 +2,12 @@
 // the kernel under test, its budget, and the modes `normcheck fuzz` drives it in.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "fuzz/fuzz_input.hpp"
 #include "harness/budget.hpp"
+#include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
@@ -14,14 +16,14 @@ namespace normcheck::fuzz {
 struct TargetConfig {
   impls::KernelInfo kernel;
   harness::Budget budget;
-  InputShape shape;
+  harness::KernelShape shape;
   std::string plugin_path;  // NORMCHECK_PLUGIN, "" when none
   // NORMCHECK_FUZZ_DECODE_TO: write each input's case file there and judge nothing
   // (how `normcheck fuzz` turns crash artifacts into readable cases).
   std::string decode_to;
   // NORMCHECK_FUZZ_ONLY_CLASS: report only violations of this class ("crash" reports
   // none), so libFuzzer's -minimize_crash keeps the finding it started from.
-  std::string only_class;
+  std::optional<harness::ViolationClass> only_class;
   // NORMCHECK_FINDING_DIR: also write each finding's case file into this directory.
   std::string finding_dir;
 };

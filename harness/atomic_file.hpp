@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 
 namespace normcheck::harness {
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 #include "harness/text_file.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -53,7 +53,7 @@ Budget default_budget(const impls::KernelInfo& kernel) {
   budget.special = SpecialPolicy::strict;
   // No default input domain for our own kernels: a correct kernel scales rows whose sums
   // would overflow its compute format (the pure f16 kernel does). oneDNN does not.
-  if (kernel.origin == "onednn") budget.max_abs_x = kOneDnnMaxAbsX;
+  if (kernel.origin == impls::KernelOrigin::onednn) budget.max_abs_x = kOneDnnMaxAbsX;
   return budget;
 }
 

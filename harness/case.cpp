@@ -345,10 +345,8 @@ Case parse_document(const Json& doc, ValueArrays& arrays, const Reader& reader) 
   Case result;
   ref::NormProblem& p = result.problem;
   const std::string op = read_string(reader, doc, "op");
-  if (op == "layernorm") {
-    p.op = ref::Op::layernorm;
-  } else if (op == "rmsnorm") {
-    p.op = ref::Op::rmsnorm;
+  if (const auto parsed = ref::parse_op(op)) {
+    p.op = *parsed;
   } else {
     reader.fail("op", fmt::format("unknown op {} (layernorm, rmsnorm)", shown_string(op)));
   }
@@ -402,14 +400,6 @@ void append_values(std::string& out, const std::vector<double>& values) {
 }
 
 }  // namespace
-
-std::string hex_float(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%a", value);
-  return buffer;
-}
 
 std::uint64_t case_file_size_limit(std::int64_t rows, std::int64_t n) {
   const auto r = static_cast<std::uint64_t>(std::max<std::int64_t>(rows, 0));
@@ -555,7 +545,7 @@ std::string case_to_json(const Case& c) {
                                                                          Json::error_handler_t::replace));
   };
   std::string out = "{\n";
-  out += string_field("op", p.op == ref::Op::layernorm ? "layernorm" : "rmsnorm") + ",\n";
+  out += string_field("op", ref::op_name(p.op)) + ",\n";
   out += string_field("x_dtype", ref::format_name(p.x_format)) + ",\n";
   out += string_field("param_dtype", ref::format_name(p.param_format)) + ",\n";
   out += string_field("y_dtype", ref::format_name(p.y_format)) + ",\n";

@@ -4,19 +4,14 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 
-#include "reference/oracle.hpp"
+#include "harness/hex_float.hpp"
+#include "harness/input_error.hpp"
+#include "reference/problem.hpp"
 
 namespace normcheck::harness {
-
-// Bad user input (a case file, a budget file, a flag). The message is one line that
-// names the file and the field; the CLI prints it and exits 2.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct Case {
   ref::NormProblem problem;
@@ -47,8 +42,5 @@ std::string case_to_json(const Case& c);
 // Complete or absent: written with write_file_atomically (atomic_file.hpp), which throws
 // OutputError (an InputError) naming the path and the system's reason.
 void write_case_file(const std::filesystem::path& path, const Case& c);
-
-// A double as a C99 hex float ("0x1.8p-3"), or "inf", "-inf", "nan".
-std::string hex_float(double value);
 
 }  // namespace normcheck::harness

@@ -1,6 +1,8 @@
 // Writers for the check report: text table, findings, JUnit XML, JSON.
 #include "harness/check_output.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -10,23 +12,33 @@
 namespace normcheck::harness {
 namespace {
 
-Case finding_case(const Finding& f) {
-  Case c;
-  c.problem = f.minimized;
-  c.kernel = f.kernel;
-  c.expect = f.expect;
-  c.note = fmt::format("{}: {}", f.signature, f.message);
-  return c;
-}
-
 // The line under a finding's case: its replay command, or why there is no file to replay.
 std::string replay_or_why_not(const Finding& f) {
-  if (!f.case_file.empty()) return fmt::format("replay: {}", replay_command(f));
+  if (!f.replay.empty()) return fmt::format("replay: {}", f.replay);
   if (!f.save_error.empty()) return fmt::format("case not saved ({}); it is the JSON above", f.save_error);
   return "case not saved (no directory for cases, see the note at the start); it is the JSON above";
 }
 
 }  // namespace
+
+std::string verdict_label(const KernelSummary& k) {
+  switch (k.verdict()) {
+    case KernelVerdict::pass: return "pass";
+    case KernelVerdict::no_cases: return "NO CASES";
+    case KernelVerdict::fail: return fmt::format("FAIL ({})", class_name(k.findings.front().klass));
+  }
+  return "FAIL";
+}
+
+std::string format_run_line(const CheckReport& report) {
+  const bool any_finding = std::any_of(report.kernels.begin(), report.kernels.end(),
+                                       [](const KernelSummary& k) { return !k.findings.empty(); });
+  return fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s: {}\n", report.seed, report.kernels.size(),
+                     report.total_outputs(), report.seconds,
+                     report.passed() ? "all within budget"
+                     : any_finding   ? "FINDINGS"
+                                     : "NO CASES checked for some kernel");
+}
 
 std::string format_summary_table(const CheckReport& report) {
   std::size_t width = 6;
@@ -34,9 +46,7 @@ std::string format_summary_table(const CheckReport& report) {
   std::string out = fmt::format("{:<{}}  {:>7}  {:>10}  {:>10}  {:>10}  {:>8}  {}\n", "kernel", width, "cases",
                                 "elements", "max ulp", "max score", "special", "verdict");
   for (const auto& k : report.kernels) {
-    const std::string verdict = k.passed()            ? "pass"
-                                : k.checked_nothing() ? "NO CASES"
-                                                      : fmt::format("FAIL ({})", k.findings.front().klass);
+    const std::string verdict = verdict_label(k);
     out += fmt::format("{:<{}}  {:>7}  {:>10}  {:>10.3g}  {:>10.3g}  {:>8}  {}\n", k.kernel, width, k.cases,
                        k.outputs, k.max_ulp_error, k.max_score, k.special_mismatches, verdict);
   }
@@ -50,7 +60,7 @@ std::string format_findings(const CheckReport& report) {
       out += fmt::format("\nFINDING {} (case {} of seed {}, regime {}, {} elements after shrinking from {})\n  {}\n",
                          f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
                          f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
-      out += case_to_json(finding_case(f));
+      out += case_to_json(f.saved_case);
       out += fmt::format("\n{}\n", replay_or_why_not(f));
     }
   }
@@ -82,8 +92,8 @@ std::string junit_xml(const CheckReport& report) {
     out += ">\n";
     for (const auto& f : k.findings) {
       out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\n{}</failure>\n",
-                         markup_escape(f.klass), markup_escape(f.message), markup_escape(f.signature),
-                         markup_escape(case_to_json(finding_case(f))), markup_escape(replay_or_why_not(f)));
+                         class_name(f.klass), markup_escape(f.message), markup_escape(f.signature),
+                         markup_escape(case_to_json(f.saved_case)), markup_escape(replay_or_why_not(f)));
     }
     out += "    </testcase>\n";
   }
@@ -98,7 +108,7 @@ std::string report_json(const CheckReport& report) {
     json findings = json::array();
     for (const auto& f : k.findings) {
       findings.push_back({{"signature", f.signature},
-                          {"class", f.klass},
+                          {"class", class_name(f.klass)},
                           {"message", f.message},
                           {"regime", f.regime},
                           {"case_index", f.case_index},
@@ -109,12 +119,12 @@ std::string report_json(const CheckReport& report) {
                           {"seconds_to_shrink", f.seconds_to_shrink},
                           // null when the case was not saved; save_error says why when it failed.
                           {"case_file", f.case_file.empty() ? json(nullptr) : json(f.case_file.string())},
-                          {"replay", f.case_file.empty() ? json(nullptr) : json(replay_command(f))},
+                          {"replay", f.replay.empty() ? json(nullptr) : json(f.replay)},
                           {"save_error", f.save_error.empty() ? json(nullptr) : json(f.save_error)},
-                          {"case", json::parse(case_to_json(finding_case(f)))}});
+                          {"case", json::parse(case_to_json(f.saved_case))}});
     }
     kernels.push_back({{"kernel", k.kernel},
-                       {"verdict", k.passed() ? "pass" : k.checked_nothing() ? "no cases" : "fail"},
+                       {"verdict", verdict_word(k.verdict())},
                        {"cases", k.cases},
                        {"skipped", k.skipped},
                        {"outputs", k.outputs},

@@ -8,6 +8,12 @@
 
 namespace normcheck::harness {
 
+// A kernel's verdict as the table shows it: "pass", "NO CASES" or "FAIL (<class>)".
+std::string verdict_label(const KernelSummary& kernel);
+
+// The line under the table: seed, kernels, outputs, seconds and the run's verdict.
+std::string format_run_line(const CheckReport& report);
+
 // One row per kernel: cases, elements, max ULP, max score, special mismatches, verdict.
 std::string format_summary_table(const CheckReport& report);
 

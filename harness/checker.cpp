@@ -26,25 +26,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-bool has_class(const CaseEvaluation& evaluation, std::string_view klass) {
-  return std::any_of(evaluation.violations.begin(), evaluation.violations.end(),
-                     [&](const Violation& v) { return v.klass == klass; });
-}
-
-// The failure class of an outcome, or "" when it passed or was skipped.
-std::string failure_class_of(const IsolatedOutcome& outcome) {
-  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class();
-  if (outcome.evaluation.skipped || outcome.evaluation.passed()) return "";
-  return outcome.evaluation.violations.front().klass;
-}
-
-std::string failure_message_of(const IsolatedOutcome& outcome, std::string_view klass) {
-  if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.detail;
-  for (const auto& v : outcome.evaluation.violations)
-    if (v.klass == klass) return v.message;
-  return outcome.evaluation.violations.empty() ? "" : outcome.evaluation.violations.front().message;
-}
-
 // The directory for saved cases, made on the first finding. The default is created by
 // mkdtemp: a name nobody can predict, owned by us alone (a fixed /tmp name could be
 // planted in advance by another user).
@@ -84,13 +65,13 @@ class FailuresDirectory {
 };
 
 Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
-                          const GeneratedCase& generated, std::int64_t index, const std::string& klass,
+                          const GeneratedCase& generated, std::int64_t index, ViolationClass klass,
                           const std::string& first_message, const CheckOptions& options,
                           FailuresDirectory& failures) {
   Finding finding;
   finding.kernel = kernel.kernel->name;
   finding.klass = klass;
-  finding.signature = fmt::format("{}-{}", finding.kernel, klass);
+  finding.signature = fmt::format("{}-{}", finding.kernel, class_name(klass));
   finding.regime = generated.regime;
   finding.plugin = plugin_of(kernel);
   finding.case_index = index;
@@ -102,13 +83,11 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
     ShrinkLimits limits;
     // Each hanging candidate costs a whole timeout: only a few tries for hangs. Each
     // crashing one costs a new worker (a fork, ~10 ms): a few hundred.
-    limits.max_evaluations = klass == "timeout" ? 6
-                             : klass == "crash" ? std::min(300, options.max_shrink_evaluations)
-                                                : options.max_shrink_evaluations;
+    limits.max_evaluations = klass == ViolationClass::timeout ? 6
+                             : klass == ViolationClass::crash ? std::min(300, options.max_shrink_evaluations)
+                                                              : options.max_shrink_evaluations;
     const StillFails still_fails = [&](const ref::NormProblem& candidate) {
-      const auto outcome = evaluator.evaluate(candidate);
-      if (outcome.kind != IsolatedOutcome::Kind::evaluated) return outcome.failure_class() == klass;
-      return !outcome.evaluation.skipped && has_class(outcome.evaluation, klass);
+      return evaluator.evaluate(candidate).has_class(klass);
     };
     const auto shrunk = minimize_problem(generated.problem, still_fails, limits);
     finding.minimized = shrunk.problem;
@@ -117,25 +96,24 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   // The message describes the case we save, not the one we started from. A finding that
   // depends on the worker's history (memory a kernel leaked over many calls) may not
   // recur on the saved case alone: then the message is the one that was found.
-  finding.message = failure_message_of(evaluator.evaluate(finding.minimized), klass);
+  finding.message = evaluator.evaluate(finding.minimized).message_for(klass);
   if (finding.message.empty()) finding.message = first_message + " (when found; the saved case alone may not repeat it)";
   finding.seconds_to_shrink = seconds_since(shrink_start);
 
-  Case saved;
-  saved.problem = finding.minimized;
-  saved.kernel = finding.kernel;
-  saved.expect = finding.expect = expected_verdict(kernel);
-  saved.note = fmt::format("{}: {}", finding.signature, finding.message);
-  finding.budgets_file = options.budgets_file;
-  finding.case_timeout = options.case_timeout;
+  finding.saved_case.problem = finding.minimized;
+  finding.saved_case.kernel = finding.kernel;
+  finding.saved_case.expect = expected_verdict(kernel);
+  finding.saved_case.note = fmt::format("{}: {}", finding.signature, finding.message);
   if (!options.save_cases) return finding;
   // A case that cannot be saved (full disk) is still reported, inline, with the reason;
   // the kernels after this one are still checked.
   try {
-    const std::filesystem::path file =
-        failures.get() / fmt::format("{}-{}-s{}-c{}.json", finding.kernel, klass, options.seed, index);
-    write_case_file(file, saved);
+    const std::filesystem::path file = failures.get() / fmt::format("{}-{}-s{}-c{}.json", finding.kernel,
+                                                                     class_name(klass), options.seed, index);
+    write_case_file(file, finding.saved_case);
     finding.case_file = file;
+    finding.replay =
+        replay_command(ReplayLine{file, finding.kernel, finding.plugin, options.budgets_file, options.case_timeout, {}});
   } catch (const OutputError& error) {
     finding.save_error = error.what();
   }
@@ -171,15 +149,14 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       accumulate(summary, outcome.evaluation);
       ++summary.regimes[generated.regime];
     }
-    const std::string klass = failure_class_of(outcome);
-    if (!klass.empty()) {
+    if (const auto klass = outcome.first_class()) {
       const double detect = seconds_since(start);
       if (options.progress) {
         progress.cases_done = index + 1;
         progress.shrinking = true;
         options.progress(progress);
       }
-      auto finding = minimize_and_save(evaluator, kernel, generated, index, klass, failure_message_of(outcome, klass),
+      auto finding = minimize_and_save(evaluator, kernel, generated, index, *klass, outcome.message_for(*klass),
                                        options, failures);
       finding.seconds_to_detect = detect;
       summary.findings.push_back(std::move(finding));
@@ -233,7 +210,7 @@ std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::Ke
   // Mutants carry seeded bugs and third-party adapters (oneDNN) are baselines with known,
   // documented findings (docs/checking.md): both run only when named with --kernel.
   std::copy_if(all.begin(), all.end(), std::back_inserter(selected),
-               [](const impls::KernelInfo& k) { return !k.mutant && k.origin != "onednn"; });
+               [](const impls::KernelInfo& k) { return !k.mutant && k.origin != impls::KernelOrigin::onednn; });
   return selected;
 }
 
@@ -248,9 +225,13 @@ std::string default_failures_directory_problem() {
   }
 }
 
-std::string replay_command(const Finding& finding) {
-  return replay_command(ReplayLine{finding.case_file, finding.kernel, finding.plugin, finding.budgets_file,
-                                   finding.case_timeout, {}});
+std::string_view verdict_word(KernelVerdict verdict) {
+  switch (verdict) {
+    case KernelVerdict::pass: return "pass";
+    case KernelVerdict::fail: return "fail";
+    case KernelVerdict::no_cases: return "no cases";
+  }
+  return "fail";
 }
 
 }  // namespace normcheck::harness

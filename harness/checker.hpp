@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/case.hpp"
 #include "harness/isolation.hpp"
 #include "harness/replay_line.hpp"
+#include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
@@ -60,28 +62,37 @@ struct CheckOptions {
   std::function<void(const ProgressEvent&)> progress;
 };
 
+// One finding, built once by the checker and read by every output (text, JUnit, JSON):
+// the minimized case exactly as saved, the command that replays it and its class.
 struct Finding {
   std::string kernel;
-  std::string klass;      // violation class, or "crash" / "timeout"
+  ViolationClass klass = ViolationClass::score;
   std::string message;    // first violation of the minimized case (or crash detail)
-  std::string expect;     // what the saved case records (expected_verdict of the kernel)
   std::string signature;  // "<kernel>-<class>": dedupes findings
   std::string regime;
   std::string plugin;  // the plugin library the kernel came from; "" for built-ins
   std::int64_t case_index = 0;
   ref::NormProblem original;
   ref::NormProblem minimized;
+  // The case file's content (minimized problem, kernel, expected verdict, note), whether
+  // or not it could be written: outputs print it inline.
+  Case saved_case;
   int shrink_evaluations = 0;
   double seconds_to_detect = 0;  // from the kernel's start to the failing case
   double seconds_to_shrink = 0;
   std::filesystem::path case_file;  // empty when the case was not saved
+  // The shell command that replays case_file with the finding's plugin, budgets file and
+  // case timeout; "" when the case was not saved.
+  std::string replay;
   // Why the case could not be saved ("PATH: cannot write: REASON"), "" when it was or
   // saving was off. The run goes on; the CLI reports it after the summary (exit 2).
   std::string save_error;
-  // What the replay command must repeat to reproduce the finding.
-  std::filesystem::path budgets_file;
-  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
 };
+
+// A kernel's verdict in a check run; verdict_word() spells it in every output.
+enum class KernelVerdict { pass, fail, no_cases };
+// "pass", "fail", "no cases".
+std::string_view verdict_word(KernelVerdict verdict);
 
 struct KernelSummary {
   std::string kernel;
@@ -100,8 +111,12 @@ struct KernelSummary {
   // A kernel passes only if cases were checked and none failed: a kernel for which every
   // case was skipped (UNSUPPORTED, out of its domain) or a time budget too small for a
   // single case has shown nothing, and must not pass silently (verdict "NO CASES").
-  bool passed() const { return findings.empty() && cases > 0; }
-  bool checked_nothing() const { return findings.empty() && cases == 0; }
+  KernelVerdict verdict() const {
+    if (!findings.empty()) return KernelVerdict::fail;
+    return cases > 0 ? KernelVerdict::pass : KernelVerdict::no_cases;
+  }
+  bool passed() const { return verdict() == KernelVerdict::pass; }
+  bool checked_nothing() const { return verdict() == KernelVerdict::no_cases; }
 };
 
 struct CheckReport {
@@ -121,10 +136,6 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
 // The default kernel set of `check`: every kernel that is neither a mutant nor a
 // third-party baseline (the oneDNN adapters); those run when named with --kernel.
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
-
-// The shell command that replays a saved finding: the case file on its kernel, with the
-// finding's plugin, budgets file and (when not the default) case timeout.
-std::string replay_command(const Finding& finding);
 
 // "" when the default place for saved cases (a mkdtemp directory under the temporary
 // directory, $TMPDIR) can be made, else why not; the probe removes what it made.

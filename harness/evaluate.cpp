@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/case.hpp"
+#include "harness/hex_float.hpp"
 #include "harness/evaluate_support.hpp"
 #include "harness/kernel_runner.hpp"
 #include "harness/measures.hpp"
@@ -67,7 +67,7 @@ void check_outputs(const Context& ctx) {
       if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected NaN
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add("special", fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
+          ctx.log.add(ViolationClass::special, fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
         }
         continue;
       }
@@ -92,7 +92,7 @@ void check_outputs(const Context& ctx) {
       if (mismatch != SpecialMismatch::none && !overflow_in_budget && !indeterminate) {
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add("special", fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
+          ctx.log.add(ViolationClass::special, fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
                                              unwritten[k] ? " (never written)" : "", hex_float(want),
                                              special_mismatch_name(mismatch)));
         }
@@ -112,13 +112,13 @@ void check_outputs(const Context& ctx) {
       }
       // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
-        ctx.log.add("score",
+        ctx.log.add(ViolationClass::score,
                     fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
                                 where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance),
                     score);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
-        ctx.log.add("ulp", fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
+        ctx.log.add(ViolationClass::ulp, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
                                        where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
                                        score, ulp_err),
                     static_cast<double>(distance));
@@ -145,13 +145,13 @@ CaseEvaluation evaluate_case(const impls::KernelInfo& kernel, const ref::NormPro
     return result;
   }
   ViolationLog log;
-  if (!run.memory_violation.empty()) log.add("memory", "kernel " + run.memory_violation);
+  if (!run.memory_violation.empty()) log.add(ViolationClass::memory, "kernel " + run.memory_violation);
   if (!run.fp_state_change.empty()) {
-    log.add("fp-state", "the kernel left the floating-point control state changed (" + run.fp_state_change +
+    log.add(ViolationClass::fp_state, "the kernel left the floating-point control state changed (" + run.fp_state_change +
                             "); normcheck restored it after the call");
   }
   if (run.status != NORMCHECK_OK) {
-    log.add("status", fmt::format("the kernel returned status {}", run.raw_status));
+    log.add(ViolationClass::status, fmt::format("the kernel returned status {}", run.raw_status));
     result.violations = log.take();
     return result;
   }

@@ -8,17 +8,11 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness {
-
-struct Violation {
-  // Stable class used in dedupe signatures: "score", "ulp", "special", "constant-row",
-  // "row-isolation", "batch-invariance", "residual-out", "stats", "status", "memory".
-  std::string klass;
-  std::string message;  // one line: row, column, got, want
-};
 
 struct CaseEvaluation {
   bool skipped = false;  // kernel answered UNSUPPORTED, or the case is outside its domain

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "harness/case.hpp"
+#include "harness/hex_float.hpp"
 #include "harness/evaluate_support.hpp"
 #include "harness/measures.hpp"
 #include "harness/special_value_policy.hpp"
@@ -26,7 +26,7 @@ void check_constant_rows(const Context& ctx) {
       if (std::isnan(want)) continue;  // inf gamma times 0: the special check owns it
       // Value equality: with beta absent the sign of a zero carries no meaning.
       if (!(got == want)) {
-        ctx.log.add("constant-row", fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
+        ctx.log.add(ViolationClass::constant_row, fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
                                                 where(r, c), hex_float(got), hex_float(want)));
       }
     }
@@ -41,7 +41,7 @@ void check_residual_out(const Context& ctx) {
     const double want = ctx.oracle.residual_out[k];
     if (!same_bits(p.x_format, got, want)) {
       const auto row = static_cast<std::int64_t>(k) / p.n;
-      ctx.log.add("residual-out",
+      ctx.log.add(ViolationClass::residual_out,
                   fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
                               where(row, static_cast<std::int64_t>(k) % p.n), hex_float(got), hex_float(want)));
     }
@@ -65,14 +65,14 @@ void check_stats(const Context& ctx) {
     const SpecialMismatch mismatch = special_mismatch(got, want);
     if (mismatch != SpecialMismatch::none &&
         !overflow_within_budget(mismatch, ref::Format::f32, got, exact, scale, u_c, limit)) {
-      ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
+      ctx.log.add(ViolationClass::stats, fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
                                        hex_float(want), special_mismatch_name(mismatch)));
       return;
     }
     if (!std::isfinite(want) || !std::isfinite(got)) return;  // matching specials, or an overflow in budget
     const double score = error_score(ref::Format::f32, got, exact, scale, u_c);
     if (score > limit) {
-      ctx.log.add("stats", fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
+      ctx.log.add(ViolationClass::stats, fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
                                        hex_float(got), hex_float(want), score, limit),
                   score);
     }
@@ -93,7 +93,7 @@ namespace {
 
 // Rows listed in `rows` of `other` must equal the same rows of the checked run, bit for bit.
 void compare_rows(const Context& ctx, const KernelRun& other, const std::vector<std::int64_t>& rows,
-                  std::int64_t other_first_row, std::string_view klass, std::string_view how) {
+                  std::int64_t other_first_row, ViolationClass klass, std::string_view how) {
   const ref::NormProblem& p = ctx.problem;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::int64_t r = rows[i];
@@ -141,10 +141,10 @@ void check_row_isolation(const Context& ctx) {
   const KernelRun other = run_kernel(*ctx.kernel.kernel, changed);
   if (other.status == NORMCHECK_UNSUPPORTED) return;
   if (other.status != NORMCHECK_OK) {
-    ctx.log.add("row-isolation", fmt::format("status {} {}", other.raw_status, how));
+    ctx.log.add(ViolationClass::row_isolation, fmt::format("status {} {}", other.raw_status, how));
     return;
   }
-  compare_rows(ctx, other, finite_rows, -1, "row-isolation", how);
+  compare_rows(ctx, other, finite_rows, -1, ViolationClass::row_isolation, how);
 }
 
 // Each row computed alone must equal the row computed in the batch. Large batches are
@@ -170,11 +170,11 @@ void check_batch_invariance(const Context& ctx) {
     const KernelRun single = run_kernel(*ctx.kernel.kernel, alone);
     if (single.status == NORMCHECK_UNSUPPORTED) continue;
     if (single.status != NORMCHECK_OK) {
-      ctx.log.add("batch-invariance", fmt::format("row {}: status {} when computed alone", r,
+      ctx.log.add(ViolationClass::batch_invariance, fmt::format("row {}: status {} when computed alone", r,
                                                   single.raw_status));
       continue;
     }
-    compare_rows(ctx, single, {r}, 0, "batch-invariance", "computed alone");
+    compare_rows(ctx, single, {r}, 0, ViolationClass::batch_invariance, "computed alone");
   }
 }
 

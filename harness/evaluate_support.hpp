@@ -13,6 +13,7 @@
 
 #include "harness/evaluate.hpp"
 #include "harness/kernel_runner.hpp"
+#include "harness/violation.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness::detail {
@@ -21,8 +22,8 @@ namespace normcheck::harness::detail {
 // outputs broke it, so a bad kernel yields a short report instead of n lines.
 class ViolationLog {
  public:
-  void add(std::string_view klass, std::string message, double severity = 0) {
-    auto [it, inserted] = entries_.try_emplace(std::string(klass));
+  void add(ViolationClass klass, std::string message, double severity = 0) {
+    auto [it, inserted] = entries_.try_emplace(klass);
     Entry& entry = it->second;
     if (inserted) order_.emplace_back(klass);
     ++entry.count;
@@ -48,8 +49,8 @@ class ViolationLog {
     double severity = 0;
     std::int64_t count = 0;
   };
-  std::map<std::string, Entry, std::less<>> entries_;
-  std::vector<std::string> order_;
+  std::map<ViolationClass, Entry> entries_;
+  std::vector<ViolationClass> order_;
 };
 
 inline std::size_t at(std::int64_t row, std::int64_t n, std::int64_t col) {

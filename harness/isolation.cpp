@@ -174,13 +174,32 @@ IsolatedOutcome IsolatedEvaluator::malformed_reply(std::string_view what) {
   return outcome;
 }
 
-std::string IsolatedOutcome::failure_class() const {
+std::optional<ViolationClass> IsolatedOutcome::first_class() const {
   switch (kind) {
-    case Kind::crashed: return "crash";
-    case Kind::timed_out: return "timeout";
-    case Kind::evaluated: return "";
+    case Kind::crashed: return ViolationClass::crash;
+    case Kind::timed_out: return ViolationClass::timeout;
+    case Kind::evaluated: break;
   }
+  if (evaluation.skipped || evaluation.violations.empty()) return std::nullopt;
+  return evaluation.violations.front().klass;
+}
+
+bool IsolatedOutcome::has_class(ViolationClass klass) const {
+  if (kind != Kind::evaluated) return first_class() == klass;
+  return !evaluation.skipped && std::any_of(evaluation.violations.begin(), evaluation.violations.end(),
+                                            [&](const Violation& v) { return v.klass == klass; });
+}
+
+std::string IsolatedOutcome::message_for(ViolationClass klass) const {
+  if (kind != Kind::evaluated) return detail;
+  for (const auto& v : evaluation.violations)
+    if (v.klass == klass) return v.message;
   return "";
+}
+
+std::vector<Violation> IsolatedOutcome::violations() const {
+  if (kind == Kind::evaluated) return evaluation.violations;
+  return {{*first_class(), detail}};
 }
 
 IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, EvaluateOptions options,
@@ -354,7 +373,7 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
   if (baseline_resident_ < 0) baseline_resident_ = resident;
   if (const std::int64_t grown = resident - baseline_resident_; grown > memory_growth_limit_bytes(problem)) {
     outcome.evaluation.violations.push_back(
-        {"memory", fmt::format("the worker grew by {} MiB since its first case (limit {} MiB): the kernel leaks or "
+        {ViolationClass::memory, fmt::format("the worker grew by {} MiB since its first case (limit {} MiB): the kernel leaks or "
                                "hoards memory; the worker was replaced",
                                grown >> 20, memory_growth_limit_bytes(problem) >> 20)});
     kill_worker();

@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <sys/types.h>
 
 #include "harness/budget.hpp"
 #include "harness/evaluate.hpp"
+#include "harness/violation.hpp"
 #include "harness/worker_output.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -30,8 +33,16 @@ struct IsolatedOutcome {
   CaseEvaluation evaluation;  // when evaluated
   std::string detail;         // crashed: the signal or exit status; timed_out: the limit
 
-  // The finding class of a crash or hang ("crash", "timeout"), or "" when evaluated.
-  std::string failure_class() const;
+  // The finding's class: crash or timeout, else the first violation's class; nullopt
+  // when the case passed or was skipped.
+  std::optional<ViolationClass> first_class() const;
+  // Whether the outcome shows this class (a crash shows only crash, a hang only timeout;
+  // a skipped case shows none). Shrinking keeps a candidate when it still shows it.
+  bool has_class(ViolationClass klass) const;
+  // The crash or hang detail, or the message of the first violation of this class ("" if none).
+  std::string message_for(ViolationClass klass) const;
+  // Crashes and hangs as violations (so every output reads one list); else the evaluation's.
+  std::vector<Violation> violations() const;
 };
 
 class IsolatedEvaluator {

@@ -6,38 +6,11 @@
 #include <string>
 #include <vector>
 
+#include "harness/kernel_shape.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness {
-
-// What a kernel declares it computes: op, formats and residual form. The generators and
-// the fuzzers build problems of this shape.
-struct KernelShape {
-  ref::Op op = ref::Op::layernorm;
-  ref::Format x_format = ref::Format::f32;
-  ref::Format param_format = ref::Format::f32;
-  ref::Format y_format = ref::Format::f32;
-  bool fused = false;  // takes a residual
-  ref::ResidualSum residual_sum = ref::ResidualSum::exact;
-};
-KernelShape kernel_shape(const normcheck_kernel& kernel);
-
-// Whether the problem matches the kernel's op and dtypes, and carries a residual only
-// when the kernel is fused.
-bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem);
-
-// "" when the problem is exactly one the kernel computes as written: same op and x /
-// param / y dtypes, a residual only for a fused kernel, and then the residual_sum the
-// kernel declares (NORMCHECK_NORMALIZES_ROUNDED_SUM). Otherwise why not, as
-// "case is <op> <dtypes>..., kernel takes ...". Replaying a saved case must check that
-// case, so it runs only where this is "" (adapt_problem would silently change it).
-std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProblem& problem);
-
-// The problem the kernel's declaration says it computes (for generated problems): formats set to the kernel's
-// dtypes (values rounded to them), residual dropped for non-fused kernels, residual_sum
-// from NORMCHECK_NORMALIZES_ROUNDED_SUM.
-ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem);
 
 struct KernelRun {
   // The kernel's status when it is one of the enum's values, else NORMCHECK_ERROR; a C

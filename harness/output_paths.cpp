@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "harness/atomic_file.hpp"
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "harness/checker.hpp"
 #include "harness/isolation.hpp"
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "harness/replay_line.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -30,18 +30,15 @@ ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const i
   IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{}, options.case_timeout,
                               options.isolate);
   const auto outcome = evaluator.evaluate(c.problem);
-  if (outcome.kind != IsolatedOutcome::Kind::evaluated) {
-    result.observed = "fail";
-    result.detail = fmt::format("[{}] {}", outcome.failure_class(), outcome.detail);
-  } else if (outcome.evaluation.skipped) {
+  const std::vector<Violation> violations = outcome.violations();
+  if (outcome.kind == IsolatedOutcome::Kind::evaluated && outcome.evaluation.skipped) {
     result.observed = "skipped";
     result.detail = outcome.evaluation.skip_reason;
-  } else if (outcome.evaluation.passed()) {
+  } else if (violations.empty()) {
     result.observed = "pass";
   } else {
-    const auto& v = outcome.evaluation.violations.front();
     result.observed = "fail";
-    result.detail = fmt::format("[{}] {}", v.klass, v.message);
+    result.detail = fmt::format("[{}] {}", class_name(violations.front().klass), violations.front().message);
   }
   return result;
 }

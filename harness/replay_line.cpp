@@ -12,7 +12,7 @@ namespace normcheck::harness {
 std::string_view expected_verdict(const impls::KernelInfo& kernel) { return kernel.mutant ? "fail" : "pass"; }
 
 std::string plugin_of(const impls::KernelInfo& kernel) {
-  return kernel.origin == "builtin" || kernel.origin == "onednn" ? std::string() : kernel.origin;
+  return kernel.origin == impls::KernelOrigin::plugin ? kernel.plugin_path : std::string();
 }
 
 std::string unknown_kernel_message(std::string_view where, std::string_view name) {

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -114,7 +114,7 @@ std::string encode_evaluation(const CaseEvaluation& e) {
   w.doubles(e.scores);
   w.pod<std::uint64_t>(e.violations.size());
   for (const auto& v : e.violations) {
-    w.text(v.klass);
+    w.text(std::string(class_name(v.klass)));
     w.text(v.message);
   }
   return w.take();
@@ -135,7 +135,10 @@ CaseEvaluation decode_evaluation(std::string_view bytes) {
   const auto count = r.pod<std::uint64_t>();
   for (std::uint64_t i = 0; i < count; ++i) {
     Violation v;
-    v.klass = r.text();
+    const std::string name = r.text();
+    const auto klass = parse_violation_class(name);
+    if (!klass) throw std::runtime_error("unknown violation class '" + name + "'");
+    v.klass = *klass;
     v.message = r.text();
     e.violations.push_back(std::move(v));
   }

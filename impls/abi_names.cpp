@@ -63,12 +63,25 @@ std::string describe_kernel(const KernelInfo& info) {
   line += " compute=";
   line += dtype_name(info.compute);
   line += " origin=";
-  line += info.origin;
+  line += origin_label(info);
   if (info.mutant) {
     line += "  mutant: ";
     line += info.bug_class;
   }
   return line;
+}
+
+std::string_view origin_name(KernelOrigin origin) {
+  switch (origin) {
+    case KernelOrigin::builtin: return "builtin";
+    case KernelOrigin::onednn: return "onednn";
+    case KernelOrigin::plugin: return "plugin";
+  }
+  return "invalid";
+}
+
+std::string origin_label(const KernelInfo& info) {
+  return info.origin == KernelOrigin::plugin ? info.plugin_path : std::string(origin_name(info.origin));
 }
 
 }  // namespace normcheck::impls

@@ -27,6 +27,11 @@ inline constexpr uint32_t kComputeFlagBits = 0xffu << 8;
 // Every flag bit ABI version 2 defines (the compute field's value is checked separately).
 inline constexpr uint32_t kKnownFlags = kVersion1Flags | NORMCHECK_THREAD_SAFE | kComputeFlagBits;
 
+// "builtin" | "onednn" | "plugin".
+std::string_view origin_name(KernelOrigin origin);
+// Where the kernel is from, for people: the plugin's path, else origin_name.
+std::string origin_label(const KernelInfo& info);
+
 // One line: name, op, x/param/y dtypes, flags, compute precision, origin, and "mutant: <class>".
 std::string describe_kernel(const KernelInfo& info);
 

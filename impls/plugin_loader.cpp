@@ -155,7 +155,8 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
     info.kernel = keep_copy(kernels[i]);
     info.compute = declared == 0 ? NORMCHECK_F32 : declared;
     info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
-    info.origin = path;
+    info.origin = KernelOrigin::plugin;
+    info.plugin_path = path;
     out.push_back(std::move(info));
   }
   return out;
@@ -167,7 +168,7 @@ std::vector<KernelInfo> all_kernels(const std::vector<std::string>& plugin_paths
     for (KernelInfo& info : load_plugin(path)) {
       if (const KernelInfo* clash = find_kernel(out, info.kernel->name)) {
         fail(path, "kernel name \"" + std::string(info.kernel->name) + "\" is already defined by " +
-                       clash->origin);
+                       origin_label(*clash));
       }
       out.push_back(std::move(info));
     }

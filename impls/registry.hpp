@@ -1,5 +1,6 @@
 // The built-in kernel registry: every kernel compiled into normcheck, with its metadata.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -7,12 +8,17 @@
 
 namespace normcheck::impls {
 
+// Where a kernel comes from. Third-party baselines (the oneDNN adapters) are compiled in
+// but judged as baselines: check leaves them out of its default set.
+enum class KernelOrigin : std::uint8_t { builtin, onednn, plugin };
+
 struct KernelInfo {
   const normcheck_kernel* kernel = nullptr;  // never null; lives as long as the program (or the plugin)
   bool mutant = false;                       // seeded bug: check/report skip it unless named
   std::string bug_class;                     // mutants: the bug class it models, one line
   normcheck_dtype compute = NORMCHECK_F32;   // precision of the arithmetic the kernel declares
-  std::string origin;                        // "builtin", "onednn", or the plugin's path
+  KernelOrigin origin = KernelOrigin::builtin;
+  std::string plugin_path = {};              // KernelOrigin::plugin: the library's path as given
   bool thread_safe = false;                  // NORMCHECK_THREAD_SAFE: run may be called concurrently
 };
 

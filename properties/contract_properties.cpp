@@ -3,26 +3,27 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "properties/properties.hpp"
 #include "properties/property_support.hpp"
 
 namespace normcheck::props {
 namespace {
 
+using harness::ViolationClass;
 using support::add_violation;
 using support::at;
 
 // Compares one row of two runs bitwise, output by output. Returns false at the first
 // difference after recording it.
-bool same_row(PropertyResult& result, std::string_view klass, std::string_view what, std::int64_t row,
+bool same_row(PropertyResult& result, ViolationClass klass, std::string_view what, std::int64_t row,
               std::int64_t n, const std::vector<double>& got, std::size_t got_offset,
               const std::vector<double>& want, std::size_t want_offset) {
   for (std::int64_t j = 0; j < n; ++j) {
     const double g = got[got_offset + static_cast<std::size_t>(j)];
     const double w = want[want_offset + static_cast<std::size_t>(j)];
     if (!same_value(g, w)) {
-      add_violation(result, std::string(klass),
+      add_violation(result, klass,
                     fmt::format("{} row {} column {}: got {} want {}", what, row, j, g, w));
       return false;
     }
@@ -30,10 +31,10 @@ bool same_row(PropertyResult& result, std::string_view klass, std::string_view w
   return true;
 }
 
-bool same_stat(PropertyResult& result, std::string_view klass, std::string_view what, std::int64_t row,
+bool same_stat(PropertyResult& result, ViolationClass klass, std::string_view what, std::int64_t row,
                const std::vector<double>& got, std::size_t g, const std::vector<double>& want, std::size_t w) {
   if (got.empty() || want.empty() || same_value(got[g], want[w])) return true;
-  add_violation(result, std::string(klass), fmt::format("{} row {}: got {} want {}", what, row, got[g], want[w]));
+  add_violation(result, klass, fmt::format("{} row {}: got {} want {}", what, row, got[g], want[w]));
   return false;
 }
 
@@ -78,7 +79,7 @@ PropertyResult constant_rows_give_beta(const impls::KernelInfo& kernel, ref::Nor
     const double want = oracle.y[at(problem, 0, j)];
     const bool equal = (std::isnan(got) && std::isnan(want)) || got == want;  // +0 == -0: zero sign is free here
     if (!equal) {
-      add_violation(result, "constant-row",
+      add_violation(result, ViolationClass::constant_row,
                     fmt::format("constant row {} column {}: got {} want exactly {}", value, j, got, want));
       break;
     }
@@ -106,12 +107,12 @@ PropertyResult nonfinite_stays_in_row(const impls::KernelInfo& kernel, const ref
     if (r == poisoned) continue;
     const auto offset = at(clean, r, 0);
     const auto rr = static_cast<std::size_t>(r);
-    if (!same_row(result, "row-isolation", "y", r, clean.n, dirty_run->y, offset, clean_run->y, offset) ||
+    if (!same_row(result, ViolationClass::row_isolation, "y", r, clean.n, dirty_run->y, offset, clean_run->y, offset) ||
         (!clean_run->residual_out.empty() &&
-         !same_row(result, "row-isolation", "residual_out", r, clean.n, dirty_run->residual_out, offset,
+         !same_row(result, ViolationClass::row_isolation, "residual_out", r, clean.n, dirty_run->residual_out, offset,
                    clean_run->residual_out, offset)) ||
-        !same_stat(result, "row-isolation", "mean", r, dirty_run->mean, rr, clean_run->mean, rr) ||
-        !same_stat(result, "row-isolation", "rstd", r, dirty_run->rstd, rr, clean_run->rstd, rr)) {
+        !same_stat(result, ViolationClass::row_isolation, "mean", r, dirty_run->mean, rr, clean_run->mean, rr) ||
+        !same_stat(result, ViolationClass::row_isolation, "rstd", r, dirty_run->rstd, rr, clean_run->rstd, rr)) {
       break;
     }
   }
@@ -134,12 +135,12 @@ PropertyResult batch_invariant(const impls::KernelInfo& kernel, const ref::NormP
     if (!alone_run) return result;
     const auto offset = at(batch, r, 0);
     const auto rr = static_cast<std::size_t>(r);
-    if (!same_row(result, "batch-invariance", "y", r, batch.n, alone_run->y, 0, batch_run->y, offset) ||
+    if (!same_row(result, ViolationClass::batch_invariance, "y", r, batch.n, alone_run->y, 0, batch_run->y, offset) ||
         (!alone_run->residual_out.empty() &&
-         !same_row(result, "batch-invariance", "residual_out", r, batch.n, alone_run->residual_out, 0,
+         !same_row(result, ViolationClass::batch_invariance, "residual_out", r, batch.n, alone_run->residual_out, 0,
                    batch_run->residual_out, offset)) ||
-        !same_stat(result, "batch-invariance", "mean", r, alone_run->mean, 0, batch_run->mean, rr) ||
-        !same_stat(result, "batch-invariance", "rstd", r, alone_run->rstd, 0, batch_run->rstd, rr)) {
+        !same_stat(result, ViolationClass::batch_invariance, "mean", r, alone_run->mean, 0, batch_run->mean, rr) ||
+        !same_stat(result, ViolationClass::batch_invariance, "rstd", r, alone_run->rstd, 0, batch_run->rstd, rr)) {
       break;
     }
   }
@@ -159,7 +160,7 @@ PropertyResult residual_out_correctly_rounded(const impls::KernelInfo& kernel,
   if (!run) return result;
   const auto oracle = ref::compute_oracle(problem);
   for (std::int64_t r = 0; r < problem.rows; ++r) {
-    if (!same_row(result, "residual-out", "residual_out", r, problem.n, run->residual_out, at(problem, r, 0),
+    if (!same_row(result, ViolationClass::residual_out, "residual_out", r, problem.n, run->residual_out, at(problem, r, 0),
                   oracle.residual_out, at(problem, r, 0))) {
       break;
     }
@@ -181,7 +182,7 @@ PropertyResult stats_within_budget(const impls::KernelInfo& kernel, const ref::N
   result.skipped = all.skipped;
   result.skip_reason = all.skip_reason;
   for (auto& v : all.violations)
-    if (v.klass == "stats" || v.klass == "status") result.violations.push_back(std::move(v));
+    if (v.klass == ViolationClass::stats || v.klass == ViolationClass::status) result.violations.push_back(std::move(v));
   return result;
 }
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <functional>
 
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "reference/rounding.hpp"
 #include "properties/properties.hpp"
 #include "properties/property_support.hpp"
@@ -13,6 +13,7 @@
 namespace normcheck::props {
 namespace {
 
+using harness::ViolationClass;
 using support::add_violation;
 
 // Maps an output index of the original problem to its index in the transformed one, and
@@ -22,7 +23,7 @@ struct Relation {
   std::function<double(double)> value;
 };
 
-void compare_outputs(PropertyResult& result, std::string_view klass, std::string_view name,
+void compare_outputs(PropertyResult& result, ViolationClass klass, std::string_view name,
                      const std::vector<double>& original, const std::vector<double>& transformed,
                      const Relation& relation) {
   for (std::size_t i = 0; i < original.size(); ++i) {
@@ -31,7 +32,7 @@ void compare_outputs(PropertyResult& result, std::string_view klass, std::string
     // Values, not bits: the sign of a zero result is free (0 * -1 is -0, the oracle's 0 is +0).
     const bool equal = (std::isnan(predicted) && std::isnan(got)) || predicted == got;
     if (!equal) {
-      add_violation(result, std::string(klass),
+      add_violation(result, klass,
                     fmt::format("{}: output {} is {} after the transform, relation predicts {}", name, i, got,
                                 predicted));
       return;
@@ -49,12 +50,12 @@ PropertyResult check_relation(const impls::KernelInfo& kernel, const ref::NormPr
   if (result.skipped) return result;
   support::merge(result, harness::evaluate_case(kernel, transformed, budget, options), name);
   if (result.skipped) return result;
-  compare_outputs(result, "oracle-relation", name, ref::compute_oracle(original).y,
+  compare_outputs(result, ViolationClass::oracle_relation, name, ref::compute_oracle(original).y,
                   ref::compute_oracle(transformed).y, relation);
   if (require_bitwise) {
     const auto a = support::run_or_record(kernel, original, result);
     const auto b = a ? support::run_or_record(kernel, transformed, result) : std::nullopt;
-    if (a && b) compare_outputs(result, "metamorphic", name, a->y, b->y, relation);
+    if (a && b) compare_outputs(result, ViolationClass::metamorphic, name, a->y, b->y, relation);
   }
   return result;
 }

@@ -10,7 +10,7 @@
 #include <rapidcheck.h>
 
 #include "impls/registry.hpp"
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::props {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 namespace normcheck::props {
+using harness::ViolationClass;
 
 std::string PropertyResult::describe() const {
   if (skipped) return "skipped: " + skip_reason;
@@ -15,7 +16,7 @@ std::string PropertyResult::describe() const {
       text += fmt::format("... and {} more\n", violations.size() - 5);
       break;
     }
-    text += fmt::format("[{}] {}\n", v.klass, v.message);
+    text += fmt::format("[{}] {}\n", harness::class_name(v.klass), v.message);
   }
   return text;
 }
@@ -36,14 +37,14 @@ std::optional<harness::KernelRun> run_or_record(const impls::KernelInfo& kernel,
     return std::nullopt;
   }
   if (run.status != NORMCHECK_OK) {
-    add_violation(result, "status", fmt::format("kernel returned status {}", run.raw_status));
+    add_violation(result, ViolationClass::status, fmt::format("kernel returned status {}", run.raw_status));
     return std::nullopt;
   }
   return run;
 }
 
-void add_violation(PropertyResult& result, std::string klass, std::string message) {
-  result.violations.push_back(harness::Violation{std::move(klass), std::move(message)});
+void add_violation(PropertyResult& result, ViolationClass klass, std::string message) {
+  result.violations.push_back(harness::Violation{klass, std::move(message)});
 }
 
 bool within_domain(const ref::NormProblem& problem, const harness::Budget& budget) {

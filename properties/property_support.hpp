@@ -16,7 +16,7 @@ namespace normcheck::props::support {
 std::optional<harness::KernelRun> run_or_record(const impls::KernelInfo& kernel,
                                                 const ref::NormProblem& problem, PropertyResult& result);
 
-void add_violation(PropertyResult& result, std::string klass, std::string message);
+void add_violation(PropertyResult& result, harness::ViolationClass klass, std::string message);
 
 // Index of the first element of (row, column).
 inline std::size_t at(const ref::NormProblem& p, std::int64_t row, std::int64_t column) {

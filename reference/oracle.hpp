@@ -6,32 +6,9 @@
 #include <vector>
 
 #include "reference/format.hpp"
+#include "reference/problem.hpp"
 
 namespace normcheck::ref {
-
-enum class Op : std::uint8_t { layernorm = 1, rmsnorm = 2 };  // numbered like normcheck_op
-
-// Fused forms normalize z = x + residual: either the exact sum or RN_x(x + residual).
-enum class ResidualSum : std::uint8_t { exact, rounded };
-
-// A normalization problem with every value held exactly as a double. Values must be
-// representable in their formats (x, residual in x_format; gamma, beta in param_format).
-struct NormProblem {
-  Op op = Op::layernorm;
-  Format x_format = Format::f32;
-  Format param_format = Format::f32;
-  Format y_format = Format::f32;
-  std::int64_t rows = 1;
-  std::int64_t n = 1;
-  double eps = 0.0;               // exact binary value, >= 0
-  std::vector<double> x;          // rows * n, row-major
-  std::vector<double> residual;   // empty, or rows * n
-  std::vector<double> gamma;      // empty (= ones), or n
-  std::vector<double> beta;       // empty (= zeros), or n
-  ResidualSum residual_sum = ResidualSum::exact;
-
-  bool has_residual() const { return !residual.empty(); }
-};
 
 struct OracleOptions {
   // Skip the fast path and decide every rounding by exact integer comparison.

@@ -54,7 +54,7 @@ bool worse_than(const WorstProblem& a, const WorstProblem& b) {
 std::string first_violation(const CaseEvaluation& evaluation) {
   if (evaluation.violations.empty()) return "";
   const Violation& v = evaluation.violations.front();
-  return v.klass + ": " + v.message;
+  return std::string(class_name(v.klass)) + ": " + v.message;
 }
 
 const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const std::string& source) {
@@ -65,7 +65,7 @@ const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const
     last_ = std::move(outcome.evaluation);
   } else {
     last_ = CaseEvaluation{};
-    last_.violations.push_back({outcome.failure_class(), outcome.detail});
+    last_.violations = outcome.violations();
   }
   ++tally_.cases;
   if (last_.skipped) {

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <fmt/format.h>
 
-#include "harness/kernel_runner.hpp"
+#include "harness/kernel_shape.hpp"
 #include "harness/measures.hpp"
 #include "report/row_builders.hpp"
 #include "report/tasks.hpp"

@@ -12,7 +12,7 @@
 #include <mutex>
 #include <thread>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 #include "harness/kernel_judge.hpp"
 #include "harness/replay_line.hpp"
 #include "report/environment.hpp"
@@ -70,7 +70,7 @@ KernelReport kernel_header(const impls::KernelInfo& k, const Budget& budget) {
   r.y_dtype = impls::dtype_name(k.kernel->y_dtype);
   r.compute = impls::dtype_name(k.compute);
   r.flags = impls::flags_description(k.kernel->flags);
-  r.origin = k.origin;
+  r.origin = impls::origin_label(k);
   r.mutant = k.mutant;
   r.bug_class = k.bug_class;
   r.budget = budget;

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/case.hpp"
+#include "harness/input_error.hpp"
 
 namespace normcheck::harness::report {
 

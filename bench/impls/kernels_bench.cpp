@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
 
 namespace {
@@ -80,7 +81,7 @@ void run_kernel(benchmark::State& state, const KernelInfo* info) {
   if (fused) bytes += 2 * elements * size_of(k.x_dtype);
   if (stats) bytes += 2 * rows * 4;
   state.SetBytesProcessed(state.iterations() * bytes);
-  state.SetLabel(info->origin);
+  state.SetLabel(normcheck::impls::origin_label(*info));
 }
 
 const bool registered = [] {

@@ -91,7 +91,7 @@ const normcheck_kernel kBF16 = {"onednn.layernorm.bf16", NORMCHECK_LAYERNORM, NO
                                 NORMCHECK_F32, NORMCHECK_BF16, 0, nullptr, run_onednn};
 
 KernelInfo adapter(const normcheck_kernel& kernel) {
-  return KernelInfo{&kernel, false, {}, NORMCHECK_F32, "onednn"};
+  return KernelInfo{&kernel, false, {}, NORMCHECK_F32, KernelOrigin::onednn};
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ void append_onednn_kernels(std::vector<KernelInfo>& out);  // only when built wi
 
 // Built-in kernels keep no state outside their arguments, so they are all thread-safe.
 inline KernelInfo builtin(const normcheck_kernel& kernel, normcheck_dtype compute = NORMCHECK_F32) {
-  KernelInfo info{&kernel, false, {}, compute, "builtin"};
+  KernelInfo info{&kernel, false, {}, compute, KernelOrigin::builtin};
   info.thread_safe = true;
   return info;
 }
@@ -26,7 +26,7 @@ namespace normcheck::impls {
 
 inline KernelInfo mutant(const normcheck_kernel& kernel, const char* bug_class,
                          normcheck_dtype compute = NORMCHECK_F32) {
-  return KernelInfo{&kernel, true, bug_class, compute, "builtin"};
+  return KernelInfo{&kernel, true, bug_class, compute, KernelOrigin::builtin};
 }
 
 // The mutant groups, in impls/mutants/.

@@ -15,8 +15,8 @@ namespace {
 
 using ref::Format;
 
-InputShape f32_layernorm(bool fused = false) {
-  InputShape s;
+harness::KernelShape f32_layernorm(bool fused = false) {
+  harness::KernelShape s;
   s.fused = fused;
   return s;
 }
@@ -44,7 +44,7 @@ void expect_same_bits(const std::vector<double>& a, const std::vector<double>& b
 TEST(FuzzInput, SeedRoundTripIsExactInTheCaseFormats) {
   const auto problem = sample_problem(Format::f16, Format::f32);
   const auto bytes = encode_input(from_problem(problem));
-  InputShape shape;
+  harness::KernelShape shape;
   shape.x_format = Format::f16;
   shape.y_format = Format::f16;
   shape.fused = true;
@@ -75,7 +75,7 @@ TEST(FuzzInput, OtherStorageFormatsRoundToTheKernelsDtype) {
   problem.x[0] = 1.0 + 0x1p-11;  // halfway between two f16 values: ties to even, 1.0
   problem.x[5] = 1e6;            // beyond f16: overflows to inf
   const auto bytes = encode_input(from_problem(problem));
-  InputShape f16;
+  harness::KernelShape f16;
   f16.x_format = Format::f16;
   f16.y_format = Format::f16;
   const auto back = to_problem(*decode_input(bytes.data(), bytes.size(), f16), f16);

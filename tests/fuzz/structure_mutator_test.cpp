@@ -15,7 +15,7 @@ namespace {
 
 using ref::Format;
 
-FuzzInput start(const InputShape& shape) {
+FuzzInput start(const harness::KernelShape& shape) {
   ref::NormProblem p;
   p.x_format = shape.x_format;
   p.param_format = shape.param_format;
@@ -30,7 +30,7 @@ FuzzInput start(const InputShape& shape) {
   return in;
 }
 
-void expect_consistent(const FuzzInput& in, const InputShape& shape) {
+void expect_consistent(const FuzzInput& in, const harness::KernelShape& shape) {
   ASSERT_GE(in.rows, 1);
   ASSERT_LE(in.rows, kMaxRows);
   ASSERT_GE(in.n, 1);
@@ -50,7 +50,7 @@ void expect_consistent(const FuzzInput& in, const InputShape& shape) {
 class MutatorTest : public testing::TestWithParam<Format> {};
 
 TEST_P(MutatorTest, MutationsKeepInputsValidAndReencodable) {
-  InputShape shape;
+  harness::KernelShape shape;
   shape.x_format = GetParam();
   shape.y_format = GetParam();
   shape.fused = true;
@@ -82,7 +82,7 @@ INSTANTIATE_TEST_SUITE_P(Formats, MutatorTest, testing::Values(Format::f16, Form
                          [](const testing::TestParamInfo<Format>& param) { return std::string(ref::format_name(param.param)); });
 
 TEST(Mutator, LargeOffsetMakesTheMeanDominateTheSpread) {
-  InputShape shape;
+  harness::KernelShape shape;
   MutationRng rng(7);
   int dominated = 0;
   for (int trial = 0; trial < 200; ++trial) {
@@ -103,7 +103,7 @@ TEST(Mutator, LargeOffsetMakesTheMeanDominateTheSpread) {
 }
 
 TEST(Mutator, CrossOverKeepsTheFirstShape) {
-  InputShape shape;
+  harness::KernelShape shape;
   MutationRng rng(3);
   FuzzInput a = start(shape), b = start(shape);
   b.n = 2;
@@ -117,7 +117,7 @@ TEST(Mutator, CrossOverKeepsTheFirstShape) {
 }
 
 TEST(Mutator, ShrinkToFitRespectsTheLimit) {
-  InputShape shape;
+  harness::KernelShape shape;
   FuzzInput in = start(shape);
   MutationRng rng(1);
   while (in.n < 1000) mutate_structure(in, shape, rng);

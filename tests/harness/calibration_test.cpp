@@ -65,7 +65,7 @@ TEST(CalibrationTest, CorrectKernelsPassAndMutantsFail) {
         if (!e.passed()) {
           ++failed;
           if (failures.size() < 600) {
-            failures += std::string(regime.name) + ": " + e.violations.front().klass + ": " +
+            failures += std::string(regime.name) + ": " + std::string(class_name(e.violations.front().klass)) + ": " +
                         e.violations.front().message + "\n";
           }
         }

@@ -26,13 +26,13 @@ constexpr std::uint32_t kAllFlags = NORMCHECK_FUSED_RESIDUAL | NORMCHECK_WRITES_
 
 std::vector<std::string> classes_of(const CaseEvaluation& e) {
   std::vector<std::string> out;
-  for (const auto& v : e.violations) out.push_back(v.klass);
+  for (const auto& v : e.violations) out.push_back(std::string(class_name(v.klass)));
   return out;
 }
 
 std::string describe(const CaseEvaluation& e) {
   std::string out;
-  for (const auto& v : e.violations) out += v.klass + ": " + v.message + "\n";
+  for (const auto& v : e.violations) out += std::string(class_name(v.klass)) + ": " + v.message + "\n";
   return out;
 }
 

@@ -123,7 +123,7 @@ struct TestKernel {
     kernel = normcheck_kernel{name, op, x, param, y, flags, &tamper, &perfect_run};
     info.kernel = &kernel;
     info.compute = NORMCHECK_F32;
-    info.origin = "test";
+    info.origin = impls::KernelOrigin::builtin;
   }
   TestKernel(const TestKernel&) = delete;
   TestKernel& operator=(const TestKernel&) = delete;

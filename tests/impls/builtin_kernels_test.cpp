@@ -36,7 +36,7 @@ double tolerance_for(const KernelInfo& info) {
 std::vector<const KernelInfo*> correct_kernels(bool include_third_party) {
   std::vector<const KernelInfo*> out;
   for (const KernelInfo& info : builtin_kernels()) {
-    if (!info.mutant && (include_third_party || info.origin == "builtin")) out.push_back(&info);
+    if (!info.mutant && (include_third_party || info.origin == KernelOrigin::builtin)) out.push_back(&info);
   }
   return out;
 }

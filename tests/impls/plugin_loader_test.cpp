@@ -27,7 +27,8 @@ TEST(PluginLoader, ExamplePluginLoadsAndNormalizes) {
   ASSERT_EQ(kernels.size(), 1u);
   const normcheck_kernel& k = *kernels[0].kernel;
   EXPECT_STREQ(k.name, "example.layernorm.f32");
-  EXPECT_EQ(kernels[0].origin, EXAMPLE_PLUGIN_PATH);
+  EXPECT_EQ(kernels[0].origin, KernelOrigin::plugin);
+  EXPECT_EQ(kernels[0].plugin_path, EXAMPLE_PLUGIN_PATH);
   EXPECT_FALSE(kernels[0].mutant);
   const float x[4] = {1, 2, 3, 4};
   float y[4] = {};
@@ -48,7 +49,8 @@ TEST(PluginLoader, GoodPluginJoinsTheBuiltins) {
   EXPECT_EQ(all.size(), builtin_kernels().size() + 2);
   const KernelInfo* k = find_kernel(all, "test.plugin.ln-2");
   ASSERT_NE(k, nullptr);
-  EXPECT_EQ(k->origin, PLUGIN_GOOD_PATH);
+  EXPECT_EQ(k->origin, KernelOrigin::plugin);
+  EXPECT_EQ(k->plugin_path, PLUGIN_GOOD_PATH);
   EXPECT_NE(find_kernel(all, "layernorm.f32.two_pass"), nullptr);
 }
 

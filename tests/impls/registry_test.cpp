@@ -31,7 +31,7 @@ TEST(Registry, NamesAreUniqueValidAndMetadataConsistent) {
     EXPECT_NE(info.kernel->run, nullptr) << name;
     EXPECT_EQ(info.mutant, name.rfind("mutant.", 0) == 0) << name;
     EXPECT_EQ(info.mutant, !info.bug_class.empty()) << name;
-    EXPECT_TRUE(info.origin == "builtin" || info.origin == "onednn") << name;
+    EXPECT_NE(info.origin, KernelOrigin::plugin) << name;
     // A rounded-sum claim only makes sense for a fused kernel.
     if (info.kernel->flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) {
       EXPECT_TRUE(info.kernel->flags & NORMCHECK_FUSED_RESIDUAL) << name;
@@ -43,7 +43,7 @@ TEST(Registry, NamesAreUniqueValidAndMetadataConsistent) {
 TEST(Registry, CorrectKernelsThenAdaptersThenMutants) {
   int stage = 0;  // 0 builtin correct, 1 onednn, 2 mutants
   for (const KernelInfo& info : builtin_kernels()) {
-    const int s = info.mutant ? 2 : info.origin == "onednn" ? 1 : 0;
+    const int s = info.mutant ? 2 : info.origin == KernelOrigin::onednn ? 1 : 0;
     EXPECT_GE(s, stage) << info.kernel->name << " is out of order";
     stage = std::max(stage, s);
   }

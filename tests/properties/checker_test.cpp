@@ -69,7 +69,7 @@ TEST(Checker, FindingIsMinimizedSavedAndReplayable) {
   EXPECT_EQ(saved.expect, "pass");  // a kernel under test: the case must pass once the bug is fixed
   EXPECT_NE(saved.note.find(f.signature), std::string::npos);
   // The run's non-default case timeout is repeated so that the replay judges alike.
-  EXPECT_EQ(replay_command(f),
+  EXPECT_EQ(f.replay,
             "normcheck replay " + f.case_file.string() + " --kernel test.wrong_wide --case-timeout-ms 1000");
 }
 
@@ -88,13 +88,9 @@ TEST(Checker, DefaultFailuresDirectoryIsPrivateAndUnpredictable) {
 }
 
 TEST(Checker, ReplayCommandRepeatsPluginBudgetsAndTimeoutAndQuotesPaths) {
-  Finding f;
-  f.kernel = "plug.kernel";
-  f.case_file = "/tmp/my cases/it's.json";
-  f.plugin = "/opt/libplug.so";
-  f.budgets_file = "budgets dir/b.toml";
-  f.case_timeout = std::chrono::milliseconds(250);
-  EXPECT_EQ(replay_command(f),
+  const ReplayLine line{"/tmp/my cases/it's.json", "plug.kernel", "/opt/libplug.so", "budgets dir/b.toml",
+                        std::chrono::milliseconds(250), {}};
+  EXPECT_EQ(replay_command(line),
             "normcheck replay '/tmp/my cases/it'\\''s.json' --kernel plug.kernel --plugin /opt/libplug.so "
             "--budgets 'budgets dir/b.toml' --case-timeout-ms 250");
   EXPECT_EQ(shell_quote(""), "''");
@@ -130,12 +126,12 @@ TEST(Checker, CrashAndHangAreFindingsAndTheRunGoesOn) {
   const auto report = run_check(kernels, BudgetTable{}, props::make_case_source(), options);
   ASSERT_EQ(report.kernels.size(), 3u);
   ASSERT_EQ(report.kernels[0].findings.size(), 1u);
-  EXPECT_EQ(report.kernels[0].findings[0].klass, "crash");
+  EXPECT_EQ(report.kernels[0].findings[0].klass, ViolationClass::crash);
   EXPECT_EQ(report.kernels[0].findings[0].minimized.rows * report.kernels[0].findings[0].minimized.n, 1)
       << "a crash on every input shrinks to one element";
   EXPECT_TRUE(std::filesystem::exists(report.kernels[0].findings[0].case_file));
   ASSERT_EQ(report.kernels[1].findings.size(), 1u);
-  EXPECT_EQ(report.kernels[1].findings[0].klass, "timeout");
+  EXPECT_EQ(report.kernels[1].findings[0].klass, ViolationClass::timeout);
   EXPECT_TRUE(std::filesystem::exists(report.kernels[1].findings[0].case_file));
   EXPECT_TRUE(report.kernels[2].passed());
   EXPECT_EQ(report.kernels[2].cases + report.kernels[2].skipped, 30);

@@ -54,7 +54,7 @@ TEST(Isolation, CrashIsReportedAndTheWorkerIsReplaced) {
   EXPECT_EQ(isolated.evaluate(small_problem()).kind, IsolatedOutcome::Kind::evaluated);
   const auto crashed = isolated.evaluate(small_problem(std::nan("")));
   EXPECT_EQ(crashed.kind, IsolatedOutcome::Kind::crashed);
-  EXPECT_EQ(crashed.failure_class(), "crash");
+  EXPECT_EQ(crashed.first_class(), ViolationClass::crash);
   EXPECT_NE(crashed.detail.find("signal"), std::string::npos) << crashed.detail;
   const auto after = isolated.evaluate(small_problem());
   EXPECT_EQ(after.kind, IsolatedOutcome::Kind::evaluated);
@@ -94,7 +94,7 @@ TEST(Isolation, HangIsATimeout) {
   const auto outcome = isolated.evaluate(small_problem());
   const auto elapsed = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(outcome.kind, IsolatedOutcome::Kind::timed_out);
-  EXPECT_EQ(outcome.failure_class(), "timeout");
+  EXPECT_EQ(outcome.first_class(), ViolationClass::timeout);
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 

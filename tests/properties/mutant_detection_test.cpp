@@ -35,7 +35,7 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
     const auto& f = k.findings.front();
     std::printf("%-44s %8lld %8lld %9.3f %9.3f  %s\n", k.kernel.c_str(), static_cast<long long>(f.case_index),
                 static_cast<long long>(elements(f.minimized)), f.seconds_to_detect, f.seconds_to_shrink,
-                f.klass.c_str());
+                std::string(class_name(f.klass)).c_str());
   }
   for (const auto& k : report.kernels) {
     ASSERT_EQ(k.findings.size(), 1u) << k.kernel << " was not caught";

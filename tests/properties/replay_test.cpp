@@ -97,7 +97,7 @@ TEST(Replay, CaseWithoutKernelRunsOnlyOnCorrectKernelsThatComputeItExactly) {
   impls::KernelInfo mutant = testing::oracle_kernel();
   mutant.mutant = true;
   impls::KernelInfo baseline = testing::oracle_kernel();
-  baseline.origin = "onednn";
+  baseline.origin = impls::KernelOrigin::onednn;
   const std::vector<impls::KernelInfo> with_extras{testing::oracle_kernel(), mutant, baseline};
   EXPECT_EQ(replay_case("a.json", wide_case("", ""), with_extras, {}, {}).size(), 1u);
 

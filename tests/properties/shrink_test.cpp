@@ -86,12 +86,12 @@ TEST(WireCodec, ProblemAndEvaluationRoundTripExactly) {
   e.outputs_checked = 12;
   e.max_score = 3.5;
   e.max_ulp_distance = 4;
-  e.violations.push_back({"score", "row 0, col 1: got 0x1p+0"});
+  e.violations.push_back({ViolationClass::score, "row 0, col 1: got 0x1p+0"});
   const auto f = wire::decode_evaluation(wire::encode_evaluation(e));
   EXPECT_EQ(f.outputs_checked, 12);
   EXPECT_EQ(f.max_score, 3.5);
   ASSERT_EQ(f.violations.size(), 1u);
-  EXPECT_EQ(f.violations[0].klass, "score");
+  EXPECT_EQ(f.violations[0].klass, ViolationClass::score);
   EXPECT_EQ(f.violations[0].message, e.violations[0].message);
   EXPECT_THROW(wire::decode_problem("abc"), std::runtime_error);
 }

@@ -86,7 +86,7 @@ normcheck_kernel make_kernel(const char* name, RunFn run) {
 impls::KernelInfo info_for(const normcheck_kernel& kernel) {
   impls::KernelInfo info;
   info.kernel = &kernel;
-  info.origin = "builtin";
+  info.origin = impls::KernelOrigin::builtin;
   return info;
 }
 
