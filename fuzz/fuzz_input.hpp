@@ -35,7 +35,7 @@ inline constexpr std::uint8_t kFlagGamma = 1u << 0;
 inline constexpr std::uint8_t kFlagBeta = 1u << 1;
 inline constexpr std::uint8_t kFlagResidual = 1u << 2;
 
-// The eps values a fuzzer should hit often; all exactly f32 values (DESIGN.md: a kernel
+// The eps values a fuzzer should hit often; all exactly f32 values (docs/oracle.md: a kernel
 // taking float eps loses nothing), including ones below the f16 subnormal range.
 inline constexpr std::array<double, 12> kEpsTable = {
     0.0,

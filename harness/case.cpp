@@ -1,4 +1,4 @@
-// Case-file codec: strict, exact JSON <-> Case (DESIGN.md "Case files", docs/case-files.md).
+// Case-file codec: strict, exact JSON <-> Case (the format: docs/case-files.md).
 #include "harness/case.hpp"
 
 #include <cerrno>

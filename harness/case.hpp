@@ -1,5 +1,5 @@
 // The case model: one normalization problem as read from or written to a case file
-// (DESIGN.md "Case files"), with the optional kernel name and expected verdict.
+// (docs/case-files.md), with the optional kernel name and expected verdict.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // Judges one kernel on one problem: measures against the oracle, the budget and the
-// exact contracts (DESIGN.md "Error measures"); docs/error-measures.md explains each.
+// exact contracts; docs/error-measures.md defines and explains each.
 #include "harness/evaluate.hpp"
 
 #include <algorithm>

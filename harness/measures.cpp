@@ -1,4 +1,4 @@
-// The error measures of DESIGN.md, one function each; docs/error-measures.md explains them.
+// The error measures, one function each; docs/error-measures.md defines and explains them.
 #include "harness/measures.hpp"
 
 #include <algorithm>

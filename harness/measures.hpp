@@ -1,4 +1,4 @@
-// The error measures of DESIGN.md, one documented function each (docs/error-measures.md).
+// The error measures, one documented function each (docs/error-measures.md).
 #pragma once
 
 #include <cstdint>

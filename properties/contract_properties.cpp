@@ -1,4 +1,4 @@
-// The exact contracts of DESIGN.md as properties: oracle agreement, constant rows,
+// The exact contracts (docs/error-measures.md) as properties: oracle agreement, constant rows,
 // row isolation of non-finite values, batch invariance, residual_out and saved stats.
 #include <cmath>
 #include <fmt/format.h>

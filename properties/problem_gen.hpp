@@ -36,7 +36,7 @@ inline constexpr int kRegimeCount = 10;
 std::string_view regime_name(Regime regime);
 
 struct GeneratorOptions {
-  // Draw eps exactly representable in fp32 (DESIGN.md); false also draws f64-only eps,
+  // Draw eps exactly representable in fp32 (docs/oracle.md); false also draws f64-only eps,
   // which a kernel that narrows eps to float gets wrong.
   bool eps_fp32_only = true;
   std::int64_t max_n = 4097;

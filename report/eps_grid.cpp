@@ -91,7 +91,7 @@ std::vector<Task> plan_eps_grid(std::size_t kernel_index, KernelJudge& judge,
       tasks.push_back({kernel_index, fmt::format("{} eps={:g} var/eps={:g}", name, nominal_eps, ratio),
                        [&judge, &kernel, sizes, seed, name, nominal_eps, ratio, task = id++] {
                          Rng rng = task_rng(seed, name, task);
-                         // eps as an exact f32 value (DESIGN.md's default regime). With
+                         // eps as an exact f32 value (the default eps regime, docs/oracle.md). With
                          // eps = 0 the column is the variance itself (a unit reference scale).
                          const double eps = nominal_eps == 0 ? 0.0 : f32_eps(nominal_eps);
                          const double target_var = eps == 0 ? ratio : ratio * eps;

@@ -38,7 +38,7 @@ void append_normal_row(std::vector<double>& out, Rng& rng, std::int64_t n, doubl
 // LayerNorm, as not every RMSNorm kernel takes one), rounded to the parameter format.
 void add_typical_params(ref::NormProblem& problem, Rng& rng);
 
-// eps rounded to f32 (the default regime of DESIGN.md), or 0 when that is not a
+// eps rounded to f32 (the default eps regime, docs/oracle.md), or 0 when that is not a
 // normal f32 value: too small or too large to be an ordinary eps.
 double f32_eps(double eps);
 
