@@ -140,7 +140,7 @@ TEST(CliFaultyKernels, AKernelWithNoCaseCheckedIsNeverAPass) {
   EXPECT_EQ(recorded.rfind(std::string(NORMCHECK_BINARY) + " report ", 0), 0u) << recorded;
   fs::remove_all(out);
   const Outcome again = run_shell(recorded);
-  EXPECT_EQ(again.exit_code, 0) << recorded << "\n" << again.out << again.err;
+  EXPECT_EQ(again.exit_code, 1) << "the same verdict as the run it records\n" << recorded << "\n" << again.out << again.err;
   EXPECT_TRUE(fs::exists(out / "report.json")) << recorded;
   const Outcome check = normcheck("check --plugin '" + kPlugin + "' --kernel faulty.rmsnorm.f32.unsupported --cases 20");
   EXPECT_EQ(check.exit_code, 1) << check.out << check.err;

@@ -722,6 +722,17 @@ TEST(CliTest, AFullDiskLeavesThePreviousReportWhole) {
   EXPECT_EQ(entries(disk.dir()), (std::vector<std::string>{"filler", "report"})) << "a staging directory was left";
 }
 
+// The CLI contract's exit codes hold for report as for check: 1 with findings, and the
+// report written all the same (the main job reads it).
+TEST(CliTest, ReportExitsOneOnFindingsWithTheReportWritten) {
+  const fs::path out = scratch_dir() / "report-with-findings";
+  fs::remove_all(out);
+  const Outcome o = normcheck("report --quick --kernel mutant.layernorm.one_pass_variance --out " + quoted(out));
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("1 with findings"), std::string::npos) << o.out;
+  EXPECT_EQ(whole_report_kernels(out), "mutant.layernorm.one_pass_variance ") << o.out << o.err;
+}
+
 pid_t spawn_normcheck(const std::vector<std::string>& args) {
   const pid_t pid = ::fork();
   if (pid == 0) {
