@@ -33,6 +33,12 @@ constexpr double kOneDnnMaxAbsX = 0x1p51;
   throw InputError(fmt::format("{}: {}: {}", path.string(), where, what));
 }
 
+std::optional<Summation> parse_summation(std::string_view name) {
+  if (name == "pairwise") return Summation::pairwise;
+  if (name == "sequential") return Summation::sequential;
+  return std::nullopt;
+}
+
 std::optional<SpecialPolicy> parse_policy(std::string_view name) {
   if (name == "strict") return SpecialPolicy::strict;
   if (name == "ignore") return SpecialPolicy::ignore;
@@ -42,7 +48,15 @@ std::optional<SpecialPolicy> parse_policy(std::string_view name) {
 }  // namespace
 
 double score_limit(const Budget& budget, std::int64_t n) {
-  return budget.max_score + budget.score_per_log2n * std::log2(static_cast<double>(n < 1 ? 1 : n));
+  const double length = static_cast<double>(n < 1 ? 1 : n);
+  const double pairwise = budget.max_score + budget.score_per_log2n * std::log2(length);
+  return budget.summation == Summation::sequential ? pairwise + (length - 1) : pairwise;
+}
+
+double sequential_score_limit(const Budget& budget, std::int64_t n) {
+  Budget sequential = budget;
+  sequential.summation = Summation::sequential;
+  return score_limit(sequential, n);
 }
 
 Budget default_budget(const impls::KernelInfo& kernel) {
@@ -109,8 +123,13 @@ BudgetTable BudgetTable::load(const std::filesystem::path& path) {
           const auto format = ref::parse_format(value.value<std::string>().value_or(""));
           if (!format) budget_error(path, at, "expected \"f16\", \"bf16\", \"f32\" or \"f64\"");
           entry.compute = format;
+        } else if (key == "summation") {
+          const auto summation = parse_summation(value.value<std::string>().value_or(""));
+          if (!summation) budget_error(path, at, "expected \"pairwise\" or \"sequential\"");
+          entry.summation = summation;
         } else {
-          budget_error(path, at, "unknown key (max_score, score_per_log2n, max_ulp, special, compute, max_abs_x)");
+          budget_error(path, at,
+                       "unknown key (max_score, score_per_log2n, summation, max_ulp, special, compute, max_abs_x)");
         }
       }
       table.overrides_[name] = entry;
@@ -145,6 +164,7 @@ Budget BudgetTable::for_kernel(const impls::KernelInfo& kernel) const {
   if (entry.special) budget.special = *entry.special;
   if (entry.compute) budget.compute = *entry.compute;
   if (entry.max_abs_x) budget.max_abs_x = *entry.max_abs_x;
+  if (entry.summation) budget.summation = *entry.summation;
   return budget;
 }
 

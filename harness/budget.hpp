@@ -19,6 +19,14 @@ enum class SpecialPolicy {
   ignore,  // special-value mismatches are counted and reported, not findings
 };
 
+// How the kernel sums a row's statistics, as far as its budget is concerned. The default
+// (pairwise or blocked) grows the error by about one u_c per level of the summation tree;
+// a sequential (recursive) sum grows it by up to one u_c per element.
+enum class Summation {
+  pairwise,    // limit max_score + score_per_log2n * log2(n)
+  sequential,  // that plus n - 1: the worst-case bound of a recursive sum, gamma_{n-1} ~ (n-1) u
+};
+
 struct Budget {
   double max_score = 0;                       // condition-aware score limit
   std::optional<std::int64_t> max_ulp;        // ULP distance limit; none = not gated
@@ -28,10 +36,14 @@ struct Budget {
   // Summation error grows with the row length: the score limit for a row of n
   // elements is max_score + score_per_log2n * log2(n) (score_limit()).
   double score_per_log2n = 0;
+  Summation summation = Summation::pairwise;
 };
 
 // The score limit for rows of n elements.
 double score_limit(const Budget& budget, std::int64_t n);
+// The limit the same budget would have with summation = "sequential": what a finding's
+// message compares against, to say when a sequential sum would explain it.
+double sequential_score_limit(const Budget& budget, std::int64_t n);
 
 // The default budget for a kernel from its dtypes and declared compute precision.
 Budget default_budget(const impls::KernelInfo& kernel);
@@ -44,6 +56,7 @@ Budget default_budget(const impls::KernelInfo& kernel);
 //   compute = "f32"
 //   max_abs_x = 1e4
 //   score_per_log2n = 1.0
+//   summation = "sequential"
 // Unlisted kernels and unlisted keys fall back to default_budget().
 class BudgetTable {
  public:
@@ -62,6 +75,7 @@ class BudgetTable {
     std::optional<ref::Format> compute;
     std::optional<double> max_abs_x;
     std::optional<double> score_per_log2n;
+    std::optional<Summation> summation;
   };
   std::map<std::string, Override, std::less<>> overrides_;
   std::filesystem::path source_;

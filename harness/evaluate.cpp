@@ -16,6 +16,18 @@
 namespace normcheck::harness {
 namespace {
 
+// A score over the default (pairwise) limit of a long row but within what a sequential
+// sum of that row may cost: the likeliest cause is a recursive sum, whose error grows
+// like n rather than log2 n. Said in the finding, with the budget key that accepts it;
+// the finding stands (docs/budgets.md, "Sequential sums").
+std::string sequential_sum_hint(const Budget& budget, std::int64_t n, double score) {
+  constexpr std::int64_t kLongRow = 256;  // below it, n and log2 n are too close to tell apart
+  if (budget.summation != Summation::pairwise || n < kLongRow || score > sequential_score_limit(budget, n)) return "";
+  return fmt::format("; within the limit {:.4g} of a sequential sum of {} elements: if the kernel sums sequentially "
+                     "(error growing like n), budget key summation = \"sequential\" accepts it",
+                     sequential_score_limit(budget, n), n);
+}
+
 using namespace detail;
 
 bool beyond_domain(const ref::NormProblem& p, double max_abs_x) {
@@ -113,8 +125,9 @@ void check_outputs(const Context& ctx) {
       // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
         ctx.log.add(ViolationClass::score,
-                    fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
-                                where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance),
+                    fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {}){}",
+                                where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance,
+                                sequential_sum_hint(ctx.budget, p.n, score)),
                     score);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {

@@ -75,6 +75,28 @@ TEST(BudgetTest, ScoreLimitGrowsWithLog2N) {
   EXPECT_EQ(score_limit(b, 0), 10.0);
 }
 
+// A sequential sum's worst-case error grows by one u_c per element: n - 1 on top.
+TEST(BudgetTest, ASequentialSummationBudgetGrowsWithN) {
+  Budget b;
+  b.max_score = 10;
+  b.score_per_log2n = 1.5;
+  EXPECT_EQ(b.summation, Summation::pairwise);
+  EXPECT_EQ(sequential_score_limit(b, 1024), 25.0 + 1023.0);
+  b.summation = Summation::sequential;
+  EXPECT_EQ(score_limit(b, 1), 10.0);
+  EXPECT_EQ(score_limit(b, 1024), 25.0 + 1023.0);
+  const auto path = write_temp("normcheck_budget_summation.toml", "[kernel.\"k\"]\nsummation = \"sequential\"\n");
+  const NamedKernel k("k", NORMCHECK_F32);
+  EXPECT_EQ(BudgetTable::load(path).for_kernel(k.info).summation, Summation::sequential);
+  const auto bad = write_temp("normcheck_budget_summation_bad.toml", "[kernel.\"k\"]\nsummation = \"kahan\"\n");
+  try {
+    (void)BudgetTable::load(bad);
+    FAIL() << "no error for summation = \"kahan\"";
+  } catch (const InputError& error) {
+    EXPECT_NE(std::string(error.what()).find("kernel.\"k\".summation"), std::string::npos) << error.what();
+  }
+}
+
 TEST(BudgetTest, TheExampleFileOverridesNamedKernelsOnly) {
   const BudgetTable table = BudgetTable::load(source_dir() / "docs/budgets.example.toml");
   const NamedKernel example("layernorm.f16.example", NORMCHECK_F32);

@@ -450,3 +450,47 @@ TEST(EvaluateTest, CorrectBuiltinsPassOrdinaryData) {
 
 }  // namespace
 }  // namespace normcheck::harness
+
+namespace normcheck::harness {
+namespace {
+
+// A textbook LayerNorm that sums its statistics sequentially in fp32: its error grows
+// like n. Over the default (pairwise) budget on a long offset row, the finding says so
+// and names the budget key; with summation = "sequential" the same case passes.
+TEST(EvaluateTest, ASequentialSumIsAFindingThatNamesItsCauseAndBudgetKey) {
+  Tamper t;
+  t.outputs = [](const ref::NormProblem& p, ref::OracleResult& r) {
+    for (std::int64_t row = 0; row < p.rows; ++row) {
+      const auto at = [&](std::int64_t c) { return static_cast<std::size_t>(row * p.n + c); };
+      float sum = 0;
+      for (std::int64_t c = 0; c < p.n; ++c) sum += static_cast<float>(p.x[at(c)]);
+      const float mean = sum / static_cast<float>(p.n);
+      float squares = 0;
+      for (std::int64_t c = 0; c < p.n; ++c) {
+        const float d = static_cast<float>(p.x[at(c)]) - mean;
+        squares += d * d;
+      }
+      const float rstd = 1.0f / std::sqrt(squares / static_cast<float>(p.n) + static_cast<float>(p.eps));
+      for (std::int64_t c = 0; c < p.n; ++c) r.y[at(c)] = (static_cast<float>(p.x[at(c)]) - mean) * rstd;
+    }
+  };
+  TestKernel k("sequential", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0, t);
+  // One long row far from zero: the running sum's rounding error reaches the mean.
+  ref::NormProblem p = f32_problem(1, 8192);
+  for (std::size_t i = 0; i < p.x.size(); ++i) {
+    p.x[i] = static_cast<float>(1000.0 + static_cast<double>(i % 7) * 0.125 - 0.375);
+  }
+  p.gamma.clear();
+  p.beta.clear();
+  const CaseEvaluation pairwise = evaluate_case(k.info, p, f32_budget());
+  ASSERT_FALSE(pairwise.passed()) << "the case does not separate the budgets";
+  EXPECT_EQ(classes_of(pairwise).front(), "score") << describe(pairwise);
+  EXPECT_NE(pairwise.violations.front().message.find("summation = \"sequential\""), std::string::npos)
+      << describe(pairwise);
+  Budget sequential = f32_budget();
+  sequential.summation = Summation::sequential;
+  EXPECT_TRUE(evaluate_case(k.info, p, sequential).passed()) << describe(evaluate_case(k.info, p, sequential));
+}
+
+}  // namespace
+}  // namespace normcheck::harness
