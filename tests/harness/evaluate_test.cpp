@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cfenv>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <gtest/gtest.h>
@@ -485,6 +486,7 @@ TEST(EvaluateTest, ASequentialSumIsAFindingThatNamesItsCauseAndBudgetKey) {
   const CaseEvaluation pairwise = evaluate_case(k.info, p, f32_budget());
   ASSERT_FALSE(pairwise.passed()) << "the case does not separate the budgets";
   EXPECT_EQ(classes_of(pairwise).front(), "score") << describe(pairwise);
+  std::printf("%s\n", pairwise.violations.front().message.c_str());
   EXPECT_NE(pairwise.violations.front().message.find("summation = \"sequential\""), std::string::npos)
       << describe(pairwise);
   Budget sequential = f32_budget();
