@@ -46,6 +46,7 @@ struct CheckArgs {
   std::string save_failures;
   bool no_isolate = false;
   bool no_shrink = false;
+  std::int64_t max_findings = kDefaultMaxFindings;
   bool f64_eps = false;
   std::int64_t case_timeout_ms = kDefaultCaseTimeout.count();
 };
@@ -132,6 +133,7 @@ int run(const CheckArgs& args) {
   options.time_seconds = args.time_seconds;
   options.isolate = !args.no_isolate;
   options.shrink = !args.no_shrink;
+  options.max_findings = static_cast<int>(args.max_findings);
   options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
   options.failures_dir = args.save_failures;
   options.budgets_file = args.budgets;
@@ -206,6 +208,12 @@ void add_check_command(CLI::App& app, int& exit_code) {
                   "directory for minimized failing cases (default: a temporary directory)", "DIR");
   add_isolation_options(command, args->no_isolate, args->case_timeout_ms, "run");
   command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");
+  command
+      ->add_option("--max-findings", args->max_findings,
+                   "distinct defects (class and regime) found and shrunk per kernel before its check stops; 1 to 1000")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(whole_number<std::int64_t>(1, 1000));
   command->add_flag("--f64-eps", args->f64_eps,
                     "also draw eps values not representable in fp32 (catches kernels that narrow eps)");
   command->callback([args, &exit_code] { exit_code = run(*args); });

@@ -12,6 +12,46 @@
 namespace normcheck::harness {
 namespace {
 
+// Cases up to this many values are printed whole; a larger one is shown by its shape and
+// the values around the output its finding reports (the case file has everything).
+constexpr std::size_t kInlineValues = 64;
+
+std::size_t value_count(const ref::NormProblem& p) {
+  return p.x.size() + p.residual.size() + p.gamma.size() + p.beta.size();
+}
+
+// The finding's case for people: whole when small, else its shape and the elements of
+// the offending row around the offending column.
+std::string case_excerpt(const Finding& f) {
+  const ref::NormProblem& p = f.saved_case.problem;
+  if (value_count(p) <= kInlineValues) return case_to_json(f.saved_case);
+  std::string out = fmt::format(
+      "case of {} values, elided (the case file has them all): {} {}/{}/{}, rows {}, n {}, eps {}{}{}{}",
+      value_count(p), ref::op_name(p.op), ref::format_name(p.x_format), ref::format_name(p.param_format),
+      ref::format_name(p.y_format), p.rows, p.n, hex_float(p.eps),
+      p.gamma.empty() ? "" : ", gamma", p.beta.empty() ? "" : ", beta", p.has_residual() ? ", residual" : "");
+  const std::int64_t row = f.location.row;
+  if (row < 0 || row >= p.rows) return out;
+  constexpr std::int64_t kAround = 4;
+  const std::int64_t column = f.location.column;
+  const std::int64_t first = column < 0 ? 0 : std::max<std::int64_t>(0, column - kAround);
+  const std::int64_t last = column < 0 ? std::min<std::int64_t>(p.n, 2 * kAround + 1)
+                                       : std::min<std::int64_t>(p.n, column + kAround + 1);
+  const auto show = [&](const char* name, const std::vector<double>& values, std::int64_t offset) {
+    if (values.empty()) return;
+    out += fmt::format("\n  {}[{}..{}]{}:", name, first, last - 1, offset == 0 ? "" : fmt::format(" of row {}", row));
+    for (std::int64_t c = first; c < last; ++c) {
+      out += fmt::format(" {}{}", c == column ? "*" : "", hex_float(values[static_cast<std::size_t>(offset + c)]));
+    }
+  };
+  show("x", p.x, row * p.n);
+  show("residual", p.residual, row * p.n);
+  show("gamma", p.gamma, 0);
+  show("beta", p.beta, 0);
+  if (column >= 0) out += fmt::format("\n  (* marks column {}, the output the finding reports)", column);
+  return out;
+}
+
 // The line under a finding's case: its replay command, or why there is no file to replay.
 std::string replay_or_why_not(const Finding& f) {
   if (!f.replay.empty()) return fmt::format("replay: {}", f.replay);
@@ -25,7 +65,10 @@ std::string verdict_label(const KernelSummary& k) {
   switch (k.verdict()) {
     case KernelVerdict::pass: return "pass";
     case KernelVerdict::no_cases: return "NO CASES";
-    case KernelVerdict::fail: return fmt::format("FAIL ({})", class_name(k.findings.front().klass));
+    case KernelVerdict::fail:
+      return k.findings.size() == 1
+                 ? fmt::format("FAIL ({})", class_name(k.findings.front().klass))
+                 : fmt::format("FAIL ({} +{})", class_name(k.findings.front().klass), k.findings.size() - 1);
   }
   return "FAIL";
 }
@@ -60,7 +103,8 @@ std::string format_findings(const CheckReport& report) {
       out += fmt::format("\nFINDING {} (case {} of seed {}, regime {}, {} elements after shrinking from {})\n  {}\n",
                          f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
                          f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
-      out += case_to_json(f.saved_case);
+      if (f.hits > 1) out += fmt::format("  (shown by {} cases of the run)\n", f.hits);
+      out += case_excerpt(f);
       out += fmt::format("\n{}\n", replay_or_why_not(f));
     }
   }
@@ -93,7 +137,7 @@ std::string junit_xml(const CheckReport& report) {
     for (const auto& f : k.findings) {
       out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\n{}</failure>\n",
                          class_name(f.klass), markup_escape(f.message), markup_escape(f.signature),
-                         markup_escape(case_to_json(f.saved_case)), markup_escape(replay_or_why_not(f)));
+                         markup_escape(case_excerpt(f)), markup_escape(replay_or_why_not(f)));
     }
     out += "    </testcase>\n";
   }
@@ -112,6 +156,9 @@ std::string report_json(const CheckReport& report) {
                           {"message", f.message},
                           {"regime", f.regime},
                           {"case_index", f.case_index},
+                          {"hits", f.hits},
+                          {"row", f.location.row},
+                          {"column", f.location.column},
                           {"original_elements", f.original.rows * f.original.n},
                           {"elements", f.minimized.rows * f.minimized.n},
                           {"shrink_evaluations", f.shrink_evaluations},

@@ -2,6 +2,7 @@
 #include "harness/checker.hpp"
 
 #include <algorithm>
+#include <map>
 #include <fmt/format.h>
 #include <cctype>
 #include <cerrno>
@@ -64,6 +65,43 @@ class FailuresDirectory {
   bool ready_ = false;
 };
 
+// How grave a class of defect is, gravest first: the kernel is unsafe to call; its
+// outputs break an exact contract whatever the budget; its error is over budget.
+int gravity(ViolationClass klass) {
+  switch (klass) {
+    case ViolationClass::crash:
+    case ViolationClass::timeout:
+    case ViolationClass::memory:
+    case ViolationClass::fp_state:
+    case ViolationClass::status:
+    case ViolationClass::internal_error: return 0;
+    case ViolationClass::special:
+    case ViolationClass::constant_row:
+    case ViolationClass::row_isolation:
+    case ViolationClass::batch_invariance:
+    case ViolationClass::residual_out:
+    case ViolationClass::stats:
+    case ViolationClass::metamorphic:
+    case ViolationClass::oracle_relation: return 1;
+    case ViolationClass::score:
+    case ViolationClass::ulp: return 2;
+  }
+  return 2;
+}
+
+// Worst first: by gravity, then by the score of the case that found it.
+bool worst_first(const Finding& a, const Finding& b) {
+  if (gravity(a.klass) != gravity(b.klass)) return gravity(a.klass) < gravity(b.klass);
+  return a.original_score > b.original_score;
+}
+
+// What tells two defects of one class apart: the regime of the case that showed them,
+// except for the classes that make the kernel unsafe to call (a crash is a crash
+// whatever the values, and each costs a fork or a timeout to shrink).
+std::string defect_regime(ViolationClass klass, const std::string& regime) {
+  return gravity(klass) == 0 ? std::string() : regime;
+}
+
 Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
                           const GeneratedCase& generated, std::int64_t index, ViolationClass klass,
                           const std::string& first_message, const CheckOptions& options,
@@ -71,7 +109,9 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   Finding finding;
   finding.kernel = kernel.kernel->name;
   finding.klass = klass;
-  finding.signature = fmt::format("{}-{}", finding.kernel, class_name(klass));
+  const std::string regime = defect_regime(klass, generated.regime);
+  finding.signature = regime.empty() ? fmt::format("{}-{}", finding.kernel, class_name(klass))
+                                     : fmt::format("{}-{}-{}", finding.kernel, class_name(klass), regime);
   finding.regime = generated.regime;
   finding.plugin = plugin_of(kernel);
   finding.case_index = index;
@@ -96,7 +136,10 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   // The message describes the case we save, not the one we started from. A finding that
   // depends on the worker's history (memory a kernel leaked over many calls) may not
   // recur on the saved case alone: then the message is the one that was found.
-  finding.message = evaluator.evaluate(finding.minimized).message_for(klass);
+  if (const auto violation = evaluator.evaluate(finding.minimized).violation_for(klass)) {
+    finding.message = violation->message;
+    finding.location = violation->location;
+  }
   if (finding.message.empty()) finding.message = first_message + " (when found; the saved case alone may not repeat it)";
   finding.seconds_to_shrink = seconds_since(shrink_start);
 
@@ -108,8 +151,8 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   // A case that cannot be saved (full disk) is still reported, inline, with the reason;
   // the kernels after this one are still checked.
   try {
-    const std::filesystem::path file = failures.get() / fmt::format("{}-{}-s{}-c{}.json", finding.kernel,
-                                                                     class_name(klass), options.seed, index);
+    const std::filesystem::path file =
+        failures.get() / fmt::format("{}-s{}-c{}.json", finding.signature, options.seed, index);
     write_case_file(file, finding.saved_case);
     finding.case_file = file;
     finding.replay =
@@ -135,6 +178,7 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   KernelSummary summary;
   summary.kernel = kernel.kernel->name;
   IsolatedEvaluator evaluator(kernel, budget, EvaluateOptions{}, options.case_timeout, options.isolate);
+  std::map<std::string, std::size_t> found;  // "<class>/<regime>" -> index in summary.findings
   const auto start = Clock::now();
   progress.cases_planned = seconds_for_kernel ? 0 : options.cases;
   for (std::int64_t index = 0;; ++index) {
@@ -149,24 +193,41 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       accumulate(summary, outcome.evaluation);
       ++summary.regimes[generated.regime];
     }
-    if (const auto klass = outcome.first_class()) {
+    // Every violation class of the case is a defect of its own; one already found (same
+    // class, same regime) only counts as another hit.
+    bool stop = false;
+    for (const Violation& violation : outcome.violations()) {
+      const std::string signature_key =
+          fmt::format("{}/{}", class_name(violation.klass), defect_regime(violation.klass, generated.regime));
+      if (const auto known = found.find(signature_key); known != found.end()) {
+        ++summary.findings[known->second].hits;
+        continue;
+      }
       const double detect = seconds_since(start);
       if (options.progress) {
         progress.cases_done = index + 1;
         progress.shrinking = true;
         options.progress(progress);
+        progress.shrinking = false;
       }
-      auto finding = minimize_and_save(evaluator, kernel, generated, index, *klass, outcome.message_for(*klass),
+      auto finding = minimize_and_save(evaluator, kernel, generated, index, violation.klass, violation.message,
                                        options, failures);
       finding.seconds_to_detect = detect;
+      finding.original_score = outcome.kind == IsolatedOutcome::Kind::evaluated ? outcome.evaluation.max_score : 0;
+      found.emplace(signature_key, summary.findings.size());
       summary.findings.push_back(std::move(finding));
-      break;  // one minimized finding per kernel keeps the gate fast and the output short
+      // A hang costs a whole timeout per case: one is enough to stop the kernel.
+      stop = violation.klass == ViolationClass::timeout ||
+             static_cast<int>(summary.findings.size()) >= std::max(1, options.max_findings);
+      if (stop) break;
     }
+    if (stop) break;
     if (options.progress) {
       progress.cases_done = index + 1;
       options.progress(progress);
     }
   }
+  std::stable_sort(summary.findings.begin(), summary.findings.end(), worst_first);
   summary.seconds = seconds_since(start);
   summary.forks = evaluator.forks();
   return summary;

@@ -43,6 +43,10 @@ struct ProgressEvent {
 };
 
 inline constexpr std::int64_t kDefaultCasesPerKernel = 1000;
+// Distinct defects shrunk and reported per kernel before its check stops: each costs a
+// shrink (up to max_shrink_evaluations evaluations), so this bounds the work on a kernel
+// that is wrong in many ways.
+inline constexpr int kDefaultMaxFindings = 8;
 
 struct CheckOptions {
   std::uint64_t seed = 1;
@@ -52,6 +56,9 @@ struct CheckOptions {
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
   bool shrink = true;
   int max_shrink_evaluations = 3000;
+  // After a finding the kernel's cases go on, within `cases` / the time budget, until
+  // this many distinct defects (violation class and regime) are found. 1 stops at the first.
+  int max_findings = kDefaultMaxFindings;
   // Where minimized cases are written (created); empty: a fresh private directory made
   // with mkdtemp under the temporary directory on the first finding.
   std::filesystem::path failures_dir;
@@ -68,10 +75,15 @@ struct Finding {
   std::string kernel;
   ViolationClass klass = ViolationClass::score;
   std::string message;    // first violation of the minimized case (or crash detail)
-  std::string signature;  // "<kernel>-<class>": dedupes findings
+  OutputLocation location;  // the output that message reports, in the minimized case
+  // "<kernel>-<class>-<regime>" ("<kernel>-<class>" without a regime): one distinct
+  // defect; later cases showing the same one only count in `hits`.
+  std::string signature;
   std::string regime;
   std::string plugin;  // the plugin library the kernel came from; "" for built-ins
   std::int64_t case_index = 0;
+  std::int64_t hits = 1;        // cases of the run that showed this defect
+  double original_score = 0;    // the max score of the case that found it (orders findings)
   ref::NormProblem original;
   ref::NormProblem minimized;
   // The case file's content (minimized problem, kernel, expected verdict, note), whether
@@ -106,7 +118,7 @@ struct KernelSummary {
   double seconds = 0;
   int forks = 0;
   std::map<std::string, std::int64_t> regimes;  // cases per generator regime
-  std::vector<Finding> findings;
+  std::vector<Finding> findings;  // distinct defects, worst first (worst_first)
 
   // A kernel passes only if cases were checked and none failed: a kernel for which every
   // case was skipped (UNSUPPORTED, out of its domain) or a time budget too small for a

@@ -79,7 +79,7 @@ void check_outputs(const Context& ctx) {
       if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected NaN
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add(ViolationClass::special, fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
+          ctx.log.add_at(ViolationClass::special, {r, c}, fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
         }
         continue;
       }
@@ -104,7 +104,7 @@ void check_outputs(const Context& ctx) {
       if (mismatch != SpecialMismatch::none && !overflow_in_budget && !indeterminate) {
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add(ViolationClass::special, fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
+          ctx.log.add_at(ViolationClass::special, {r, c}, fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
                                              unwritten[k] ? " (never written)" : "", hex_float(want),
                                              special_mismatch_name(mismatch)));
         }
@@ -124,14 +124,14 @@ void check_outputs(const Context& ctx) {
       }
       // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
-        ctx.log.add(ViolationClass::score,
+        ctx.log.add_at(ViolationClass::score, {r, c},
                     fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {}){}",
                                 where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance,
                                 sequential_sum_hint(ctx.budget, p.n, score)),
                     score);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
-        ctx.log.add(ViolationClass::ulp, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
+        ctx.log.add_at(ViolationClass::ulp, {r, c}, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
                                        where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
                                        score, ulp_err),
                     static_cast<double>(distance));

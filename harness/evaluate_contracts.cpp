@@ -26,7 +26,7 @@ void check_constant_rows(const Context& ctx) {
       if (std::isnan(want)) continue;  // inf gamma times 0: the special check owns it
       // Value equality: with beta absent the sign of a zero carries no meaning.
       if (!(got == want)) {
-        ctx.log.add(ViolationClass::constant_row, fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
+        ctx.log.add_at(ViolationClass::constant_row, {r, c}, fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
                                                 where(r, c), hex_float(got), hex_float(want)));
       }
     }
@@ -41,7 +41,7 @@ void check_residual_out(const Context& ctx) {
     const double want = ctx.oracle.residual_out[k];
     if (!same_bits(p.x_format, got, want)) {
       const auto row = static_cast<std::int64_t>(k) / p.n;
-      ctx.log.add(ViolationClass::residual_out,
+      ctx.log.add_at(ViolationClass::residual_out, {row, static_cast<std::int64_t>(k) % p.n},
                   fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
                               where(row, static_cast<std::int64_t>(k) % p.n), hex_float(got), hex_float(want)));
     }
@@ -65,14 +65,14 @@ void check_stats(const Context& ctx) {
     const SpecialMismatch mismatch = special_mismatch(got, want);
     if (mismatch != SpecialMismatch::none &&
         !overflow_within_budget(mismatch, ref::Format::f32, got, exact, scale, u_c, limit)) {
-      ctx.log.add(ViolationClass::stats, fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
+      ctx.log.add_at(ViolationClass::stats, {r, -1}, fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
                                        hex_float(want), special_mismatch_name(mismatch)));
       return;
     }
     if (!std::isfinite(want) || !std::isfinite(got)) return;  // matching specials, or an overflow in budget
     const double score = error_score(ref::Format::f32, got, exact, scale, u_c);
     if (score > limit) {
-      ctx.log.add(ViolationClass::stats, fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
+      ctx.log.add_at(ViolationClass::stats, {r, -1}, fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
                                        hex_float(got), hex_float(want), score, limit),
                   score);
     }
@@ -102,7 +102,7 @@ void compare_rows(const Context& ctx, const KernelRun& other, const std::vector<
       const double got = other.y[at(other_row, p.n, c)];
       const double want = ctx.run.y[at(r, p.n, c)];
       if (!same_bits(p.y_format, got, want)) {
-        ctx.log.add(klass, fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c),
+        ctx.log.add_at(klass, {r, c}, fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c),
                                        hex_float(got), how, hex_float(want)));
       }
     }

@@ -23,12 +23,17 @@ namespace normcheck::harness::detail {
 class ViolationLog {
  public:
   void add(ViolationClass klass, std::string message, double severity = 0) {
+    add_at(klass, OutputLocation{}, std::move(message), severity);
+  }
+  // The same for a violation about one output, whose location the outputs show.
+  void add_at(ViolationClass klass, OutputLocation location, std::string message, double severity = 0) {
     auto [it, inserted] = entries_.try_emplace(klass);
     Entry& entry = it->second;
     if (inserted) order_.emplace_back(klass);
     ++entry.count;
     if (inserted || severity > entry.severity) {
       entry.message = std::move(message);
+      entry.location = location;
       entry.severity = severity;
     }
   }
@@ -38,7 +43,7 @@ class ViolationLog {
       const Entry& entry = entries_.at(klass);
       std::string message = entry.message;
       if (entry.count > 1) message += fmt::format(" [{} outputs in all]", entry.count);
-      out.push_back({klass, std::move(message)});
+      out.push_back({klass, std::move(message), entry.location});
     }
     return out;
   }
@@ -46,6 +51,7 @@ class ViolationLog {
  private:
   struct Entry {
     std::string message;
+    OutputLocation location;
     double severity = 0;
     std::int64_t count = 0;
   };

@@ -191,10 +191,15 @@ bool IsolatedOutcome::has_class(ViolationClass klass) const {
 }
 
 std::string IsolatedOutcome::message_for(ViolationClass klass) const {
-  if (kind != Kind::evaluated) return detail;
+  const auto violation = violation_for(klass);
+  return violation ? violation->message : "";
+}
+
+std::optional<Violation> IsolatedOutcome::violation_for(ViolationClass klass) const {
+  if (kind != Kind::evaluated) return Violation{*first_class(), detail, {}};
   for (const auto& v : evaluation.violations)
-    if (v.klass == klass) return v.message;
-  return "";
+    if (v.klass == klass) return v;
+  return std::nullopt;
 }
 
 std::vector<Violation> IsolatedOutcome::violations() const {

@@ -41,6 +41,8 @@ struct IsolatedOutcome {
   bool has_class(ViolationClass klass) const;
   // The crash or hang detail, or the message of the first violation of this class ("" if none).
   std::string message_for(ViolationClass klass) const;
+  // The first violation of this class (a crash or hang as one), or nullopt.
+  std::optional<Violation> violation_for(ViolationClass klass) const;
   // Crashes and hangs as violations (so every output reads one list); else the evaluation's.
   std::vector<Violation> violations() const;
 };

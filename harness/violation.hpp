@@ -44,9 +44,17 @@ std::string_view class_name(ViolationClass klass);
 // The class a name spells (as class_name writes it), or nullopt.
 std::optional<ViolationClass> parse_violation_class(std::string_view name);
 
+// The output a violation reports (its message says "row R, col C"); -1 where it is not
+// about one output (a status, the worker, a row's statistics: column -1).
+struct OutputLocation {
+  std::int64_t row = -1;
+  std::int64_t column = -1;
+};
+
 struct Violation {
   ViolationClass klass = ViolationClass::score;
   std::string message;  // one line: row, column, got, want
+  OutputLocation location = {};
 };
 
 }  // namespace normcheck::harness

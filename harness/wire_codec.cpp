@@ -116,6 +116,8 @@ std::string encode_evaluation(const CaseEvaluation& e) {
   for (const auto& v : e.violations) {
     w.text(std::string(class_name(v.klass)));
     w.text(v.message);
+    w.pod(v.location.row);
+    w.pod(v.location.column);
   }
   return w.take();
 }
@@ -140,6 +142,8 @@ CaseEvaluation decode_evaluation(std::string_view bytes) {
     if (!klass) throw std::runtime_error("unknown violation class '" + name + "'");
     v.klass = *klass;
     v.message = r.text();
+    v.location.row = r.pod<std::int64_t>();
+    v.location.column = r.pod<std::int64_t>();
     e.violations.push_back(std::move(v));
   }
   return e;

@@ -65,7 +65,7 @@ void merge(PropertyResult& result, const harness::CaseEvaluation& evaluation, st
   }
   for (const auto& v : evaluation.violations) {
     result.violations.push_back(
-        harness::Violation{v.klass, context.empty() ? v.message : fmt::format("{}: {}", context, v.message)});
+        harness::Violation{v.klass, context.empty() ? v.message : fmt::format("{}: {}", context, v.message), v.location});
   }
 }
 

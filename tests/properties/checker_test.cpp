@@ -44,9 +44,12 @@ TEST(Checker, SameSeedSameCasesSameResult) {
     EXPECT_EQ(a.kernels[k].max_score, b.kernels[k].max_score);
     ASSERT_EQ(a.kernels[k].findings.size(), b.kernels[k].findings.size());
   }
-  ASSERT_EQ(a.kernels[1].findings.size(), 1u);
-  EXPECT_EQ(read_case_file(a.kernels[1].findings[0].case_file).problem.x,
-            read_case_file(b.kernels[1].findings[0].case_file).problem.x);
+  ASSERT_GE(a.kernels[1].findings.size(), 1u);
+  for (std::size_t i = 0; i < a.kernels[1].findings.size(); ++i) {
+    EXPECT_EQ(a.kernels[1].findings[i].signature, b.kernels[1].findings[i].signature);
+    EXPECT_EQ(read_case_file(a.kernels[1].findings[i].case_file).problem.x,
+              read_case_file(b.kernels[1].findings[i].case_file).problem.x);
+  }
   auto other = quick("seed-c");
   other.seed = 12;
   const auto c = run_check({testing::oracle_kernel()}, BudgetTable{}, source, other);
@@ -77,7 +80,7 @@ TEST(Checker, DefaultFailuresDirectoryIsPrivateAndUnpredictable) {
   auto options = quick("unused");
   options.failures_dir.clear();
   const auto report = run_check({testing::wrong_for_wide_rows()}, BudgetTable{}, props::make_case_source(), options);
-  ASSERT_EQ(report.kernels.at(0).findings.size(), 1u);
+  ASSERT_GE(report.kernels.at(0).findings.size(), 1u);
   const auto dir = report.kernels[0].findings[0].case_file.parent_path();
   EXPECT_EQ(dir.filename().string().rfind("normcheck-failures-", 0), 0u) << dir;
   EXPECT_NE(dir.filename().string(), "normcheck-failures-" + std::to_string(::getpid())) << "predictable name";
@@ -178,7 +181,7 @@ TEST(CheckOutput, JUnitAndJsonAreWellFormed) {
 
   const std::string table = format_summary_table(report);
   EXPECT_NE(table.find("test.oracle"), std::string::npos);
-  EXPECT_NE(table.find("FAIL (score)"), std::string::npos) << table;
+  EXPECT_NE(table.find("FAIL (score"), std::string::npos) << table;
 }
 
 }  // namespace

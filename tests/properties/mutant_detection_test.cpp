@@ -1,5 +1,6 @@
 // Self-validation of the checker: every built-in mutant is caught at default settings
 // with a shrunk case, and every correct built-in kernel passes.
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,13 +39,18 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
                 std::string(class_name(f.klass)).c_str());
   }
   for (const auto& k : report.kernels) {
-    ASSERT_EQ(k.findings.size(), 1u) << k.kernel << " was not caught";
-    const auto& f = k.findings.front();
-    EXPECT_LE(elements(f.minimized), elements(f.original)) << k.kernel;
-    EXPECT_LT(f.seconds_to_detect + f.seconds_to_shrink, 10.0) << k.kernel;
-    const Case saved = read_case_file(f.case_file);
-    EXPECT_EQ(saved.kernel, k.kernel);
-    EXPECT_EQ(saved.expect, "fail");
+    ASSERT_FALSE(k.findings.empty()) << k.kernel << " was not caught";
+    EXPECT_LE(static_cast<int>(k.findings.size()), options.max_findings) << k.kernel;
+    // Caught within 10 s: the first defect found is detected and shrunk by then.
+    double first_caught = 1e300;
+    for (const auto& f : k.findings) {
+      EXPECT_LE(elements(f.minimized), elements(f.original)) << f.signature;
+      first_caught = std::min(first_caught, f.seconds_to_detect + f.seconds_to_shrink);
+      const Case saved = read_case_file(f.case_file);
+      EXPECT_EQ(saved.kernel, k.kernel);
+      EXPECT_EQ(saved.expect, "fail");
+    }
+    EXPECT_LT(first_caught, 10.0) << k.kernel;
   }
 }
 
