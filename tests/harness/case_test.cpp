@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_kernels.hpp"
+#include "tests/support/test_problems.hpp"
 
 namespace normcheck::harness {
 namespace {
