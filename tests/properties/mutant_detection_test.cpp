@@ -1,5 +1,6 @@
 // Self-validation of the checker: every built-in mutant is caught at default settings
-// with a shrunk case, and every correct built-in kernel passes.
+// with a shrunk case, and every correct built-in kernel passes. How long detecting and
+// shrinking take is measured by bench/properties/mutant_detection_bench.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -41,7 +42,6 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
     ASSERT_EQ(k.findings.size(), 1u) << k.kernel << " was not caught";
     const auto& f = k.findings.front();
     EXPECT_LE(elements(f.minimized), elements(f.original)) << k.kernel;
-    EXPECT_LT(f.seconds_to_detect + f.seconds_to_shrink, 10.0) << k.kernel;
     const Case saved = read_case_file(f.case_file);
     EXPECT_EQ(saved.kernel, k.kernel);
     EXPECT_EQ(saved.expect, "fail");
