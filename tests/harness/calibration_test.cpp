@@ -8,7 +8,7 @@
 
 #include "harness/budget.hpp"
 #include "harness/evaluate.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_problems.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -3,15 +3,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
-#include "test_kernels.hpp"
+#include "reference/oracle.hpp"
+#include "tests/support/test_problems.hpp"
 
 namespace normcheck::harness {
 namespace {
@@ -299,11 +303,38 @@ TEST(CaseTest, LargeFilesAreBoundedByTheirDeclarationBeforeTheRestIsRead) {
   fs::remove(path);
 }
 
-// Mutated and truncated documents either parse or throw InputError: never anything else.
+// What a rejection of fuzz.json may say: one line, the file, then the field it names (a key
+// of the format, or the unknown or duplicate key itself) or what is wrong with the document.
+void expect_a_rejection_naming_the_field(const std::string& message, const std::string& text) {
+  static const std::vector<std::string> known_keys = {
+      "op",  "x_dtype",  "param_dtype", "y_dtype",      "rows",   "n",      "eps", "x",
+      "gamma", "beta", "residual",     "residual_sum", "kernel", "expect", "note"};
+  const std::string prefix = "fuzz.json: ";
+  ASSERT_EQ(message.rfind(prefix, 0), 0u) << message << "\nfrom: " << text;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message << "\nfrom: " << text;
+  const std::string rest = message.substr(prefix.size());
+  if (rest.rfind("field \"", 0) == 0) {
+    const std::size_t close = rest.find('"', 7);
+    ASSERT_NE(close, std::string::npos) << message;
+    const std::string field = rest.substr(7, close - 7);
+    const bool known = std::find(known_keys.begin(), known_keys.end(), field) != known_keys.end();
+    const bool names_its_key = rest.ends_with(": unknown key (typo?)") || rest.ends_with(": duplicate key");
+    EXPECT_TRUE(known || names_its_key) << message << "\nfrom: " << text;
+    EXPECT_GT(rest.size(), close + 3) << "no reason after the field: " << message;
+    return;
+  }
+  const bool about_the_document = rest.rfind("bad JSON: ", 0) == 0 || rest.rfind("expected a JSON object, got ", 0) == 0;
+  EXPECT_TRUE(about_the_document) << "names no field: " << message << "\nfrom: " << text;
+}
+
+// Mutated and truncated documents either parse to a case the oracle accepts, which writes
+// and reads back unchanged, or throw InputError naming the field: never anything else.
 TEST(CaseTest, HostileInputNeverCrashes) {
   testing::Lcg rng(11);
   const std::string base = kValid;
   const std::string alphabet = "{}[]\",:0123456789abcdefxp+-.eEnul \\";
+  int parsed = 0;
+  int rejected = 0;
   for (int iteration = 0; iteration < 3000; ++iteration) {
     std::string text = base;
     const int edits = 1 + static_cast<int>(rng.next() % 4);
@@ -321,10 +352,21 @@ TEST(CaseTest, HostileInputNeverCrashes) {
       }
     }
     try {
-      parse_case(text, "fuzz.json");
-    } catch (const InputError&) {
+      const Case c = parse_case(text, "fuzz.json");
+      ++parsed;
+      EXPECT_NO_THROW(ref::compute_oracle(c.problem)) << text;  // shapes, dtypes and eps valid
+      const std::string written = case_to_json(c);
+      EXPECT_EQ(case_to_json(parse_case(written, "written.json")), written) << text;
+    } catch (const InputError& error) {
+      ++rejected;
+      expect_a_rejection_naming_the_field(error.what(), text);
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "not an InputError: " << error.what() << "\nfrom: " << text;
     }
   }
+  std::printf("%d mutated documents parsed, %d rejected\n", parsed, rejected);
+  EXPECT_GT(parsed, 0);  // both outcomes were exercised
+  EXPECT_GT(rejected, 0);
 }
 
 }  // namespace

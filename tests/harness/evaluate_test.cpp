@@ -14,7 +14,8 @@
 #endif
 
 #include "harness/measures.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_kernels.hpp"
+#include "tests/support/test_problems.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "test_kernels.hpp"
+#include "tests/support/abi_values.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "properties/case_source.hpp"
 #include "properties/problem_gen.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_kernels.hpp"
 
 namespace normcheck::props {
 namespace {

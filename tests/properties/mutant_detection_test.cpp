@@ -1,6 +1,6 @@
 // Self-validation of the checker: every built-in mutant is caught at default settings
-// with a shrunk case, and every correct built-in kernel passes.
-#include <algorithm>
+// with a shrunk case, and every correct built-in kernel passes. How long detecting and
+// shrinking take is measured by bench/properties/mutant_detection_bench.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -41,16 +41,12 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
   for (const auto& k : report.kernels) {
     ASSERT_FALSE(k.findings.empty()) << k.kernel << " was not caught";
     EXPECT_LE(static_cast<int>(k.findings.size()), options.max_findings) << k.kernel;
-    // Caught within 10 s: the first defect found is detected and shrunk by then.
-    double first_caught = 1e300;
     for (const auto& f : k.findings) {
       EXPECT_LE(elements(f.minimized), elements(f.original)) << f.signature;
-      first_caught = std::min(first_caught, f.seconds_to_detect + f.seconds_to_shrink);
       const Case saved = read_case_file(f.case_file);
       EXPECT_EQ(saved.kernel, k.kernel);
       EXPECT_EQ(saved.expect, "fail");
     }
-    EXPECT_LT(first_caught, 10.0) << k.kernel;
   }
 }
 

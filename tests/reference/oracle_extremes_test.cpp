@@ -6,7 +6,6 @@
 
 #include <bit>
 #include <cfloat>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -23,14 +22,7 @@ namespace {
 
 constexpr Format kFormats[] = {Format::f16, Format::bf16, Format::f32, Format::f64};
 
-NormProblem f64_row(std::vector<double> x, double eps) {
-  NormProblem p;
-  p.x_format = p.param_format = p.y_format = Format::f64;
-  p.n = static_cast<std::int64_t>(x.size());
-  p.x = std::move(x);
-  p.eps = eps;
-  return p;
-}
+using testing::f64_row;
 
 // Found by `normcheck check` (layernorm.f64.two_pass): x = [0, -s] with s subnormal and eps
 // dominant, so q = 1049 and V ~ 2^2057. The wrong answer, 0x1.828b16f61e0e9p-1016, is exactly
@@ -73,8 +65,9 @@ TEST(Extremes, DoubleDoubleReciprocalOnlyInItsRange) {
 }
 
 // Near-overflow rows from `normcheck check` (seed 3 case 7, seed 4 case 36) that were reported
-// as timeouts: the oracle must answer them, and rows of 4096 such values, quickly.
-TEST(Extremes, NearOverflowRowsAreFast) {
+// as timeouts: the oracle must answer them, and rows of 4096 such values. How fast it answers
+// those rows is bench/reference/oracle_extremes_bench.cpp's business, not a unit test's.
+TEST(Extremes, NearOverflowRowsAreAnswered) {
   NormProblem p = f64_row({-0x1.d3dc5fd325acfp+1023, 0x1.15a1be6faf2e1p+1022, -0x1.473a57505a28ap+1021},
                           0x1.0c6f7ap-20);
   p.gamma = {-0x1.a18cea255e087p-1, -0x1.cf4b42a2281ebp+0, 0x1.eccb14d26ac2cp+1};
@@ -83,26 +76,19 @@ TEST(Extremes, NearOverflowRowsAreFast) {
   EXPECT_EQ(testing::compare_with_slow(p, OracleOptions{.force_exact = true}), 0);
 
   std::mt19937_64 rng(36);
-  double worst_ms = 0.0;
   for (const testing::Regime regime : testing::kExtremeRegimes) {
     for (const double eps : {0.0, 0x1.4f8b58p-17, 0x1p-1074, 0x1p+1000}) {
-      NormProblem big = f64_row(testing::random_row(rng, Format::f64, 4096, regime), eps);
-      const auto start = std::chrono::steady_clock::now();
-      const OracleResult r = compute_oracle(big);
-      worst_ms = std::max(
-          worst_ms, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
-      EXPECT_EQ(r.y.size(), 4096u);
+      const NormProblem big = f64_row(testing::random_row(rng, Format::f64, 4096, regime), eps);
+      EXPECT_EQ(compute_oracle(big).y.size(), 4096u);
     }
   }
-  std::printf("slowest f64 row of n = 4096 in the extreme regimes: %.2f ms\n", worst_ms);
-  // Generous for a loaded CI machine (and sanitizers); the per-case check timeout is seconds.
-  EXPECT_LT(worst_ms, 1000.0);
 }
 
 // beta_i = -RN_f64(t_i): y_i = t_i - RN(t_i) cancels ~53 bits, so the long double tier decides
-// nothing and every output goes to the exact search. It must stay right, and fast: the search
-// starts from the 256-bit guess (about 540 ms per row before, about 20 ms with it).
-TEST(Extremes, CancellingBetaIsRightAndFast) {
+// nothing and every output goes to the exact search. It must stay right; the search starts
+// from the 256-bit guess, which keeps it fast (about 540 ms per row before, about 20 ms with
+// it: bench/reference/oracle_extremes_bench.cpp measures it).
+TEST(Extremes, CancellingBetaIsRight) {
   std::mt19937_64 rng(53);
   for (const testing::Regime regime : testing::kExtremeRegimes) {
     NormProblem small = f64_row(testing::random_row(rng, Format::f64, 6, regime), 0x1p-20);
@@ -114,11 +100,7 @@ TEST(Extremes, CancellingBetaIsRightAndFast) {
   NormProblem big = f64_row(testing::random_row(rng, Format::f64, 4096, testing::Regime::huge_and_tiny), 0.0);
   const OracleResult terms = compute_oracle(big);
   for (const double t : terms.y) big.beta.push_back(-t);
-  const auto start = std::chrono::steady_clock::now();
   const OracleResult r = compute_oracle(big);
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  std::printf("f64 row of n = 4096 with a cancelling beta: %.2f ms\n", ms);
-  EXPECT_LT(ms, 1000.0);  // generous for loaded CI machines and sanitizers
   long nonzero = 0;
   for (const double y : r.y) nonzero += y != 0.0;
   EXPECT_GT(nonzero, 4000);  // the residues t - RN(t), not cancelled to zero

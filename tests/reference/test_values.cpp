@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace normcheck::ref::testing {
 
@@ -121,6 +122,15 @@ NormProblem random_problem(std::mt19937_64& rng, Format x_format, Format param_f
                                               : param(-3, 1));
     }
   }
+  return p;
+}
+
+NormProblem f64_row(std::vector<double> x, double eps) {
+  NormProblem p;
+  p.x_format = p.param_format = p.y_format = Format::f64;
+  p.n = static_cast<std::int64_t>(x.size());
+  p.x = std::move(x);
+  p.eps = eps;
   return p;
 }
 

@@ -33,6 +33,9 @@ std::vector<double> random_row(std::mt19937_64& rng, Format format, std::int64_t
 // or (any f64 value) far above the row's variance, far below it, or subnormal.
 double random_eps(std::mt19937_64& rng, int max_exponent);
 
+// A LayerNorm problem of one row of f64 values (params and output f64 too), no gamma or beta.
+NormProblem f64_row(std::vector<double> x, double eps);
+
 // A complete random problem: random op, eps, optional gamma / beta / residual.
 NormProblem random_problem(std::mt19937_64& rng, Format x_format, Format param_format, Format y_format,
                            std::int64_t rows, std::int64_t n, Regime regime);

@@ -1,40 +1,42 @@
-// Test-local kernels for the checker's tests (see test_kernels.hpp).
-#include "test_kernels.hpp"
+// Kernels for the harness tests (see test_kernels.hpp).
+#include "tests/support/test_kernels.hpp"
 
 #include <cmath>
 #include <csignal>
-#include <cstring>
-#include <vector>
 
-#include "reference/oracle.hpp"
+#include "tests/support/abi_values.hpp"
 
 namespace normcheck::testing {
-namespace {
 
-ref::NormProblem to_problem(const normcheck_problem* p) {
-  ref::NormProblem problem;
-  problem.rows = p->rows;
-  problem.n = p->n;
-  problem.eps = p->eps;
-  const auto* x = static_cast<const float*>(p->x);
-  problem.x.assign(x, x + p->rows * p->n);
-  if (p->gamma != nullptr) {
-    const auto* g = static_cast<const float*>(p->gamma);
-    problem.gamma.assign(g, g + p->n);
+normcheck_status perfect_run(const normcheck_kernel* self, const normcheck_problem* p) {
+  const auto* tamper = static_cast<const Tamper*>(self->context);
+  const ref::NormProblem problem = decode_problem(*self, *p);
+  if (tamper != nullptr && tamper->status) {
+    const normcheck_status status = tamper->status(problem);
+    if (status != NORMCHECK_OK) return status;
   }
-  if (p->beta != nullptr) {
-    const auto* b = static_cast<const float*>(p->beta);
-    problem.beta.assign(b, b + p->n);
+  ref::OracleResult result = ref::compute_oracle(problem);
+  if (tamper != nullptr && tamper->outputs) tamper->outputs(problem, result);
+  std::int64_t count = p->rows * p->n;
+  if (tamper != nullptr && tamper->skip_last_y) --count;
+  for (std::int64_t i = 0; i < count; ++i) store_value(problem.y_format, p->y, i, result.y[static_cast<std::size_t>(i)]);
+  if (tamper != nullptr && tamper->write_before_y) store_value(problem.y_format, p->y, -1, 0.0);
+  if (p->residual_out != nullptr) {
+    for (std::int64_t i = 0; i < p->rows * p->n; ++i) {
+      store_value(problem.x_format, p->residual_out, i, result.residual_out[static_cast<std::size_t>(i)]);
+    }
   }
-  return problem;
-}
-
-normcheck_status exact_run(const normcheck_kernel*, const normcheck_problem* p) {
-  const auto oracle = ref::compute_oracle(to_problem(p));
-  auto* y = static_cast<float*>(p->y);
-  for (std::size_t i = 0; i < oracle.y.size(); ++i) y[i] = static_cast<float>(oracle.y[i]);
+  if (p->mean != nullptr) {
+    for (std::int64_t r = 0; r < p->rows; ++r) {
+      const auto ru = static_cast<std::size_t>(r);
+      p->mean[r] = static_cast<float>(result.mean[ru]);
+      p->rstd[r] = static_cast<float>(result.rstd[ru]);
+    }
+  }
   return NORMCHECK_OK;
 }
+
+namespace {
 
 normcheck_status crash_run(const normcheck_kernel*, const normcheck_problem*) {
   std::raise(SIGSEGV);
@@ -52,11 +54,11 @@ normcheck_status crash_on_nan_run(const normcheck_kernel* self, const normcheck_
   const auto* x = static_cast<const float*>(p->x);
   for (int64_t i = 0; i < p->rows * p->n; ++i)
     if (std::isnan(x[i])) std::raise(SIGSEGV);
-  return exact_run(self, p);
+  return perfect_run(self, p);
 }
 
 normcheck_status wide_run(const normcheck_kernel* self, const normcheck_problem* p) {
-  const normcheck_status status = exact_run(self, p);
+  const normcheck_status status = perfect_run(self, p);
   if (p->n >= 5) {
     auto* y = static_cast<float*>(p->y);
     for (int64_t i = 0; i < p->rows * p->n; ++i)
@@ -69,9 +71,9 @@ normcheck_status unsupported_run(const normcheck_kernel*, const normcheck_proble
 
 using RunFn = normcheck_status (*)(const normcheck_kernel*, const normcheck_problem*);
 
-// An f32 LayerNorm kernel descriptor. Each public function below keeps its descriptor in a
-// function-local static, so the KernelInfo's pointer stays valid for the whole program
-// (as KernelInfo requires) without a heap object that nothing owns.
+// An f32 LayerNorm kernel descriptor with no Tamper. Each public function below keeps its
+// descriptor in a function-local static, so the KernelInfo's pointer stays valid for the
+// whole program (as KernelInfo requires) without a heap object that nothing owns.
 normcheck_kernel make_kernel(const char* name, RunFn run) {
   normcheck_kernel kernel{};
   kernel.name = name;
@@ -109,7 +111,7 @@ impls::KernelInfo wrong_for_wide_rows() {
   return info_for(kernel);
 }
 impls::KernelInfo oracle_kernel() {
-  static const normcheck_kernel kernel = make_kernel("test.oracle", exact_run);
+  static const normcheck_kernel kernel = make_kernel("test.oracle", perfect_run);
   return info_for(kernel);
 }
 impls::KernelInfo unsupported_kernel() {

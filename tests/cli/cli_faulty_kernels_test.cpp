@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/harness/cli_support.hpp"
+#include "tests/cli/cli_support.hpp"
 
 namespace normcheck::harness {
 namespace {

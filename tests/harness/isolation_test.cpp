@@ -10,7 +10,7 @@
 #include <string>
 
 #include "harness/isolation.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_kernels.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -12,7 +12,7 @@
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
 #include "properties/case_source.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_kernels.hpp"
 
 namespace normcheck::harness {
 namespace {

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "harness/replay.hpp"
-#include "test_kernels.hpp"
+#include "tests/support/test_kernels.hpp"
 
 namespace normcheck::harness {
 namespace {

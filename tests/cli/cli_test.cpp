@@ -24,7 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/case.hpp"
-#include "tests/harness/cli_support.hpp"
+#include "tests/cli/cli_support.hpp"
 #include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
