@@ -153,6 +153,7 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
     const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(kernels[i].flags);
     KernelInfo info;
     info.kernel = keep_copy(kernels[i]);
+    info.table_entry = &kernels[i];
     info.compute = declared == 0 ? NORMCHECK_F32 : declared;
     info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
     info.origin = path;

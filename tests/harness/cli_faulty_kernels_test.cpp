@@ -203,6 +203,16 @@ TEST(CliFaultyKernels, AKernelThatRewritesItsTableEntryKeepsItsIdentity) {
   EXPECT_NO_THROW((void)kernel_entry(read_json(out / "report.json"), "faulty.layernorm.f32.renames"));
 }
 
+// run's self is the plugin's own table entry (not normcheck's copy), so a kernel that
+// finds itself by address (self - table, container_of) works, in a worker and in process.
+TEST(CliFaultyKernels, AKernelIsCalledWithItsOwnTableEntry) {
+  for (const std::string isolation : {"", " --no-isolate"}) {
+    const Outcome check = normcheck("check --plugin '" + kPlugin +
+                                    "' --kernel faulty.layernorm.f32.finds_itself --cases 10" + isolation);
+    EXPECT_EQ(check.exit_code, 0) << isolation << "\n" << check.out << check.err;
+  }
+}
+
 TEST(CliFaultyKernels, AnUnknownKernelSuggestsThePlugin) {
   const fs::path case_file = scratch_dir() / "names-a-plugin-kernel.json";
   {
