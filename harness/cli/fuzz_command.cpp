@@ -23,6 +23,7 @@
 #include "harness/cli/fuzz_findings.hpp"
 #include "harness/cli/fuzz_process.hpp"
 #include "harness/output_paths.hpp"
+#include "harness/stop_signals.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -101,6 +102,7 @@ std::string human_count(std::int64_t n) {
 }
 
 int run_fuzz(const FuzzArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C while collecting leaves no worker spinning (fuzzing: fuzz_process)
   // libFuzzer reads -max_total_time=0 as "no limit": under a second is refused, not rounded to 0.
   if (!std::isfinite(args.time_seconds) || args.time_seconds < 1)
     throw InputError("fuzz: --time must be a finite number of seconds >= 1");

@@ -18,6 +18,7 @@
 #include "harness/report/progress.hpp"
 #include "harness/report/run_report.hpp"
 #include "harness/report/web_assets.hpp"
+#include "harness/stop_signals.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -64,6 +65,7 @@ void require_replaceable_report_directory(const std::string& out) {
 }
 
 int run(ReportArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C leaves no worker spinning in a kernel
   // Bad output paths, budgets and missing charting bundles fail before the sweeps. The
   // probe stages a directory beside --out (where the new report will be written) and
   // removes it again.
