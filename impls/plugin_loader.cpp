@@ -137,11 +137,11 @@ OpenedFile open_regular_file(const std::string& path, const std::string& file) {
   return {fd, file_status.st_dev, file_status.st_ino};
 }
 
-// dlerror() names the file as dlopen was given it, /proc/self/fd/N: the user named path.
+// dlerror() names the file as dlopen was given it, /proc/PID/fd/N: the user named path.
 std::string naming_path(std::string message, const std::string& fd_path, const std::string& path) {
   for (std::size_t at = 0; (at = message.find(fd_path, at)) != std::string::npos;) {
     const std::size_t end = at + fd_path.size();
-    if (end < message.size() && message[end] >= '0' && message[end] <= '9') {  // fd 5 in "/proc/self/fd/51"
+    if (end < message.size() && message[end] >= '0' && message[end] <= '9') {  // fd 5 in "/proc/PID/fd/51"
       at = end;
       continue;
     }
@@ -151,7 +151,7 @@ std::string naming_path(std::string message, const std::string& fd_path, const s
   return message;
 }
 
-// dlopen() through /proc/self/fd/N, the restored FP state, and dlerror() naming path.
+// dlopen() through /proc/PID/fd/N, the restored FP state, and dlerror() naming path.
 void* dlopen_descriptor(const std::string& path, const std::string& fd_path) {
   // A library built with -ffast-math sets flush-to-zero when it loads (crtfastmath.o):
   // the harness decodes, computes the oracle and measures in the default FP state, so the
@@ -168,7 +168,7 @@ void* dlopen_descriptor(const std::string& path, const std::string& fd_path) {
 }
 
 void* open_library(const std::string& path) {
-  // dlopen knows a loaded library by every name it was opened under, /proc/self/fd/N here:
+  // dlopen knows a loaded library by every name it was opened under, /proc/PID/fd/N here:
   // were that descriptor closed, the next plugin opened as the same N would be taken for
   // this one. So a library's descriptor stays open for the program's life (the library
   // stays loaded too), and the same file (device and inode) opened again is loaded under
@@ -183,7 +183,9 @@ void* open_library(const std::string& path) {
     ::close(opened.fd);
     return dlopen_descriptor(path, known->second);
   }
-  const std::string fd_path = "/proc/self/fd/" + std::to_string(opened.fd);
+  // By this process's pid, not "self": the name is also the library's name for tools in
+  // other processes, as the sanitizers' symbolizer, which would read its own fd N.
+  const std::string fd_path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(opened.fd);
   try {
     if (::access(fd_path.c_str(), F_OK) != 0) {
       fail(path, "cannot load: " + fd_path + " is missing (normcheck loads plugins through /proc; is it mounted?)");

@@ -24,7 +24,7 @@ void expect_plugin_error(const std::string& path, const std::string& what) {
     EXPECT_NE(message.find(path), std::string::npos) << message;
     EXPECT_NE(message.find(what), std::string::npos) << message;
     // The file is loaded through its descriptor; the message names it as the user did.
-    EXPECT_EQ(message.find("/proc/self/fd"), std::string::npos) << message;
+    EXPECT_EQ(message.find("/proc/"), std::string::npos) << message;
     EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
   }
 }
@@ -142,7 +142,7 @@ TEST(PluginLoader, SamePluginTwiceIsADuplicate) {
   EXPECT_EQ(first[0].table_entry, second[0].table_entry);
 }
 
-// dlopen knows a library by the /proc/self/fd/N name it was loaded under: a second plugin
+// dlopen knows a library by the /proc/PID/fd/N name it was loaded under: a second plugin
 // opened as the same N must not be taken for the first.
 TEST(PluginLoader, PluginsFromDifferentFilesStayDistinct) {
   for (int round = 0; round < 3; ++round) {
