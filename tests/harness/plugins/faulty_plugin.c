@@ -13,6 +13,8 @@
  *   faulty.layernorm.f32.forks           correct, but leaves a child process running for 30 s
  *   faulty.layernorm.f32.leaks           correct, but leaks 100 MB (touched) on every call
  *   faulty.layernorm.f32.renames         correct, but renames its own table entry to a built-in's name
+ *   faulty.layernorm.f32.exits           calls exit(0) on rows of one element (atexit handlers run)
+ *   faulty.layernorm.f32.quick_exits     calls _exit(0) on rows of one element (nothing runs)
  *   faulty.layernorm.f32.finds_itself    correct, but finds its entry by the address of self
  *                                        (self - table, as container_of does): NORMCHECK_ERROR when
  *                                        self is not an entry of its own table
@@ -27,7 +29,7 @@
 
 #include "normcheck/kernel_abi.h"
 
-enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES, FINDS_ITSELF };
+enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES, FINDS_ITSELF, EXITS, QUICK_EXITS };
 
 static void rename_self(void);
 static int is_own_entry(const normcheck_kernel *self);
@@ -56,6 +58,8 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
     fprintf(stderr, "faulty kernel: about to crash\n");
     raise(SIGSEGV);
   }
+  if (fault == EXITS && p->n == 1) exit(0);
+  if (fault == QUICK_EXITS && p->n == 1) _exit(0);
   if (fault == CHATTY) {
     printf("seed 1, 1 kernels: all within budget\n");
     fprintf(stderr, "\x01\x02 noise\n");
@@ -142,6 +146,8 @@ static normcheck_kernel kernels[] = {
     FAULTY("faulty.layernorm.f32.leaks", LEAKS, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.renames", RENAMES, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.finds_itself", FINDS_ITSELF, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.exits", EXITS, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.quick_exits", QUICK_EXITS, NORMCHECK_THREAD_SAFE),
     {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      unsupported},
     {"faulty.layernorm.f32.status7", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
