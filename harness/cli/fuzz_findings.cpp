@@ -39,6 +39,8 @@ bool is_artifact(const fs::path& path) {
 // the sanitizer / libFuzzer saw.
 std::string reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
   const std::string name = artifact.filename().string();
+  // It hung under libFuzzer: a replay would only wait out the timeout again (10 s each).
+  if (name.rfind("timeout-", 0) == 0) return "timeout";
   const auto run = run_captured({target.binary.string(), "-timeout=10", "-rss_limit_mb=4096", artifact.string()},
                                 fuzz_target_env(target));
   const std::string marker = "normcheck-finding: ";
@@ -99,9 +101,14 @@ fs::path known_case(const fs::path& dir, const std::string& signature) {
   return {};
 }
 
+// A fuzz case is at most 4096 bytes: milliseconds on a correct kernel. Minimizing a hang
+// waits this out on every candidate that still hangs, so it is shorter than check's 10 s
+// (the replay line keeps the default: the case hangs there too).
+constexpr std::chrono::milliseconds kMinimizeCaseTimeout{2'000};
+
 void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, const fs::path& regressions_dir) {
   const Budget budget = budget_for(target);
-  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kDefaultCaseTimeout);
+  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kMinimizeCaseTimeout);
   const auto first = evaluator.evaluate(found.problem);
   finding.reproduced_in_release = outcome_has_class(first, finding.klass);
   finding.detail = first_detail(first, finding.klass);
@@ -152,7 +159,11 @@ std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const f
   std::error_code ec;
   std::vector<fs::path> artifacts;
   for (const auto& entry : fs::directory_iterator(artifacts_dir, ec)) {
-    if (entry.is_regular_file() && is_artifact(entry.path())) artifacts.push_back(entry.path());
+    // An empty artifact is no input: libFuzzer writes one when a job fails outside any
+    // input (LeakSanitizer at exit after a leaking kernel); the leak- artifacts hold those.
+    if (entry.is_regular_file() && is_artifact(entry.path()) && entry.file_size(ec) > 0) {
+      artifacts.push_back(entry.path());
+    }
   }
   // Smallest first: the representative of a signature is its smallest input.
   std::sort(artifacts.begin(), artifacts.end(),
