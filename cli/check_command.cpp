@@ -24,6 +24,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "harness/output_paths.hpp"
+#include "harness/stop_signals.hpp"
 #include "impls/plugin_loader.hpp"
 #include "properties/case_source.hpp"
 
@@ -117,6 +118,7 @@ std::function<void(const ProgressEvent&)> terminal_progress() {
 }
 
 int run(const CheckArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C leaves no worker spinning in a kernel
   // Every output path is checked before the run: a typo must not cost the whole run.
   if (!args.junit.empty() && !args.json.empty() && same_output_file(args.junit, args.json))
     throw InputError(fmt::format("--json {} and --junit {} name the same file: one would overwrite the other",

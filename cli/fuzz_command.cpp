@@ -3,6 +3,7 @@
 // its findings into minimized, deduplicated regression cases and prints a summary.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +24,8 @@
 #include "cli/fuzz_findings.hpp"
 #include "cli/fuzz_process.hpp"
 #include "harness/output_paths.hpp"
+#include "harness/replay_line.hpp"
+#include "harness/stop_signals.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -92,6 +95,27 @@ std::vector<std::string> libfuzzer_options(const fs::path& options_file) {
   return flags;
 }
 
+// libFuzzer's per-input -timeout, from <target>.options (10 s), shortened for a short run:
+// a hanging kernel must be a timeout finding before --time is over, and the fork-mode
+// parent runs the seed corpus first, each hanging seed costing a whole timeout. A tenth of
+// --time, at least 1 s: an input here is at most 4096 bytes, milliseconds on a correct
+// kernel even with sanitizers.
+void shorten_input_timeout(std::vector<std::string>& flags, double time_seconds) {
+  const long long short_timeout = std::max(1LL, static_cast<long long>(time_seconds / 10));
+  for (std::string& flag : flags) {
+    if (flag.rfind("-timeout=", 0) != 0) continue;
+    const long long configured = std::atoll(flag.c_str() + 9);
+    if (configured <= 0 || configured > short_timeout) flag = "-timeout=" + std::to_string(short_timeout);
+    return;
+  }
+}
+
+// The artifacts libFuzzer wrote for this run (crash-, timeout-, oom-, leak-...).
+bool has_artifacts(const fs::path& artifacts) {
+  std::error_code error;
+  return fs::directory_iterator(artifacts, error) != fs::directory_iterator();
+}
+
 std::string human_count(std::int64_t n) {
   char text[32];
   if (n >= 10'000'000) std::snprintf(text, sizeof text, "%.1fM", static_cast<double>(n) / 1e6);
@@ -101,6 +125,7 @@ std::string human_count(std::int64_t n) {
 }
 
 int run_fuzz(const FuzzArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C while collecting leaves no worker spinning (fuzzing: fuzz_process)
   // libFuzzer reads -max_total_time=0 as "no limit": under a second is refused, not rounded to 0.
   if (!std::isfinite(args.time_seconds) || args.time_seconds < 1)
     throw InputError("fuzz: --time must be a finite number of seconds >= 1");
@@ -138,7 +163,9 @@ int run_fuzz(const FuzzArgs& args) {
                                    "-max_total_time=" + std::to_string(static_cast<long long>(args.time_seconds + 0.5)),
                                    "-artifact_prefix=" + artifacts.string() + "/",
                                    "-print_final_stats=1"};
-  for (auto& flag : libfuzzer_options(fuzzer_dir / (target_name + ".options"))) argv.push_back(flag);
+  std::vector<std::string> configured = libfuzzer_options(fuzzer_dir / (target_name + ".options"));
+  shorten_input_timeout(configured, args.time_seconds);
+  for (auto& flag : configured) argv.push_back(flag);
   if (fs::exists(fuzzer_dir / (target_name + ".dict"))) argv.push_back("-dict=" + (fuzzer_dir / (target_name + ".dict")).string());
   argv.push_back((work / "corpus").string());
   if (fs::is_directory(fuzzer_dir / (target_name + "_seed_corpus"))) argv.push_back((fuzzer_dir / (target_name + "_seed_corpus")).string());
@@ -166,11 +193,27 @@ int run_fuzz(const FuzzArgs& args) {
     std::raise(result.abort_signal);
     std::_Exit(128 + result.abort_signal);
   }
-  if (result.stats.executions == 0 && !result.interrupted) {
+  // No input counted, yet artifacts: every job died on its inputs (the seeds hang, say);
+  // those are the findings. No artifacts either: the target ran nothing, or its jobs
+  // (status lines were printed) vanished without a report.
+  if (result.stats.executions == 0 && !result.interrupted && !has_artifacts(artifacts)) {
     std::ifstream log(run_dir / "fuzz.log");
     std::stringstream text;
     text << log.rdbuf();
     std::cerr << text.str().substr(text.str().size() > 2000 ? text.str().size() - 2000 : 0);
+    if (result.stats.coverage > 0) {
+      // A kernel that ends the process with _exit() runs no handler: libFuzzer sees a job
+      // exit 0 having reported nothing, and starts the next. Not normcheck's failure.
+      std::cout << "normcheck fuzz summary: " << args.kernel << "\n"
+                << "  finding " << args.kernel << "-" << (info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm" : "rmsnorm")
+                << "-exit: every fuzzing job ended before it completed an input, with no crash, timeout or "
+                   "report (exit status "
+                << result.exit_status << "): the kernel ends its process (_exit?)\n"
+                << "    no case: `normcheck check --kernel " << args.kernel
+                << (args.plugin.empty() ? "" : " --plugin " + shell_quote(args.plugin))
+                << "` runs it in isolated workers, where this is a crash finding with its case\n";
+      return 1;
+    }
     throw std::runtime_error("fuzz: " + target_name + " ran no input (exit status " +
                              std::to_string(result.exit_status) + "); see the log above");
   }
@@ -191,7 +234,11 @@ int run_fuzz(const FuzzArgs& args) {
   };
   for (const auto& f : findings) {
     std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";
-    if (!f.detail.empty()) std::cout << "    " << f.detail << "\n";
+    if (!f.detail.empty()) {
+      std::cout << "    " << f.detail << "\n";
+    } else if (!f.meaning.empty()) {
+      std::cout << "    " << f.meaning << "\n";
+    }
     if (!f.known_as.empty()) {
       std::cout << "    already in the corpus: " << f.known_as.string() << "\n"
                 << "    replay: " << replay(f.known_as) << "\n";

@@ -37,11 +37,26 @@ bool is_artifact(const fs::path& path) {
   return false;
 }
 
+// What only the fuzz build reports, for people: the release build does not see it on the
+// one case, so there is no harness message to show.
+constexpr std::string_view kLeakMeaning = "LeakSanitizer: the kernel allocates memory it never frees";
+constexpr std::string_view kOomMeaning =
+    "the fuzzer outgrew libFuzzer's -rss_limit_mb: the kernel leaks or hoards memory";
+constexpr std::string_view kTimeoutMeaning =
+    "an input ran past libFuzzer's -timeout: the kernel hangs (or is very slow) on it";
+
+struct ArtifactClass {
+  ViolationClass klass = ViolationClass::crash;
+  std::string_view meaning;  // "" when the target's own finding line or a crash says it
+};
+
 // The class a replay of the artifact reports: the target's own finding line, or what
 // the sanitizer / libFuzzer saw. Running out of memory and a leak LeakSanitizer saw are
 // both the memory class, as the memory limit of an isolated worker is.
-ViolationClass reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
+ArtifactClass reproduce_class(const FuzzTarget& target, const fs::path& artifact) {
   const std::string name = artifact.filename().string();
+  // It hung under libFuzzer: a replay would only wait out the timeout again (10 s each).
+  if (name.rfind("timeout-", 0) == 0) return {ViolationClass::timeout, kTimeoutMeaning};
   const auto run = run_captured({target.binary.string(), "-timeout=10", "-rss_limit_mb=4096", artifact.string()},
                                 fuzz_target_env(target));
   const std::string marker = "normcheck-finding: ";
@@ -50,14 +65,14 @@ ViolationClass reproduce_class(const FuzzTarget& target, const fs::path& artifac
     const std::string signature = run.output.substr(at + marker.size(), run.output.find('\n', at) - at - marker.size());
     // The signature is <kernel>-<op>-<class>; the class follows the op.
     const std::string stem = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-";
-    if (signature.rfind(stem, 0) != 0) return ViolationClass::crash;
-    return parse_violation_class(signature.substr(stem.size())).value_or(ViolationClass::crash);
+    if (signature.rfind(stem, 0) != 0) return {};
+    return {parse_violation_class(signature.substr(stem.size())).value_or(ViolationClass::crash), {}};
   }
-  if (name.rfind("timeout-", 0) == 0 || run.output.find("libFuzzer: timeout") != std::string::npos)
-    return ViolationClass::timeout;
-  if (name.rfind("oom-", 0) == 0 || run.output.find("out-of-memory") != std::string::npos) return ViolationClass::memory;
-  if (name.rfind("leak-", 0) == 0) return ViolationClass::memory;
-  return ViolationClass::crash;
+  if (run.output.find("libFuzzer: timeout") != std::string::npos) return {ViolationClass::timeout, kTimeoutMeaning};
+  if (name.rfind("oom-", 0) == 0 || run.output.find("out-of-memory") != std::string::npos)
+    return {ViolationClass::memory, kOomMeaning};
+  if (name.rfind("leak-", 0) == 0) return {ViolationClass::memory, kLeakMeaning};
+  return {};
 }
 
 // The finding's case as the fuzz binary decodes it: one layout, one decoder.
@@ -90,9 +105,14 @@ fs::path known_case(const fs::path& dir, const std::string& signature) {
   return {};
 }
 
+// A fuzz case is at most 4096 bytes: milliseconds on a correct kernel. Minimizing a hang
+// waits this out on every candidate that still hangs, so it is shorter than check's 10 s
+// (the replay line keeps the default: the case hangs there too).
+constexpr std::chrono::milliseconds kMinimizeCaseTimeout{2'000};
+
 void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, const fs::path& regressions_dir) {
   const Budget budget = budget_for(target);
-  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kDefaultCaseTimeout);
+  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kMinimizeCaseTimeout);
   const auto first = evaluator.evaluate(found.problem);
   finding.reproduced_in_release = first.has_class(finding.klass);
   finding.detail = first.message_for(finding.klass);
@@ -143,7 +163,11 @@ std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const f
   std::error_code ec;
   std::vector<fs::path> artifacts;
   for (const auto& entry : fs::directory_iterator(artifacts_dir, ec)) {
-    if (entry.is_regular_file() && is_artifact(entry.path())) artifacts.push_back(entry.path());
+    // An empty artifact is no input: libFuzzer writes one when a job fails outside any
+    // input (LeakSanitizer at exit after a leaking kernel); the leak- artifacts hold those.
+    if (entry.is_regular_file() && is_artifact(entry.path()) && entry.file_size(ec) > 0) {
+      artifacts.push_back(entry.path());
+    }
   }
   // Smallest first: the representative of a signature is its smallest input.
   std::sort(artifacts.begin(), artifacts.end(),
@@ -157,7 +181,7 @@ std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const f
   }
   std::map<std::string, FuzzFinding> by_signature;
   for (const auto& artifact : artifacts) {
-    const ViolationClass klass = reproduce_class(target, artifact);
+    const auto [klass, meaning] = reproduce_class(target, artifact);
     const std::string signature =
         std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-" + std::string(class_name(klass));
     auto [it, inserted] = by_signature.try_emplace(signature);
@@ -165,6 +189,7 @@ std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const f
     if (!inserted) continue;
     it->second.signature = signature;
     it->second.klass = klass;
+    it->second.meaning = meaning;
     it->second.artifact = artifact;
   }
   std::vector<FuzzFinding> findings;

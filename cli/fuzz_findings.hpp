@@ -24,6 +24,7 @@ struct FuzzTarget {
 struct FuzzFinding {
   std::string signature;            // "<kernel>-<op>-<class>"
   ViolationClass klass = ViolationClass::crash;
+  std::string meaning;              // what a class only the fuzz build sees means ("" otherwise)
   std::filesystem::path artifact;   // the smallest artifact with this signature
   int hits = 0;                     // artifacts with this signature
   std::filesystem::path case_file;  // written regression case ("" when already known or not saved)

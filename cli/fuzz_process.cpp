@@ -2,6 +2,7 @@
 // read with poll, libFuzzer status parsing and stopping the fuzzer on Ctrl-C.
 #include "cli/fuzz_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -75,21 +76,30 @@ struct Child {
 };
 
 // fork + exec with stdout and stderr on one pipe; the child leads its own process group
-// so that libFuzzer's fork-mode workers get our forwarded signals together.
+// so that libFuzzer's fork-mode workers get our forwarded signals together. The pipe is
+// close-on-exec: a program another thread starts meanwhile must not hold it open (the
+// read would never see EOF). dup2 clears the flag on the child's stdout and stderr.
 Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, bool own_group) {
   int fds[2];
-  if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    if (own_group) setpgid(0, 0);
-    dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
+  if (pid < 0) {
+    const std::string reason = std::strerror(errno);
     close(fds[0]);
     close(fds[1]);
+    throw std::runtime_error("fork: " + reason);
+  }
+  if (pid == 0) {
+    if (own_group) setpgid(0, 0);
+    // Where normcheck's stdout or stderr was closed, the write end may have its number,
+    // and dup2 onto itself would keep close-on-exec: then it moves above them first. The
+    // pipe's own descriptors need no close: the exec drops them.
+    const int write_end = fds[1] > STDERR_FILENO ? fds[1] : fcntl(fds[1], F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+    dup2(write_end, STDOUT_FILENO);
+    dup2(write_end, STDERR_FILENO);
     for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
     execv(args[0], args.data());
     std::fprintf(stderr, "normcheck: cannot run %s: %s\n", args[0], std::strerror(errno));

@@ -16,6 +16,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "harness/replay.hpp"
+#include "harness/stop_signals.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -48,6 +49,7 @@ std::string describe(const ReplayResult& r) {
 }
 
 int run(const ReplayArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C leaves no worker spinning in a kernel
   std::vector<std::filesystem::path> inputs(args.paths.begin(), args.paths.end());
   const auto files = collect_case_files(inputs);
   const auto kernels = impls::all_kernels(args.plugins);

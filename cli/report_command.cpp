@@ -15,6 +15,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "harness/replay_line.hpp"
+#include "harness/stop_signals.hpp"
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
 #include "report/web_assets.hpp"
@@ -64,6 +65,7 @@ void require_replaceable_report_directory(const std::string& out) {
 }
 
 int run(ReportArgs& args) {
+  kill_workers_on_stop_signals();  // Ctrl-C leaves no worker spinning in a kernel
   // Bad output paths, budgets and missing charting bundles fail before the sweeps. The
   // probe stages a directory beside --out (where the new report will be written) and
   // removes it again.

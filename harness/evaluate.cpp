@@ -151,7 +151,7 @@ CaseEvaluation evaluate_case(const impls::KernelInfo& kernel, const ref::NormPro
     result.skip_reason = fmt::format("an input beyond the declared domain |x| <= {}", *budget.max_abs_x);
     return result;
   }
-  const KernelRun run = run_kernel(*kernel.kernel, adapted);
+  const KernelRun run = run_kernel(kernel, adapted);
   if (run.status == NORMCHECK_UNSUPPORTED) {
     result.skipped = true;
     result.skip_reason = "the kernel answered UNSUPPORTED";

@@ -138,7 +138,7 @@ void check_row_isolation(const Context& ctx) {
     }
     how = fmt::format("with row {} made finite", non_finite_rows.front());
   }
-  const KernelRun other = run_kernel(*ctx.kernel.kernel, changed);
+  const KernelRun other = run_kernel(ctx.kernel, changed);
   if (other.status == NORMCHECK_UNSUPPORTED) return;
   if (other.status != NORMCHECK_OK) {
     ctx.log.add(ViolationClass::row_isolation, fmt::format("status {} {}", other.raw_status, how));
@@ -167,7 +167,7 @@ void check_batch_invariance(const Context& ctx) {
       const auto rfirst = p.residual.begin() + static_cast<std::ptrdiff_t>(r * p.n);
       alone.residual.assign(rfirst, rfirst + static_cast<std::ptrdiff_t>(p.n));
     }
-    const KernelRun single = run_kernel(*ctx.kernel.kernel, alone);
+    const KernelRun single = run_kernel(ctx.kernel, alone);
     if (single.status == NORMCHECK_UNSUPPORTED) continue;
     if (single.status != NORMCHECK_OK) {
       ctx.log.add(ViolationClass::batch_invariance, fmt::format("row {}: status {} when computed alone", r,

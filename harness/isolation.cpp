@@ -14,12 +14,14 @@
 #include <poll.h>
 #include <stdexcept>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
 #include "harness/wire_codec.hpp"
+#include "harness/worker_groups.hpp"
 #include "harness/worker_output.hpp"
 
 namespace normcheck::harness {
@@ -138,8 +140,34 @@ void close_worker_fds(int& to_worker, int& from_worker) {
 // waitpid() and reports ("killed by signal 11"). Handlers inherited from the host
 // program would change that: a sanitizer's turns the crash into "exited with status 1",
 // and one that returns makes the faulting instruction run again, forever (a false hang).
-void restore_default_crash_actions() {
-  for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE}) std::signal(sig, SIG_DFL);
+// SIGINT / SIGTERM / SIGHUP too: normcheck's handler (stop_signals.hpp) would have a
+// worker kill its siblings' groups.
+void restore_default_signal_actions() {
+  for (const int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGINT, SIGTERM, SIGHUP}) std::signal(sig, SIG_DFL);
+}
+
+// A worker ends, with whatever its kernel forked, once normcheck is gone: killed by
+// SIGKILL (or crashed), normcheck cannot kill its workers itself. PR_SET_PDEATHSIG sends
+// the signal when the *thread* that forked the worker exits, and report's threads end
+// while workers they forked serve the other threads; so the signal is not SIGKILL but one
+// whose handler asks getppid(), which changes only when the whole process is gone.
+constexpr int kParentDeathSignal = SIGHUP;
+volatile std::sig_atomic_t parent_process = 0;  // in a worker: the normcheck that forked it
+
+extern "C" void on_parent_death(int /*signal*/) {
+  if (::getppid() != parent_process) ::kill(0, SIGKILL);  // 0: the worker's own group
+}
+
+void die_with_parent(pid_t parent) {
+  parent_process = parent;
+  struct sigaction action {};
+  action.sa_handler = on_parent_death;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  ::sigaction(kParentDeathSignal, &action, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, kParentDeathSignal);
+  // A parent that died before the prctl sends no signal: getppid() already says so.
+  if (::getppid() != parent) ::kill(0, SIGKILL);
 }
 
 [[noreturn]] void worker_loop(const impls::KernelInfo& kernel, const Budget& budget,
@@ -245,6 +273,7 @@ void IsolatedEvaluator::start_worker() {
   worker_fds.reserve(worker_fds.size() + 3);  // no allocation failure after the fork
   if (!output_) output_ = std::make_unique<WorkerOutput>();
   std::fflush(nullptr);  // or buffered output would be written twice
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) {
     const std::string reason = std::strerror(errno);
@@ -256,16 +285,18 @@ void IsolatedEvaluator::start_worker() {
   if (pid == 0) {
     // A process group of its own: whatever the kernel forks dies with the worker.
     ::setpgid(0, 0);
+    restore_default_signal_actions();
+    die_with_parent(parent);
     for (const int fd : worker_fds) {  // other workers' pipes and outputs (see worker_fds)
       if (fd != output_->fd()) ::close(fd);
     }
     ::close(request_pipe[1]);
     ::close(reply_pipe[0]);
     output_->redirect_standard_streams();
-    restore_default_crash_actions();
     worker_loop(kernel_, budget_, options_, request_pipe[0], reply_pipe[1]);
   }
   ::setpgid(pid, pid);  // also here, so a kill of the group cannot race the child's own call
+  register_worker_group(pid);  // killed with the rest on SIGINT / SIGTERM (stop_signals.hpp)
   ::close(request_pipe[0]);
   ::close(reply_pipe[1]);
   pid_ = pid;
@@ -296,6 +327,7 @@ int IsolatedEvaluator::reap_worker() {
   while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
   }
   ::kill(-pid_, SIGKILL);
+  unregister_worker_group(pid_);  // before the reap frees the id for reuse
   int status = 0;
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }

@@ -31,7 +31,11 @@ struct KernelRun {
   std::string fp_state_change;
 };
 
-// Precondition: kernel_accepts(kernel, problem).
+// Precondition: kernel_accepts(*kernel.kernel, problem). Declared by normcheck's copy
+// (kernel.kernel: dtypes, flags, run), called with the plugin's own entry as self.
+KernelRun run_kernel(const impls::KernelInfo& kernel, const ref::NormProblem& problem);
+
+// The same for a kernel that is its own table entry (a built-in's, a test's): self is &kernel.
 KernelRun run_kernel(const normcheck_kernel& kernel, const ref::NormProblem& problem);
 
 }  // namespace normcheck::harness

@@ -2,7 +2,9 @@
 #include "impls/plugin_loader.hpp"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cfenv>
@@ -10,8 +12,10 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <set>
+#include <utility>
 #include <string>
 
 #include "impls/abi_names.hpp"
@@ -109,26 +113,96 @@ const normcheck_kernel* keep_copy(const normcheck_kernel& entry) {
   return &copy.kernel;
 }
 
-}  // namespace
+// The plugin file, opened once for the check and the load alike: the file found to be a
+// regular file is the one dlopen maps, whatever happens to the path in between.
+struct OpenedFile {
+  int fd = -1;
+  dev_t device = 0;
+  ino_t inode = 0;
+};
 
-std::vector<KernelInfo> load_plugin(const std::string& path) {
-  // A bare name would make dlopen search the library path; plugins are files the user names.
-  const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+OpenedFile open_regular_file(const std::string& path, const std::string& file) {
+  // O_NONBLOCK: opening a FIFO would wait for a writer (a regular file ignores the flag).
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) fail(path, std::string("cannot load: ") + std::strerror(errno));
   // dlopen would block on a FIFO and read a device: only a regular file is a library.
   struct stat file_status{};
-  if (::stat(file.c_str(), &file_status) != 0) fail(path, std::string("cannot load: ") + std::strerror(errno));
-  if (!S_ISREG(file_status.st_mode)) fail(path, "cannot load: not a regular file");
+  const std::string why = ::fstat(fd, &file_status) != 0 ? std::strerror(errno)
+                          : !S_ISREG(file_status.st_mode) ? "not a regular file"
+                                                          : "";
+  if (!why.empty()) {
+    ::close(fd);
+    fail(path, "cannot load: " + why);
+  }
+  return {fd, file_status.st_dev, file_status.st_ino};
+}
+
+// dlerror() names the file as dlopen was given it, /proc/PID/fd/N: the user named path.
+std::string naming_path(std::string message, const std::string& fd_path, const std::string& path) {
+  for (std::size_t at = 0; (at = message.find(fd_path, at)) != std::string::npos;) {
+    const std::size_t end = at + fd_path.size();
+    if (end < message.size() && message[end] >= '0' && message[end] <= '9') {  // fd 5 in "/proc/PID/fd/51"
+      at = end;
+      continue;
+    }
+    message.replace(at, fd_path.size(), path);
+    at += path.size();
+  }
+  return message;
+}
+
+// dlopen() through /proc/PID/fd/N, the restored FP state, and dlerror() naming path.
+void* dlopen_descriptor(const std::string& path, const std::string& fd_path) {
   // A library built with -ffast-math sets flush-to-zero when it loads (crtfastmath.o):
   // the harness decodes, computes the oracle and measures in the default FP state, so the
   // state from before the load is put back.
   std::fenv_t before_load{};
   std::fegetenv(&before_load);
-  void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* handle = dlopen(fd_path.c_str(), RTLD_NOW | RTLD_LOCAL);
   std::fesetenv(&before_load);
   if (handle == nullptr) {
     const char* why = dlerror();
-    fail(path, std::string("cannot load: ") + (why ? why : "unknown dlopen error"));
+    fail(path, "cannot load: " + naming_path(why ? why : "unknown dlopen error", fd_path, path));
   }
+  return handle;
+}
+
+void* open_library(const std::string& path) {
+  // dlopen knows a loaded library by every name it was opened under, /proc/PID/fd/N here:
+  // were that descriptor closed, the next plugin opened as the same N would be taken for
+  // this one. So a library's descriptor stays open for the program's life (the library
+  // stays loaded too), and the same file (device and inode) opened again is loaded under
+  // the name it already has, its new descriptor closed: no name is ever bound twice.
+  static std::mutex mutex;
+  static std::map<std::pair<dev_t, ino_t>, std::string> loaded_as;
+  // A bare name would make dlopen search the library path; plugins are files the user names.
+  const std::string file = path.find('/') == std::string::npos ? "./" + path : path;
+  const OpenedFile opened = open_regular_file(path, file);
+  const std::lock_guard lock(mutex);
+  if (const auto known = loaded_as.find({opened.device, opened.inode}); known != loaded_as.end()) {
+    ::close(opened.fd);
+    return dlopen_descriptor(path, known->second);
+  }
+  // By this process's pid, not "self": the name is also the library's name for tools in
+  // other processes, as the sanitizers' symbolizer, which would read its own fd N.
+  const std::string fd_path = "/proc/" + std::to_string(::getpid()) + "/fd/" + std::to_string(opened.fd);
+  try {
+    if (::access(fd_path.c_str(), F_OK) != 0) {
+      fail(path, "cannot load: " + fd_path + " is missing (normcheck loads plugins through /proc; is it mounted?)");
+    }
+    void* handle = dlopen_descriptor(path, fd_path);
+    loaded_as.emplace(std::pair{opened.device, opened.inode}, fd_path);
+    return handle;
+  } catch (...) {
+    ::close(opened.fd);  // nothing was loaded under its name
+    throw;
+  }
+}
+
+}  // namespace
+
+std::vector<KernelInfo> load_plugin(const std::string& path) {
+  void* handle = open_library(path);
   // Never dlclose: kernels and their names point into the library for the program's life.
   auto version = reinterpret_cast<VersionFn>(dlsym(handle, "normcheck_plugin_abi_version"));
   if (version == nullptr) fail(path, "missing symbol normcheck_plugin_abi_version");
@@ -138,6 +212,13 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
   const uint32_t abi = version();
   if (abi != 1 && abi != NORMCHECK_ABI_VERSION) {
     fail(path, "ABI version " + std::to_string(abi) + ", expected 1 or " + std::to_string(NORMCHECK_ABI_VERSION));
+  }
+  // A version-1 plugin has no backward pass: the symbol means it was built for version 2
+  // and says the wrong version. Version 2's backward table is optional and not read yet
+  // (no command runs backward kernels; docs/abi.md).
+  if (abi == 1 && dlsym(handle, "normcheck_plugin_backward_kernels") != nullptr) {
+    fail(path, "ABI version 1 has no backward pass, yet the plugin exports normcheck_plugin_backward_kernels "
+               "(return version 2 to export it)");
   }
   size_t count = 0;
   const normcheck_kernel* kernels = table(&count);
@@ -153,6 +234,7 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
     const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(kernels[i].flags);
     KernelInfo info;
     info.kernel = keep_copy(kernels[i]);
+    info.table_entry = &kernels[i];
     info.compute = declared == 0 ? NORMCHECK_F32 : declared;
     info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
     info.origin = KernelOrigin::plugin;

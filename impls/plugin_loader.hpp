@@ -14,10 +14,12 @@ struct PluginError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// dlopen()s the library, checks normcheck_plugin_abi_version() == NORMCHECK_ABI_VERSION, reads the
-// kernel table, validates each entry (name non-empty and [a-z0-9_.-]+, op / dtypes valid enum
-// values, run non-null, no unknown flag bits, no duplicate names within the plugin); the library
-// stays loaded for the program's life.
+// Opens the file once (a regular file, or refused), dlopen()s it through that descriptor,
+// checks normcheck_plugin_abi_version() is 1 or NORMCHECK_ABI_VERSION (a version-1 plugin
+// exporting the backward symbol is refused), reads the kernel table, validates each entry
+// (name non-empty and [a-z0-9_.-]+, op / dtypes valid enum values, run non-null, no unknown
+// flag bits, no duplicate names within the plugin) and copies it (KernelInfo::kernel; the
+// entry itself is KernelInfo::table_entry); the library stays loaded for the program's life.
 std::vector<KernelInfo> load_plugin(const std::string& path);
 
 // Builtins + plugins, throwing PluginError on a name that appears twice.

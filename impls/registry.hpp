@@ -20,6 +20,14 @@ struct KernelInfo {
   KernelOrigin origin = KernelOrigin::builtin;
   std::string plugin_path = {};              // KernelOrigin::plugin: the library's path as given
   bool thread_safe = false;                  // NORMCHECK_THREAD_SAFE: run may be called concurrently
+  // A plugin kernel: the entry of the plugin's own table that `kernel` copies. run() gets
+  // it as self, so a kernel may find itself by address (container_of, self - table); it is
+  // never read, since the plugin may rewrite it. nullptr: `kernel` is its own table entry
+  // (built-ins, tests).
+  const normcheck_kernel* table_entry = nullptr;
+
+  // What run() is passed as self.
+  const normcheck_kernel& self() const { return table_entry != nullptr ? *table_entry : *kernel; }
 };
 
 // Every built-in kernel: correct kernels first, then oneDNN adapters (when built), then mutants.

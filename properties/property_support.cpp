@@ -30,7 +30,7 @@ namespace support {
 
 std::optional<harness::KernelRun> run_or_record(const impls::KernelInfo& kernel,
                                                 const ref::NormProblem& problem, PropertyResult& result) {
-  auto run = harness::run_kernel(*kernel.kernel, problem);
+  auto run = harness::run_kernel(kernel, problem);
   if (run.status == NORMCHECK_UNSUPPORTED) {
     result.skipped = true;
     result.skip_reason = "kernel returned NORMCHECK_UNSUPPORTED";

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # CI fuzz smoke: builds the fuzz preset, then fuzzes two at a time (2 cores): correct
-# kernels must give no finding, two mutants must be found, minimized and replayable, and
-# the parser and plugin-validation targets must survive. About 3 minutes after the build.
+# kernels must give no finding, two mutants must be found, minimized and replayable, two
+# hostile plugin kernels must be findings, and the parser and plugin-validation targets
+# must survive. About 3 minutes after the build.
 #   NORMCHECK_FUZZ_SMOKE_SECONDS  seconds per correct-kernel run (default 60)
 #   NORMCHECK_BIN                 the release normcheck (default build/release/normcheck)
+#   NORMCHECK_FAULTY_PLUGIN       the release tests' faulty plugin (default
+#                                 build/release/tests/cli/libnormcheck_faulty_plugin.so)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${NORMCHECK_FUZZ_SMOKE_SECONDS:-60}
 short=$(( seconds / 2 ))
 normcheck=${NORMCHECK_BIN:-build/release/normcheck}
+faulty_plugin=${NORMCHECK_FAULTY_PLUGIN:-build/release/tests/cli/libnormcheck_faulty_plugin.so}
 fuzzers=build/fuzz/fuzz
 
 [ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
@@ -20,12 +24,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 
-# fuzz_kernel LABEL KERNEL SECONDS: `normcheck fuzz` in the background, findings into $tmp.
+# fuzz_kernel LABEL KERNEL SECONDS [ARGS...]: `normcheck fuzz` in the background, findings into $tmp.
 fuzz_kernel() {
+  local label=$1 kernel=$2 time=$3
+  shift 3
   ( set +e
-    "$normcheck" fuzz --kernel "$2" --time "$3" --fuzzer-dir "$fuzzers" \
-      --work-dir "$tmp/$1-work" --corpus "$tmp/$1-findings" >"$tmp/$1.log" 2>&1
-    echo $? >"$tmp/$1.rc" ) &
+    "$normcheck" fuzz --kernel "$kernel" --time "$time" --fuzzer-dir "$fuzzers" \
+      --work-dir "$tmp/$label-work" --corpus "$tmp/$label-findings" "$@" >"$tmp/$label.log" 2>&1
+    echo $? >"$tmp/$label.rc" ) &
 }
 
 # run_target LABEL TARGET SECONDS: a libFuzzer target alone (non-differential targets).
@@ -117,6 +123,32 @@ expect eps-ignored 1 "finding on the eps mutant"
 expect plugin-validation 0 "load_plugin accepts exactly the valid tables"
 expect_replayable one-pass-variance mutant.layernorm.one_pass_variance
 expect_replayable eps-ignored mutant.rmsnorm.eps_ignored
+
+# expect_line LABEL TEXT WHAT: the run's output holds TEXT.
+expect_line() {
+  if grep -qF -- "$2" "$tmp/$1.log"; then
+    echo "fuzz-smoke: ok   $1: $3"
+  else
+    echo "fuzz-smoke: FAIL $1: $3 (no \"$2\" in its output)"
+    tail -20 "$tmp/$1.log" | sed 's/^/    /'
+    failures=$((failures + 1))
+  fi
+}
+
+# Hostile kernels of the release tests' faulty plugin (about 10 s): one that _exit()s the
+# fuzzer's jobs without a trace, and one that leaks on every call.
+if [ -f "$faulty_plugin" ]; then
+  echo "fuzz-smoke: hostile plugin kernels, 5s each"
+  fuzz_kernel quick-exits faulty.layernorm.f32.quick_exits 5 --plugin "$faulty_plugin"
+  fuzz_kernel leaks faulty.layernorm.f32.leaks 5 --plugin "$faulty_plugin"
+  wait
+  expect quick-exits 1 "a kernel that _exit()s is a finding"
+  expect_line quick-exits "faulty.layernorm.f32.quick_exits-layernorm-exit:" "named as ending its process"
+  expect leaks 1 "a leaking kernel is a finding"
+  expect_line leaks "faulty.layernorm.f32.leaks-layernorm-memory" "a memory finding"
+else
+  echo "fuzz-smoke: skip hostile plugin kernels: $faulty_plugin missing (build the release preset's tests)"
+fi
 
 if ((failures)); then
   echo "fuzz-smoke: $failures check(s) failed"

@@ -69,7 +69,7 @@ void run_kernel(benchmark::State& state, const KernelInfo* info) {
   p.mean = stats ? mean.data() : nullptr;
   p.rstd = stats ? rstd.data() : nullptr;
   for (auto _ : state) {
-    if (k.run(&k, &p) != NORMCHECK_OK) {
+    if (k.run(&info->self(), &p) != NORMCHECK_OK) {
       state.SkipWithError("kernel did not run");
       return;
     }

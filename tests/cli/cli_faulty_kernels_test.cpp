@@ -171,6 +171,17 @@ TEST(CliFaultyKernels, KernelOutputIsCapturedAndGoesWithItsFinding) {
       << crash.out;
 }
 
+// A kernel that ends its process, with or without atexit handlers, is a crash finding:
+// the worker is gone without a reply, whatever its exit status.
+TEST(CliFaultyKernels, AKernelThatExitsIsACrashFinding) {
+  for (const std::string kernel : {"faulty.layernorm.f32.exits", "faulty.layernorm.f32.quick_exits"}) {
+    const Outcome check = normcheck("check --plugin '" + kPlugin + "' --kernel " + kernel + " --cases 200 --no-shrink");
+    EXPECT_EQ(check.exit_code, 1) << kernel << "\n" << check.out << check.err;
+    EXPECT_NE(check.out.find(kernel + "-crash"), std::string::npos) << check.out;
+    EXPECT_NE(check.out.find("worker exited with status 0"), std::string::npos) << check.out;
+  }
+}
+
 // A child the kernel forked dies with its worker; it neither stalls the run nor outlives it.
 TEST(CliFaultyKernels, AProcessTheKernelForksDoesNotOutliveTheRun) {
   const auto started = std::chrono::steady_clock::now();
@@ -201,6 +212,16 @@ TEST(CliFaultyKernels, AKernelThatRewritesItsTableEntryKeepsItsIdentity) {
   EXPECT_TRUE(fs::exists(out / "cases" / "faulty.layernorm.f32.renames-1.json"));
   EXPECT_FALSE(fs::exists(out / "cases" / "layernorm.f32.two_pass-1.json"));
   EXPECT_NO_THROW((void)kernel_entry(read_json(out / "report.json"), "faulty.layernorm.f32.renames"));
+}
+
+// run's self is the plugin's own table entry (not normcheck's copy), so a kernel that
+// finds itself by address (self - table, container_of) works, in a worker and in process.
+TEST(CliFaultyKernels, AKernelIsCalledWithItsOwnTableEntry) {
+  for (const std::string isolation : {"", " --no-isolate"}) {
+    const Outcome check = normcheck("check --plugin '" + kPlugin +
+                                    "' --kernel faulty.layernorm.f32.finds_itself --cases 10" + isolation);
+    EXPECT_EQ(check.exit_code, 0) << isolation << "\n" << check.out << check.err;
+  }
 }
 
 TEST(CliFaultyKernels, AnUnknownKernelSuggestsThePlugin) {

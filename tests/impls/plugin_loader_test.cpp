@@ -3,7 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <string>
 #include <vector>
 
 namespace normcheck::impls {
@@ -19,6 +23,9 @@ void expect_plugin_error(const std::string& path, const std::string& what) {
     std::printf("  %s\n", e.what());
     EXPECT_NE(message.find(path), std::string::npos) << message;
     EXPECT_NE(message.find(what), std::string::npos) << message;
+    // The file is loaded through its descriptor; the message names it as the user did.
+    EXPECT_EQ(message.find("/proc/"), std::string::npos) << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << "not one line: " << message;
   }
 }
 
@@ -54,11 +61,19 @@ TEST(PluginLoader, GoodPluginJoinsTheBuiltins) {
   EXPECT_NE(find_kernel(all, "layernorm.f32.two_pass"), nullptr);
 }
 
-TEST(PluginLoader, MissingFile) { expect_plugin_error("/nonexistent/libnothing.so", "cannot load"); }
+TEST(PluginLoader, MissingFile) {
+  expect_plugin_error("/nonexistent/libnothing.so", "cannot load: No such file or directory");
+}
 TEST(PluginLoader, NotASharedLibrary) { expect_plugin_error(__FILE__, "cannot load"); }
 TEST(PluginLoader, NotARegularFileIsRefusedWithoutBlocking) {
   expect_plugin_error("/dev/zero", "not a regular file");
   expect_plugin_error("/tmp", "not a regular file");
+  // Opening a FIFO for reading waits for a writer, unless non-blocking.
+  const std::string fifo = testing::TempDir() + "normcheck_plugin_fifo_" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  expect_plugin_error(fifo, "not a regular file");
+  ::unlink(fifo.c_str());
 }
 TEST(PluginLoader, MissingSymbol) {
   expect_plugin_error(PLUGIN_MISSING_KERNELS_SYMBOL_PATH, "missing symbol normcheck_plugin_kernels");
@@ -72,6 +87,17 @@ TEST(PluginLoader, VersionOnePluginLoadsUnchanged) {
   ASSERT_EQ(kernels.size(), 2u);
   EXPECT_EQ(kernels[0].compute, NORMCHECK_F32);
   EXPECT_FALSE(kernels[0].thread_safe);
+}
+
+TEST(PluginLoader, VersionOneHasNoBackwardPass) {
+  expect_plugin_error(PLUGIN_VERSION1_WITH_BACKWARD_PATH,
+                      "ABI version 1 has no backward pass, yet the plugin exports normcheck_plugin_backward_kernels");
+}
+
+// Version 2's backward table is optional, and not read until a command runs backward kernels.
+TEST(PluginLoader, VersionTwoMayExportABackwardTable) {
+  const std::vector<KernelInfo> kernels = load_plugin(PLUGIN_WITH_BACKWARD_PATH);
+  EXPECT_EQ(kernels.size(), 2u);
 }
 
 TEST(PluginLoader, VersionOneFlagsStopAtBitTwo) {
@@ -111,6 +137,42 @@ TEST(PluginLoader, NameClashWithBuiltin) {
 
 TEST(PluginLoader, SamePluginTwiceIsADuplicate) {
   EXPECT_THROW(all_kernels({PLUGIN_GOOD_PATH, PLUGIN_GOOD_PATH}), PluginError);
+  // Loaded twice, it is the same library: the same table entries behind both loads.
+  const std::vector<KernelInfo> first = load_plugin(PLUGIN_GOOD_PATH);
+  const std::vector<KernelInfo> second = load_plugin(PLUGIN_GOOD_PATH);
+  ASSERT_EQ(first.size(), second.size());
+  EXPECT_EQ(first[0].table_entry, second[0].table_entry);
+}
+
+// dlopen knows a library by the /proc/PID/fd/N name it was loaded under: a second plugin
+// opened as the same N must not be taken for the first.
+TEST(PluginLoader, PluginsFromDifferentFilesStayDistinct) {
+  for (int round = 0; round < 3; ++round) {
+    const std::vector<KernelInfo> good = load_plugin(PLUGIN_GOOD_PATH);
+    const std::vector<KernelInfo> compute = load_plugin(PLUGIN_DECLARES_COMPUTE_PATH);
+    const std::vector<KernelInfo> example = load_plugin(EXAMPLE_PLUGIN_PATH);
+    ASSERT_EQ(good.size(), 2u);
+    ASSERT_EQ(compute.size(), 2u);
+    ASSERT_EQ(example.size(), 1u);
+    EXPECT_STREQ(good[1].kernel->name, "test.plugin.ln-2");
+    EXPECT_STREQ(compute[0].kernel->name, "test.plugin.ln-f64");
+    EXPECT_STREQ(example[0].kernel->name, "example.layernorm.f32");
+    EXPECT_EQ(compute[0].plugin_path, PLUGIN_DECLARES_COMPUTE_PATH);
+  }
+}
+
+// normcheck files results under its copy of an entry, and hands run the entry itself.
+TEST(PluginLoader, RunGetsThePluginsOwnEntryAsSelf) {
+  const std::vector<KernelInfo> kernels = load_plugin(PLUGIN_GOOD_PATH);
+  ASSERT_EQ(kernels.size(), 2u);
+  for (const KernelInfo& k : kernels) {
+    ASSERT_NE(k.table_entry, nullptr);
+    EXPECT_NE(k.table_entry, k.kernel);
+    EXPECT_EQ(&k.self(), k.table_entry);
+    EXPECT_STREQ(k.table_entry->name, k.kernel->name);
+  }
+  EXPECT_EQ(kernels[1].table_entry - kernels[0].table_entry, 1);  // entries of one table
+  for (const KernelInfo& k : builtin_kernels()) EXPECT_EQ(&k.self(), k.kernel) << k.kernel->name;
 }
 
 }  // namespace

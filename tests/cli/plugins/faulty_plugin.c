@@ -2,7 +2,8 @@
  * fp32 LayerNorm (two-pass, double accumulators, f32 gamma / beta) except where it fails:
  *   faulty.layernorm.f32.unbiased        divides the variance by n - 1 (a finding)
  *   faulty.layernorm.f32.crash           says so on stderr, then raises SIGSEGV on rows of 16 elements
- *   faulty.layernorm.f32.hang            never returns on rows of one element
+ *   faulty.layernorm.f32.hang            never returns on rows of one element (first writing its pid
+ *                                        to the file $NORMCHECK_FAULTY_PID_FILE names, when set)
  *   faulty.layernorm.f32.static_scratch  correct, but keeps its scratch in a static buffer
  *                                        and is not NORMCHECK_THREAD_SAFE: a second call
  *                                        entering while one runs returns NORMCHECK_ERROR
@@ -12,6 +13,11 @@
  *   faulty.layernorm.f32.forks           correct, but leaves a child process running for 30 s
  *   faulty.layernorm.f32.leaks           correct, but leaks 100 MB (touched) on every call
  *   faulty.layernorm.f32.renames         correct, but renames its own table entry to a built-in's name
+ *   faulty.layernorm.f32.exits           calls exit(0) on rows of one element (atexit handlers run)
+ *   faulty.layernorm.f32.quick_exits     calls _exit(0) on rows of one element (nothing runs)
+ *   faulty.layernorm.f32.finds_itself    correct, but finds its entry by the address of self
+ *                                        (self - table, as container_of does): NORMCHECK_ERROR when
+ *                                        self is not an entry of its own table
  * Built against the version-2 header as a user would: cc -shared -fPIC. */
 #include <math.h>
 #include <signal.h>
@@ -23,9 +29,23 @@
 
 #include "normcheck/kernel_abi.h"
 
-enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES };
+enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES, FINDS_ITSELF, EXITS, QUICK_EXITS };
 
 static void rename_self(void);
+static int is_own_entry(const normcheck_kernel *self);
+
+/* Tells a test which process is spinning, so it can check that process is gone later. */
+static void write_pid_file(void) {
+  const char *path = getenv("NORMCHECK_FAULTY_PID_FILE");
+  if (path == NULL) return;
+  char temporary[4096];
+  snprintf(temporary, sizeof temporary, "%s.tmp", path);
+  FILE *file = fopen(temporary, "w");
+  if (file == NULL) return;
+  fprintf(file, "%ld\n", (long)getpid());
+  fclose(file);
+  rename(temporary, path); /* whole or absent: the test never reads half a pid */
+}
 
 static double scratch[1 << 16];
 static atomic_int in_flight;
@@ -38,6 +58,8 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
     fprintf(stderr, "faulty kernel: about to crash\n");
     raise(SIGSEGV);
   }
+  if (fault == EXITS && p->n == 1) exit(0);
+  if (fault == QUICK_EXITS && p->n == 1) _exit(0);
   if (fault == CHATTY) {
     printf("seed 1, 1 kernels: all within budget\n");
     fprintf(stderr, "\x01\x02 noise\n");
@@ -56,6 +78,7 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
     if (leak != NULL) memset(leak, 1, 100u << 20);
   }
   if (fault == HANG && p->n == 1) {
+    write_pid_file();
     volatile int spin = 1;
     while (spin) {
     }
@@ -85,6 +108,8 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
 
 static normcheck_status run(const normcheck_kernel *self, const normcheck_problem *p) {
   const enum fault fault = (enum fault)(intptr_t)self->context;
+  /* What self - kernels would index, were self not one of them, is garbage. */
+  if (fault == FINDS_ITSELF && !is_own_entry(self)) return NORMCHECK_ERROR;
   if (fault != STATIC_SCRATCH) return layernorm(p, fault);
   /* Entered twice at once: the scratch is shared, so the result would be garbage. */
   if (atomic_fetch_add(&in_flight, 1) != 0) {
@@ -120,6 +145,9 @@ static normcheck_kernel kernels[] = {
     FAULTY("faulty.layernorm.f32.forks", FORKS, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.leaks", LEAKS, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.renames", RENAMES, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.finds_itself", FINDS_ITSELF, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.exits", EXITS, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.quick_exits", QUICK_EXITS, NORMCHECK_THREAD_SAFE),
     {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      unsupported},
     {"faulty.layernorm.f32.status7", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
@@ -130,6 +158,14 @@ static void rename_self(void) {
   for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; ++i) {
     if (kernels[i].context == (void *)(intptr_t)RENAMES) kernels[i].name = "layernorm.f32.two_pass";
   }
+}
+
+/* By equality with each entry: comparing addresses of different objects with < is undefined in C. */
+static int is_own_entry(const normcheck_kernel *self) {
+  for (size_t i = 0; i < sizeof kernels / sizeof kernels[0]; ++i) {
+    if (self == &kernels[i]) return 1;
+  }
+  return 0;
 }
 
 uint32_t normcheck_plugin_abi_version(void) { return NORMCHECK_ABI_VERSION; }

@@ -59,7 +59,7 @@ static const normcheck_kernel kernels[] = {
 uint32_t normcheck_plugin_abi_version(void) {
 #if defined(PLUGIN_WRONG_VERSION)
   return NORMCHECK_ABI_VERSION + 1u;
-#elif defined(PLUGIN_VERSION1) || defined(PLUGIN_VERSION1_WITH_V2_FLAGS)
+#elif defined(PLUGIN_VERSION1) || defined(PLUGIN_VERSION1_WITH_V2_FLAGS) || defined(PLUGIN_VERSION1_WITH_BACKWARD)
   return 1u; /* built against the version-1 header: loads unchanged */
 #else
   return NORMCHECK_ABI_VERSION;
@@ -76,3 +76,21 @@ const normcheck_kernel *normcheck_plugin_kernels(size_t *count) {
   *count = sizeof kernels / sizeof kernels[0];
   return kernels;
 }
+
+#if defined(PLUGIN_VERSION1_WITH_BACKWARD) || defined(PLUGIN_WITH_BACKWARD)
+/* A backward table: version 2 may export one (not read yet); version 1 has no backward pass. */
+static normcheck_status backward(const normcheck_backward_kernel *self, const normcheck_backward_problem *p) {
+  (void)self;
+  (void)p;
+  return NORMCHECK_UNSUPPORTED;
+}
+
+static const normcheck_backward_kernel backward_kernels[] = {
+    {"test.plugin.ln-backward", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL, backward},
+};
+
+const normcheck_backward_kernel *normcheck_plugin_backward_kernels(size_t *count) {
+  *count = sizeof backward_kernels / sizeof backward_kernels[0];
+  return backward_kernels;
+}
+#endif
