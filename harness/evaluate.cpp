@@ -49,6 +49,7 @@ void check_outputs(const Context& ctx) {
   std::vector<bool> unwritten(p.x.size(), false);
   for (auto k : ctx.run.unwritten_y) unwritten[static_cast<std::size_t>(k)] = true;
   std::vector<double> halved;  // halved_exact_y(p), computed when first needed
+  SignedErrorCounter signed_errors(p.y_format, p.n);
 
   for (std::int64_t r = 0; r < p.rows; ++r) {
     const std::vector<ExactSum> z = row_z(p, ctx.oracle, r);
@@ -117,6 +118,10 @@ void check_outputs(const Context& ctx) {
                                 where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance),
                     score);
       }
+      // Rows holding a non-finite value have no rounding to be biased.
+      if (!nan_accepted) {
+        signed_errors.add(got, want, exact, param_or(p.beta, c, 0.0), static_cast<long double>(limit * u_c) * scale);
+      }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
         ctx.log.add(ViolationClass::ulp, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
                                        where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
@@ -124,7 +129,9 @@ void check_outputs(const Context& ctx) {
                     static_cast<double>(distance));
       }
     }
+    signed_errors.end_row(r);
   }
+  ctx.result.signed_errors = signed_errors.tally();
 }
 
 }  // namespace
