@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness/atomic_file.hpp"
+#include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
 #include "harness/shrink.hpp"
@@ -137,7 +138,9 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   IsolatedEvaluator evaluator(kernel, budget, EvaluateOptions{}, options.case_timeout, options.isolate);
   const auto start = Clock::now();
   progress.cases_planned = seconds_for_kernel ? 0 : options.cases;
-  for (std::int64_t index = 0;; ++index) {
+  BiasAccumulator bias;
+  std::int64_t index = 0;
+  for (;; ++index) {
     if (seconds_for_kernel ? seconds_since(start) >= *seconds_for_kernel : index >= options.cases) break;
     const GeneratedCase generated = source(kernel, options.seed, index);
     const auto outcome = evaluator.evaluate(generated.problem);
@@ -147,6 +150,7 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
         continue;
       }
       accumulate(summary, outcome.evaluation);
+      bias.add(outcome.evaluation.signed_errors, index);
       ++summary.regimes[generated.regime];
     }
     if (const auto klass = outcome.first_class()) {
@@ -166,6 +170,13 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       progress.cases_done = index + 1;
       options.progress(progress);
     }
+  }
+  // The bias test judges the whole stream, once at its end (one look, so its stated
+  // false-alarm rate holds). A kernel already failing on a case keeps that one finding.
+  summary.bias = bias.figures();
+  if (summary.findings.empty() && summary.bias.finding) {
+    summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
+    summary.findings.back().seconds_to_detect = seconds_since(start);
   }
   summary.seconds = seconds_since(start);
   summary.forks = evaluator.forks();
