@@ -142,6 +142,7 @@ int run(const CheckArgs& args) {
   options.progress = terminal_progress();
   props::GeneratorOptions generator;
   generator.eps_fp32_only = !args.f64_eps;
+  if (args.f64_eps) options.case_source_flags.push_back("--f64-eps");
   if (args.save_failures.empty()) {
     // Said now, not at the first finding: without a place for cases, findings still
     // print their case (and the gate its verdict), they are just not saved.

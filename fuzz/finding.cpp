@@ -49,6 +49,7 @@ NORMCHECK_FINDING_ABORT(finding_other)
     case ViolationClass::status: finding_status();
     case ViolationClass::memory: finding_memory();
     case ViolationClass::fp_state: finding_fp_state();
+    case ViolationClass::bias:  // a statistic over many cases of check, never one input's
     case ViolationClass::metamorphic:
     case ViolationClass::oracle_relation: finding_other();  // property classes: the fuzzers do not check them
     case ViolationClass::internal_error: finding_internal_error();

@@ -2,6 +2,7 @@
 #include "harness/check_output.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -54,9 +55,46 @@ std::string case_excerpt(const Finding& f) {
 
 // The line under a finding's case: its replay command, or why there is no file to replay.
 std::string replay_or_why_not(const Finding& f) {
+  if (f.klass == ViolationClass::bias) return fmt::format("reproduce (the whole check run): {}", f.replay);
   if (!f.replay.empty()) return fmt::format("replay: {}", f.replay);
   if (!f.save_error.empty()) return fmt::format("case not saved ({}); it is the JSON above", f.save_error);
   return "case not saved (no directory for cases, see the note at the start); it is the JSON above";
+}
+
+// The bias column: mean signed error and misrounded share, "n/a" where no output qualified.
+std::string bias_cell(const BiasFigures& b) {
+  if (!b.applicable()) return "n/a";
+  return fmt::format("{:+.3f} {:.1f}%", b.mean_error, 100 * b.misrounded_fraction);
+}
+
+// Every kernel's bias figures, pass or fail, so that the margin to a finding shows.
+nlohmann::json bias_json(const BiasFigures& b) {
+  using nlohmann::json;
+  const auto finite_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
+  json tests = json::array();
+  for (const auto& t : b.tests) {
+    tests.push_back({{"test", bias_test_name(t.kind)},
+                     {"cases", t.cases},
+                     {"statistic", t.statistic},
+                     {"null_bound", t.null_bound},
+                     {"critical", finite_or_null(t.critical)},  // null: no statistic is a finding yet
+                     {"p_value", t.p_value}});
+  }
+  return {{"applicable", b.applicable()},
+          {"cases", b.cases},
+          {"rows", b.rows},
+          {"outputs", b.outputs},
+          {"mean_signed_error", b.mean_error},
+          {"mean_toward_zero", b.mean_toward_zero},
+          {"toward_zero_fraction", b.toward_zero_fraction},
+          {"misrounded_fraction", b.misrounded_fraction},
+          {"misrounded_rows", b.misrounded_rows},
+          {"row_coherence", b.row_coherence},
+          {"p_value", b.p_value},
+          {"false_alarm_rate", kBiasFalseAlarmRate},
+          {"strongest_test", bias_test_name(b.strongest)},
+          {"finding", b.finding},
+          {"tests", tests}};
 }
 
 }  // namespace
@@ -86,12 +124,12 @@ std::string format_run_line(const CheckReport& report) {
 std::string format_summary_table(const CheckReport& report) {
   std::size_t width = 6;
   for (const auto& k : report.kernels) width = std::max(width, k.kernel.size());
-  std::string out = fmt::format("{:<{}}  {:>7}  {:>10}  {:>10}  {:>10}  {:>8}  {}\n", "kernel", width, "cases",
-                                "elements", "max ulp", "max score", "special", "verdict");
+  std::string out = fmt::format("{:<{}}  {:>7}  {:>10}  {:>10}  {:>10}  {:>8}  {:>13}  {}\n", "kernel", width, "cases",
+                                "elements", "max ulp", "max score", "special", "bias", "verdict");
   for (const auto& k : report.kernels) {
     const std::string verdict = verdict_label(k);
-    out += fmt::format("{:<{}}  {:>7}  {:>10}  {:>10.3g}  {:>10.3g}  {:>8}  {}\n", k.kernel, width, k.cases,
-                       k.outputs, k.max_ulp_error, k.max_score, k.special_mismatches, verdict);
+    out += fmt::format("{:<{}}  {:>7}  {:>10}  {:>10.3g}  {:>10.3g}  {:>8}  {:>13}  {}\n", k.kernel, width, k.cases,
+                       k.outputs, k.max_ulp_error, k.max_score, k.special_mismatches, bias_cell(k.bias), verdict);
   }
   return out;
 }
@@ -100,9 +138,16 @@ std::string format_findings(const CheckReport& report) {
   std::string out;
   for (const auto& k : report.kernels) {
     for (const auto& f : k.findings) {
-      out += fmt::format("\nFINDING {} (case {} of seed {}, regime {}, {} elements after shrinking from {})\n  {}\n",
-                         f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
-                         f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
+      if (f.klass == ViolationClass::bias) {
+        // A statistic over the kernel's cases: the case shown is one row, cut, not shrunk.
+        out += fmt::format("\nFINDING {} (over {} cases of seed {}; shown: a representative row of case {}, regime {})\n  {}\n",
+                           f.signature, k.bias.cases, report.seed, f.case_index, f.regime.empty() ? "-" : f.regime,
+                           f.message);
+      } else {
+        out += fmt::format("\nFINDING {} (case {} of seed {}, regime {}, {} elements after shrinking from {})\n  {}\n",
+                           f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
+                           f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
+      }
       if (f.hits > 1) out += fmt::format("  (shown by {} cases of the run)\n", f.hits);
       out += case_excerpt(f);
       out += fmt::format("\n{}\n", replay_or_why_not(f));
@@ -181,6 +226,7 @@ std::string report_json(const CheckReport& report) {
                        {"special_mismatches", k.special_mismatches},
                        {"seconds", k.seconds},
                        {"regimes", k.regimes},
+                       {"bias", bias_json(k.bias)},
                        {"findings", findings}});
   }
   json out = {{"seed", report.seed},

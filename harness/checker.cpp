@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness/atomic_file.hpp"
+#include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
 #include "harness/shrink.hpp"
@@ -84,7 +85,8 @@ int gravity(ViolationClass klass) {
     case ViolationClass::metamorphic:
     case ViolationClass::oracle_relation: return 1;
     case ViolationClass::score:
-    case ViolationClass::ulp: return 2;
+    case ViolationClass::ulp:
+    case ViolationClass::bias: return 2;
   }
   return 2;
 }
@@ -181,7 +183,9 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   std::map<std::string, std::size_t> found;  // "<class>/<regime>" -> index in summary.findings
   const auto start = Clock::now();
   progress.cases_planned = seconds_for_kernel ? 0 : options.cases;
-  for (std::int64_t index = 0;; ++index) {
+  BiasAccumulator bias;
+  std::int64_t index = 0;
+  for (;; ++index) {
     if (seconds_for_kernel ? seconds_since(start) >= *seconds_for_kernel : index >= options.cases) break;
     const GeneratedCase generated = source(kernel, options.seed, index);
     const auto outcome = evaluator.evaluate(generated.problem);
@@ -191,6 +195,7 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
         continue;
       }
       accumulate(summary, outcome.evaluation);
+      bias.add(outcome.evaluation.signed_errors, index);
       ++summary.regimes[generated.regime];
     }
     // Every violation class of the case is a defect of its own; one already found (same
@@ -226,6 +231,13 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       progress.cases_done = index + 1;
       options.progress(progress);
     }
+  }
+  // The bias test judges the whole stream, once at its end (one look, so its stated
+  // false-alarm rate holds). It is a defect of its own, within --max-findings.
+  summary.bias = bias.figures();
+  if (summary.bias.finding && static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
+    summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
+    summary.findings.back().seconds_to_detect = seconds_since(start);
   }
   std::stable_sort(summary.findings.begin(), summary.findings.end(), worst_first);
   summary.seconds = seconds_since(start);

@@ -1,6 +1,7 @@
 // The checking engine behind `normcheck check`: for each kernel, generated cases are
 // evaluated in an isolated worker; the first failure is minimized, saved as a case file
-// and reported with the command that replays it.
+// and reported with the command that replays it. Over all of a kernel's cases, the
+// rounding-bias test (harness/bias_statistics.hpp) may add a statistical finding.
 #pragma once
 
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/bias_statistics.hpp"
 #include "harness/budget.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
@@ -66,6 +68,9 @@ struct CheckOptions {
   // CLI's choice when the temporary directory is unusable and no --save-failures given).
   bool save_cases = true;
   std::filesystem::path budgets_file;  // the --budgets file, repeated in replay commands
+  // The CLI flags that shape the case stream (--f64-eps), repeated in the check command that
+  // reproduces a statistical (bias) finding.
+  std::vector<std::string> case_source_flags;
   std::function<void(const ProgressEvent&)> progress;
 };
 
@@ -74,7 +79,7 @@ struct CheckOptions {
 struct Finding {
   std::string kernel;
   ViolationClass klass = ViolationClass::score;
-  std::string message;    // first violation of the minimized case (or crash detail)
+  std::string message;    // first violation of the minimized case (or crash detail, or bias figures)
   OutputLocation location;  // the output that message reports, in the minimized case
   // "<kernel>-<class>-<regime>" ("<kernel>-<class>" without a regime): one distinct
   // defect; later cases showing the same one only count in `hits`.
@@ -94,7 +99,8 @@ struct Finding {
   double seconds_to_shrink = 0;
   std::filesystem::path case_file;  // empty when the case was not saved
   // The shell command that replays case_file with the finding's plugin, budgets file and
-  // case timeout; "" when the case was not saved.
+  // case timeout; "" when the case was not saved. A bias finding has no case file: its
+  // command is the check run that reproduces it (harness/bias_finding.hpp).
   std::string replay;
   // Why the case could not be saved ("PATH: cannot write: REASON"), "" when it was or
   // saving was off. The run goes on; the CLI reports it after the summary (exit 2).
@@ -118,6 +124,7 @@ struct KernelSummary {
   double seconds = 0;
   int forks = 0;
   std::map<std::string, std::int64_t> regimes;  // cases per generator regime
+  BiasFigures bias;  // the rounding-bias statistics over the cases checked
   std::vector<Finding> findings;  // distinct defects, worst first (worst_first)
 
   // A kernel passes only if cases were checked and none failed: a kernel for which every

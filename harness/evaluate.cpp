@@ -61,6 +61,7 @@ void check_outputs(const Context& ctx) {
   std::vector<bool> unwritten(p.x.size(), false);
   for (auto k : ctx.run.unwritten_y) unwritten[static_cast<std::size_t>(k)] = true;
   std::vector<double> halved;  // halved_exact_y(p), computed when first needed
+  SignedErrorCounter signed_errors(p.y_format, p.n);
 
   for (std::int64_t r = 0; r < p.rows; ++r) {
     const std::vector<ExactSum> z = row_z(p, ctx.oracle, r);
@@ -130,6 +131,10 @@ void check_outputs(const Context& ctx) {
                                 sequential_sum_hint(ctx.budget, p.n, score)),
                     score);
       }
+      // Rows holding a non-finite value have no rounding to be biased.
+      if (!nan_accepted) {
+        signed_errors.add(got, want, exact, param_or(p.beta, c, 0.0), static_cast<long double>(limit * u_c) * scale);
+      }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
         ctx.log.add_at(ViolationClass::ulp, {r, c}, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
                                        where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
@@ -137,7 +142,9 @@ void check_outputs(const Context& ctx) {
                     static_cast<double>(distance));
       }
     }
+    signed_errors.end_row(r);
   }
+  ctx.result.signed_errors = signed_errors.tally();
 }
 
 }  // namespace

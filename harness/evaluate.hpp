@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/signed_error.hpp"
 #include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -24,6 +25,7 @@ struct CaseEvaluation {
   std::int64_t special_mismatches = 0;
   std::vector<double> ulp_errors;  // per finite output, when EvaluateOptions::collect_errors
   std::vector<double> scores;      // likewise
+  SignedErrorTally signed_errors;  // this case's part of the rounding-bias statistics
   std::vector<Violation> violations;
 
   bool passed() const { return violations.empty(); }

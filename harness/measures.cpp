@@ -37,6 +37,12 @@ double ulp_error(ref::Format format, double actual, double exact) {
   return std::fabs(actual - exact) / unit;
 }
 
+double signed_ulp_error(ref::Format format, double actual, double exact) {
+  if (std::isnan(actual) || std::isinf(actual)) return actual;
+  const double unit = ref::ulp(format, ref::round_to_format(format, exact));
+  return (actual - exact) / unit;
+}
+
 double unit_roundoff(ref::Format compute) {
   return std::ldexp(1.0, -ref::traits(compute).precision);
 }

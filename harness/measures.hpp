@@ -17,6 +17,11 @@ std::int64_t ulp_distance(ref::Format format, double actual, double expected);
 // result (OracleResult::y_exact), finite. Infinite actual gives +inf.
 double ulp_error(ref::Format format, double actual, double exact);
 
+// (actual - exact) / ulp(RN(exact)): ulp_error with its sign, positive when the kernel's
+// value lies above the exact one. The rounding-bias statistics (harness/signed_error.hpp)
+// average it. NaN actual gives NaN, an infinite one that infinity.
+double signed_ulp_error(ref::Format format, double actual, double exact);
+
 // Unit roundoff u = 2^-p of a format used as a compute precision.
 double unit_roundoff(ref::Format compute);
 

@@ -57,4 +57,14 @@ std::string replay_command(const ReplayLine& line) {
   return command;
 }
 
+std::string check_command(const CheckLine& line) {
+  auto command = fmt::format("{} check --kernel {} --seed {} --cases {}", shell_quote(executable_path()),
+                             shell_quote(line.kernel), line.seed, line.cases);
+  if (!line.plugin.empty()) command += " --plugin " + shell_quote(line.plugin);
+  if (!line.budgets_file.empty()) command += " --budgets " + shell_quote(line.budgets_file.string());
+  if (line.case_timeout != kDefaultCaseTimeout) command += fmt::format(" --case-timeout-ms {}", line.case_timeout.count());
+  for (const auto& flag : line.case_source_flags) command += fmt::format(" {}", shell_quote(flag));
+  return command;
+}
+
 }  // namespace normcheck::harness

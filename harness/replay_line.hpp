@@ -3,9 +3,11 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/isolation.hpp"
 #include "impls/registry.hpp"
@@ -45,6 +47,22 @@ struct ReplayLine {
 // `<exe> replay CASE --kernel NAME [--plugin LIB] [--budgets FILE] [--case-timeout-ms MS]`,
 // each word shell-quoted.
 std::string replay_command(const ReplayLine& line);
+
+// The check run that reproduces a statistical finding (a bias finding has no single case
+// that fails alone): the same kernel, seed and number of cases give the same case stream.
+struct CheckLine {
+  std::string kernel;
+  std::string plugin;                  // "" for built-in kernels
+  std::filesystem::path budgets_file;  // "" when the defaults apply
+  std::uint64_t seed = 1;
+  std::int64_t cases = 0;
+  std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
+  std::vector<std::string> case_source_flags;  // flags that shape the case stream (--f64-eps)
+};
+
+// `<exe> check --kernel NAME --seed S --cases N [--plugin LIB] [--budgets FILE]
+// [--case-timeout-ms MS] [flags]`, each word shell-quoted.
+std::string check_command(const CheckLine& line);
 
 // text as one shell word: unchanged when it holds only safe characters, otherwise in
 // single quotes.

@@ -15,6 +15,7 @@ std::string_view class_name(ViolationClass klass) {
     case ViolationClass::status: return "status";
     case ViolationClass::memory: return "memory";
     case ViolationClass::fp_state: return "fp-state";
+    case ViolationClass::bias: return "bias";
     case ViolationClass::metamorphic: return "metamorphic";
     case ViolationClass::oracle_relation: return "oracle-relation";
     case ViolationClass::internal_error: return "internal-error";

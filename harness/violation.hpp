@@ -23,6 +23,7 @@ enum class ViolationClass : std::uint8_t {
   status,            // a status other than OK / UNSUPPORTED, or a contract of the call broken
   memory,            // a write past a buffer, a changed input, or a worker that grew too much
   fp_state,          // the kernel left the floating-point control state changed
+  bias,              // signed errors that lean one way over many cases (check's statistical, kernel-level test)
   metamorphic,       // two runs of the kernel broke a relation the exact math obeys (scaling, ...)
   oracle_relation,   // the oracle broke such a relation: a self-check of the harness
   internal_error,    // the harness itself failed on the case (never the kernel's verdict)
@@ -34,12 +35,13 @@ inline constexpr std::array kViolationClasses = {
     ViolationClass::score,          ViolationClass::ulp,          ViolationClass::special,
     ViolationClass::constant_row,   ViolationClass::row_isolation, ViolationClass::batch_invariance,
     ViolationClass::residual_out,   ViolationClass::stats,        ViolationClass::status,
-    ViolationClass::memory,         ViolationClass::fp_state,     ViolationClass::metamorphic,
+    ViolationClass::memory,         ViolationClass::fp_state,     ViolationClass::bias,
+    ViolationClass::metamorphic,
     ViolationClass::oracle_relation, ViolationClass::internal_error,
     ViolationClass::crash,          ViolationClass::timeout,
 };
 
-// The stable name: "score", "constant-row", "fp-state", ...
+// The stable name: "score", "constant-row", "fp-state", "bias", ...
 std::string_view class_name(ViolationClass klass);
 // The class a name spells (as class_name writes it), or nullopt.
 std::optional<ViolationClass> parse_violation_class(std::string_view name);

@@ -112,6 +112,7 @@ std::string encode_evaluation(const CaseEvaluation& e) {
   w.pod(e.special_mismatches);
   w.doubles(e.ulp_errors);
   w.doubles(e.scores);
+  w.pod(e.signed_errors);
   w.pod<std::uint64_t>(e.violations.size());
   for (const auto& v : e.violations) {
     w.text(std::string(class_name(v.klass)));
@@ -134,6 +135,7 @@ CaseEvaluation decode_evaluation(std::string_view bytes) {
   e.special_mismatches = r.pod<std::int64_t>();
   e.ulp_errors = r.doubles();
   e.scores = r.doubles();
+  e.signed_errors = r.pod<SignedErrorTally>();
   const auto count = r.pod<std::uint64_t>();
   for (std::uint64_t i = 0; i < count; ++i) {
     Violation v;

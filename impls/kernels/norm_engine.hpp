@@ -239,6 +239,12 @@ struct NormSteps {
                                  int64_t n) {
     store_row(dtype, sum, base, offset, n);
   }
+
+  // The output row converted to y's dtype (round to nearest even) when that is not the
+  // compute type; a rounding mutant truncates here instead.
+  static void store_output(normcheck_dtype dtype, const T* out, void* base, int64_t offset, int64_t n) {
+    store_row(dtype, out, base, offset, n);
+  }
 };
 
 template <class Steps>
@@ -310,7 +316,7 @@ void process_rows(const normcheck_kernel& kernel, const normcheck_problem& p) {
         p.rstd[r] = static_cast<float>(std::ldexp(Steps::saved_rstd(m.var, eps, scale_exp), scale_exp));
       }
     }
-    if (!direct_out) store_row(kernel.y_dtype, out, p.y, offset, n);
+    if (!direct_out) Steps::store_output(kernel.y_dtype, out, p.y, offset, n);
   }
 }
 

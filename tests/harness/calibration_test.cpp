@@ -48,6 +48,13 @@ ref::NormProblem regime_problem(const normcheck_kernel& k, const Regime& r, std:
   return p;
 }
 
+// The rounding mutants (output truncated, rstd in half precision) err by about an ulp, in one
+// direction: within the budget on every case by design, and found by check's bias test over many
+// cases (tests/properties/bias_calibration_test.cpp), not here.
+bool within_budget_by_design(const std::string& name) {
+  return name.find("_output_truncated") != std::string::npos || name.find(".rstd_") != std::string::npos;
+}
+
 TEST(CalibrationTest, CorrectKernelsPassAndMutantsFail) {
   for (const auto& info : impls::builtin_kernels()) {
     const Budget budget = default_budget(info);
@@ -57,8 +64,12 @@ TEST(CalibrationTest, CorrectKernelsPassAndMutantsFail) {
     int evaluated = 0;
     for (const Regime& regime : kRegimes) {
       for (std::uint64_t seed = 1; seed <= 2; ++seed) {
-        const ref::NormProblem p = regime_problem(*info.kernel, regime, seed);
-        const CaseEvaluation e = evaluate_case(info, p, budget);
+        ref::NormProblem p = regime_problem(*info.kernel, regime, seed);
+        CaseEvaluation e = evaluate_case(info, p, budget);
+        if (e.skipped && !p.beta.empty()) {  // a kernel without beta (LLaMA-style RMSNorm)
+          p.beta.clear();
+          e = evaluate_case(info, p, budget);
+        }
         if (e.skipped) continue;
         ++evaluated;
         worst_ratio = std::max(worst_ratio, e.max_score / score_limit(budget, regime.n));
@@ -73,7 +84,9 @@ TEST(CalibrationTest, CorrectKernelsPassAndMutantsFail) {
     }
     std::printf("%-55s %s failed %2d/%2d, worst score/limit %.3g\n", info.kernel->name,
                 info.mutant ? "mutant " : "correct", failed, evaluated, worst_ratio);
-    if (info.mutant) {
+    if (info.mutant && within_budget_by_design(info.kernel->name)) {
+      EXPECT_EQ(failed, 0) << info.kernel->name << ": a rounding mutant the budget catches\n" << failures;
+    } else if (info.mutant) {
       EXPECT_GT(failed, 0) << info.kernel->name << " (" << info.bug_class << ") passes every regime";
     } else {
       EXPECT_EQ(failed, 0) << info.kernel->name << "\n" << failures;

@@ -11,6 +11,7 @@
 #include "harness/case.hpp"
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
+#include "impls/plugin_loader.hpp"
 #include "properties/case_source.hpp"
 #include "tests/support/test_kernels.hpp"
 
@@ -182,6 +183,48 @@ TEST(CheckOutput, JUnitAndJsonAreWellFormed) {
   const std::string table = format_summary_table(report);
   EXPECT_NE(table.find("test.oracle"), std::string::npos);
   EXPECT_NE(table.find("FAIL (score"), std::string::npos) << table;
+}
+
+// A bias finding is a statistic over the run: figures as its message, a representative row
+// inline without "expect", no case file, and the check command that reproduces it. Every
+// kernel's JSON carries its bias figures, and an f32-output kernel's are not applicable.
+TEST(Checker, BiasFindingIsReproducedByItsCheckCommand) {
+  const auto& all = impls::builtin_kernels();
+  const std::vector<impls::KernelInfo> kernels{*impls::find_kernel(all, "layernorm.bf16.f32_params"),
+                                               *impls::find_kernel(all, "mutant.rmsnorm.bf16_output_truncated"),
+                                               *impls::find_kernel(all, "layernorm.f32.two_pass")};
+  const auto report = run_check(kernels, BudgetTable{}, props::make_case_source(), quick("bias", 300));
+  ASSERT_EQ(report.kernels.size(), 3u);
+  EXPECT_TRUE(report.kernels[0].passed());
+  EXPECT_TRUE(report.kernels[2].passed());
+  ASSERT_EQ(report.kernels[1].findings.size(), 1u);
+  const Finding& f = report.kernels[1].findings[0];
+  EXPECT_EQ(f.klass, ViolationClass::bias);
+  EXPECT_EQ(f.signature, "mutant.rmsnorm.bf16_output_truncated-bias");
+  EXPECT_NE(f.message.find("toward zero"), std::string::npos) << f.message;
+  EXPECT_TRUE(f.case_file.empty());
+  EXPECT_NE(f.replay.find(" check --kernel mutant.rmsnorm.bf16_output_truncated --seed 11 --cases 300"),
+            std::string::npos)
+      << f.replay;
+  EXPECT_EQ(f.minimized.rows, 1);
+  EXPECT_TRUE(f.saved_case.expect.empty());
+  EXPECT_EQ(f.saved_case.problem.x, f.minimized.x);
+
+  const std::string findings = format_findings(report);
+  EXPECT_NE(findings.find("reproduce (the whole check run): "), std::string::npos) << findings;
+  EXPECT_NE(format_summary_table(report).find("FAIL (bias)"), std::string::npos);
+  EXPECT_NE(junit_xml(report).find("<failure type=\"bias\""), std::string::npos);
+
+  const auto json = nlohmann::json::parse(report_json(report));
+  for (const auto& k : json["kernels"]) ASSERT_TRUE(k.contains("bias")) << k["kernel"];
+  const auto& correct = json["kernels"][0]["bias"];
+  EXPECT_TRUE(correct["applicable"].get<bool>());
+  EXPECT_FALSE(correct["finding"].get<bool>());
+  ASSERT_EQ(correct["tests"].size(), 5u);
+  EXPECT_LT(correct["tests"][2]["statistic"].get<double>(), correct["tests"][2]["critical"].get<double>());
+  EXPECT_TRUE(json["kernels"][1]["bias"]["finding"].get<bool>());
+  EXPECT_TRUE(json["kernels"][1]["findings"][0]["case_file"].is_null());
+  EXPECT_FALSE(json["kernels"][2]["bias"]["applicable"].get<bool>());
 }
 
 }  // namespace

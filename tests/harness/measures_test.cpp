@@ -90,6 +90,23 @@ TEST_P(MeasuresTest, UlpErrorOfSpecialActualValues) {
   }
 }
 
+TEST_P(MeasuresTest, SignedUlpErrorKeepsTheDirection) {
+  const double u1 = one_ulp_at_one();
+  EXPECT_EQ(signed_ulp_error(f, 1.0, 1.0), 0.0);
+  EXPECT_EQ(signed_ulp_error(f, ref::next_up(f, 1.0), 1.0), 1.0);
+  EXPECT_EQ(signed_ulp_error(f, ref::next_down(f, 1.0), 1.0), -0.5);  // the ulp of RN(1) = 1
+  EXPECT_EQ(signed_ulp_error(f, -1.0, -1.0 - u1), 1.0);               // above, though smaller in magnitude
+  EXPECT_EQ(signed_ulp_error(f, -1.0 - u1, -1.0), -1.0);
+  if (f != ref::Format::f64) {
+    // Truncating an exact value a quarter ulp above 1 gives 1: a quarter ulp below it.
+    EXPECT_EQ(signed_ulp_error(f, 1.0, 1.0 + u1 / 4), -0.25);
+    EXPECT_EQ(signed_ulp_error(f, 2.0, 2.0 - u1 / 8), 1.0 / 16);  // the ulp of RN = 2's binade
+  }
+  EXPECT_EQ(signed_ulp_error(f, 3 * min_subnormal(), 4 * min_subnormal()), -1.0);
+  EXPECT_EQ(signed_ulp_error(f, -kInf, 1.0), -kInf);
+  EXPECT_TRUE(std::isnan(signed_ulp_error(f, std::nan(""), 1.0)));
+}
+
 TEST_P(MeasuresTest, ScoreReducesToUlpErrorWithoutTermScale) {
   EXPECT_EQ(error_score(f, ref::next_up(f, 1.0), 1.0, 0.0, unit_roundoff(ref::Format::f32)), 1.0);
   EXPECT_EQ(error_score(f, 3 * min_subnormal(), 0.0, 0.0, 0.5), 3.0);

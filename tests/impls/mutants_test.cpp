@@ -2,6 +2,7 @@
 // passes, the mutant fails, so every seeded bug is real and observable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 
@@ -134,11 +135,88 @@ TEST(MutantContracts, FoldedAffineBreaksConstantRows) {
   EXPECT_GT(mutant_misses, 0);
 }
 
+// The rounding mutants stay within the tolerance (errors of an ulp), so no single output
+// shows their bug; their errors lean one way instead. Against the long double reference, on
+// 64 rows of 64 without beta (the rstd mutants take none): the truncating ones err toward zero
+// by about 3/8 ulp on average, the rstd ones misround whole rows in one direction, and the
+// correct kernel of the same shape (where there is one) does neither.
+struct RoundingMutant {
+  const char* mutant;
+  const char* counterpart;  // nullptr: no built-in kernel of that shape
+  bool truncates;           // else: rstd rounded
+};
+const RoundingMutant kRoundingMutants[] = {
+    {"mutant.layernorm.f16_output_truncated", "layernorm.f16.f16_params", true},
+    {"mutant.rmsnorm.bf16_output_truncated", "rmsnorm.bf16", true},
+    {"mutant.rmsnorm.rstd_f16", nullptr, false},
+    {"mutant.rmsnorm.rstd_bf16", "rmsnorm.bf16", false},
+};
+
+struct Lean {
+  double toward_zero = 0;         // mean of -sign(y) * e, e clipped to +-1/2 ulp
+  int misrounded = 0;             // |e| > 1/2 ulp + the compute slack
+  int rows_misrounded_twice = 0;  // rows with two or more
+  int rows_one_direction = 0;     // of those, all outward or all inward
+};
+
+Lean lean(const KernelInfo& info, const Case& c) {
+  const Outputs out = run_kernel(*info.kernel, c);
+  const Reference ref = reference(*info.kernel, c);
+  Lean l;
+  for (int64_t r = 0; r < c.rows; ++r) {
+    int outward = 0, inward = 0;
+    for (int64_t i = 0; i < c.n; ++i) {
+      const auto k = static_cast<size_t>(r * c.n + i);
+      const long double y = ref.y[k];
+      const auto e = static_cast<double>((out.y[k] - y) / ulp_at(info.kernel->y_dtype, round_to(info.kernel->y_dtype, y)));
+      l.toward_zero += std::clamp(y > 0 ? -e : e, -0.5, 0.5);
+      // Beyond half an ulp plus what the tolerance gives the compute precision: not the
+      // rounding to nearest of a value within that.
+      const long double slack = kTolerance * unit_roundoff(info.compute) * ref.scale[k] /
+                                ulp_at(info.kernel->y_dtype, round_to(info.kernel->y_dtype, y));
+      if (std::fabs(e) > 0.5 + static_cast<double>(slack)) {
+        ++l.misrounded;
+        ((y > 0) == (e > 0) ? outward : inward) += 1;
+      }
+    }
+    if (outward + inward >= 2) {
+      ++l.rows_misrounded_twice;
+      l.rows_one_direction += outward == 0 || inward == 0;
+    }
+  }
+  l.toward_zero /= static_cast<double>(c.rows * c.n);
+  return l;
+}
+
+TEST(MutantContracts, RoundingMutantsLeanOneWay) {
+  for (const RoundingMutant& rm : kRoundingMutants) {
+    const KernelInfo& mutant = kernel_named(rm.mutant);
+    std::mt19937_64 rng(2024);
+    Case c = random_case(*mutant.kernel, rng, 64, 64);
+    c.beta.clear();
+    const Lean bad = lean(mutant, c);
+    std::printf("  %s: mean error toward zero %+.3f ulp, %d of 4096 misrounded, %d of %d rows in one direction\n",
+                rm.mutant, bad.toward_zero, bad.misrounded, bad.rows_one_direction, bad.rows_misrounded_twice);
+    if (rm.truncates) {
+      EXPECT_GT(bad.toward_zero, 0.3) << rm.mutant;
+    } else {
+      EXPECT_GT(bad.rows_misrounded_twice, 16) << rm.mutant;
+      EXPECT_EQ(bad.rows_one_direction, bad.rows_misrounded_twice) << rm.mutant;
+    }
+    if (rm.counterpart != nullptr) {
+      const Lean good = lean(kernel_named(rm.counterpart), c);
+      EXPECT_LT(std::fabs(good.toward_zero), 0.05) << rm.counterpart;
+      EXPECT_EQ(good.misrounded, 0) << rm.counterpart;
+    }
+  }
+}
+
 TEST(MutantContracts, EveryBuiltinMutantHasACase) {
   for (const KernelInfo& info : builtin_kernels()) {
     if (!info.mutant) continue;
     const std::string name = info.kernel->name;
     bool covered = name == "mutant.layernorm.folded_affine_fma";
+    for (const RoundingMutant& rm : kRoundingMutants) covered = covered || name == rm.mutant;
     for (const MutantCase& mc : mutant_cases()) covered = covered || name == mc.mutant;
     EXPECT_TRUE(covered) << name << " has no test showing its bug";
   }
