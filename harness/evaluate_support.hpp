@@ -152,4 +152,7 @@ void check_stats(const Context& ctx);
 void check_row_isolation(const Context& ctx);
 void check_batch_invariance(const Context& ctx);
 
+// The rows of a batch of `rows` that check_batch_invariance computes alone, ascending.
+std::vector<std::int64_t> batch_invariance_rows(std::int64_t rows);
+
 }  // namespace normcheck::harness::detail
