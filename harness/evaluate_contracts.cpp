@@ -40,7 +40,7 @@ void check_residual_out(const Context& ctx) {
   for (std::size_t k = 0; k < p.x.size(); ++k) {
     const double got = ctx.run.residual_out[k];
     const double want = ctx.oracle.residual_out[k];
-    if (!same_bits(p.x_format, got, want)) {
+    if (!same_bits(got, want)) {
       const auto row = static_cast<std::int64_t>(k) / p.n;
       ctx.log.add(ViolationClass::residual_out,
                   fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
@@ -102,7 +102,7 @@ void compare_rows(const Context& ctx, const KernelRun& other, const std::vector<
     for (std::int64_t c = 0; c < p.n; ++c) {
       const double got = other.y[at(other_row, p.n, c)];
       const double want = ctx.run.y[at(r, p.n, c)];
-      if (!same_bits(p.y_format, got, want)) {
+      if (!same_bits(got, want)) {
         ctx.log.add(klass, fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c),
                                        hex_float(got), how, hex_float(want)));
       }
