@@ -108,8 +108,15 @@ class Minimizer {
   }
 
   bool shrink_columns() {
+    // A long row is cut in chunks of at least 1/64 of it: one by one, each candidate costs
+    // a judgement of the whole row, and the thousands of single columns of a finding that
+    // needs the length (n > 2048) would take seconds; once the row is short every column
+    // is tried.
+    constexpr std::int64_t kEveryColumnUpTo = 4096;
+    constexpr std::int64_t kChunksOfALongRow = 64;
     bool progress = false;
     for (std::int64_t chunk = current_.n / 2; chunk >= 1; chunk = chunk > 1 ? chunk / 2 : 0) {
+      if (current_.n > kEveryColumnUpTo && chunk < current_.n / kChunksOfALongRow) break;
       for (std::int64_t first = 0; current_.n > chunk && first + chunk <= current_.n;) {
         if (try_candidate(remove_columns(first, chunk))) {
           progress = true;
