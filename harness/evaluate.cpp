@@ -67,7 +67,9 @@ void check_outputs(const Context& ctx) {
       if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected NaN
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add(ViolationClass::special, fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
+          ctx.log.add(ViolationClass::special, [&] {
+            return fmt::format("{}: never written, want {}", where(r, c), hex_float(want));
+          });
         }
         continue;
       }
@@ -92,9 +94,10 @@ void check_outputs(const Context& ctx) {
       if (mismatch != SpecialMismatch::none && !overflow_in_budget && !indeterminate) {
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add(ViolationClass::special, fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
-                                             unwritten[k] ? " (never written)" : "", hex_float(want),
-                                             special_mismatch_name(mismatch)));
+          ctx.log.add(ViolationClass::special, [&] {
+            return fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
+                               unwritten[k] ? " (never written)" : "", hex_float(want), special_mismatch_name(mismatch));
+          });
         }
         continue;
       }
@@ -112,16 +115,19 @@ void check_outputs(const Context& ctx) {
       }
       // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
-        ctx.log.add(ViolationClass::score,
-                    fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
-                                where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance),
-                    score);
+        const auto message = [&] {
+          return fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
+                             where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance);
+        };
+        ctx.log.add(ViolationClass::score, message, score);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
-        ctx.log.add(ViolationClass::ulp, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
-                                       where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
-                                       score, ulp_err),
-                    static_cast<double>(distance));
+        const auto message = [&] {
+          return fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
+                             where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp, score,
+                             ulp_err);
+        };
+        ctx.log.add(ViolationClass::ulp, message, static_cast<double>(distance));
       }
     }
   }

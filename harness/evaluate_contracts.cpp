@@ -27,8 +27,10 @@ void check_constant_rows(const Context& ctx) {
       if (std::isnan(want)) continue;  // inf gamma times 0: the special check owns it
       // Value equality: with beta absent the sign of a zero carries no meaning.
       if (!(got == want)) {
-        ctx.log.add(ViolationClass::constant_row, fmt::format("{}: got {}, want {} (constant row must give exactly beta)",
-                                                where(r, c), hex_float(got), hex_float(want)));
+        ctx.log.add(ViolationClass::constant_row, [&] {
+          return fmt::format("{}: got {}, want {} (constant row must give exactly beta)", where(r, c),
+                             hex_float(got), hex_float(want));
+        });
       }
     }
   }
@@ -42,9 +44,10 @@ void check_residual_out(const Context& ctx) {
     const double want = ctx.oracle.residual_out[k];
     if (!same_bits(got, want)) {
       const auto row = static_cast<std::int64_t>(k) / p.n;
-      ctx.log.add(ViolationClass::residual_out,
-                  fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
-                              where(row, static_cast<std::int64_t>(k) % p.n), hex_float(got), hex_float(want)));
+      ctx.log.add(ViolationClass::residual_out, [&] {
+        return fmt::format("{}: got {}, want {} (residual_out must be RN(x + residual))",
+                           where(row, static_cast<std::int64_t>(k) % p.n), hex_float(got), hex_float(want));
+      });
     }
   }
 }
@@ -103,8 +106,10 @@ void compare_rows(const Context& ctx, const KernelRun& other, const std::vector<
       const double got = other.y[at(other_row, p.n, c)];
       const double want = ctx.run.y[at(r, p.n, c)];
       if (!same_bits(got, want)) {
-        ctx.log.add(klass, fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c),
-                                       hex_float(got), how, hex_float(want)));
+        ctx.log.add(klass, [&] {
+          return fmt::format("{}: got {} {}, want {} as in the checked run", where(r, c), hex_float(got), how,
+                             hex_float(want));
+        });
       }
     }
   }
