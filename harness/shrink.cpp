@@ -28,11 +28,14 @@ class Minimizer {
   }
 
  private:
-  bool budget_left() const { return evaluations_ < limits_.max_evaluations; }
+  bool budget_left() const {
+    return evaluations_ < limits_.max_evaluations && elements_evaluated_ < limits_.max_elements_evaluated;
+  }
 
   bool try_candidate(const ref::NormProblem& candidate) {
     if (!budget_left()) return false;
     ++evaluations_;
+    elements_evaluated_ += problem_elements(candidate);
     if (!still_fails_(candidate)) return false;
     current_ = candidate;
     ++accepted_;
@@ -226,6 +229,7 @@ class Minimizer {
   const StillFails& still_fails_;
   ShrinkLimits limits_;
   int evaluations_ = 0;
+  std::int64_t elements_evaluated_ = 0;
   int accepted_ = 0;
 };
 

@@ -94,6 +94,17 @@ TEST(Shrink, RespectsTheEvaluationBudget) {
   EXPECT_EQ(calls, 7);
   EXPECT_EQ(result.evaluations, 7);
   EXPECT_EQ(result.problem.n, 6);
+
+  // And by the elements judged: a row of 65,536 that never shrinks stops after 2^20.
+  calls = 0;
+  ShrinkLimits elements;
+  elements.max_elements_evaluated = std::int64_t{1} << 20;
+  ref::NormProblem long_row;
+  long_row.n = 65536;
+  long_row.x.assign(65536, 1.0);
+  const auto stopped = minimize_problem(long_row, always, elements);
+  EXPECT_LE(stopped.evaluations, 40);
+  EXPECT_EQ(stopped.problem.n, 65536);
 }
 
 TEST(WireCodec, ProblemAndEvaluationRoundTripExactly) {
