@@ -54,14 +54,76 @@ std::vector<std::uint64_t> bits_of(const std::vector<double>& values, ref::Forma
 
 }  // namespace
 
-std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape) {
-  if (size < kHeaderBytes) return std::nullopt;
-  FuzzInput in;
-  in.flags = data[0] & (kFlagGamma | kFlagBeta | kFlagResidual);
-  in.x_storage = format_from_tag(data[1] & 0xFu).value_or(shape.x_format);
-  in.param_storage = format_from_tag(data[1] >> 4).value_or(shape.param_format);
-  in.rows = 1 + data[2] % kMaxRows;
-  in.n = 1 + (data[3] | (data[4] << 8)) % kMaxN;
+namespace {
+
+// A cursor over the input's bytes.
+struct Reader {
+  const std::uint8_t* p;
+  std::size_t left;
+  std::uint64_t take(std::size_t bytes) {
+    const std::uint64_t v = load_element(p, bytes);
+    p += bytes;
+    left -= bytes;
+    return v;
+  }
+  void array(std::vector<std::uint64_t>& dst, std::size_t count, std::size_t w) {
+    dst.resize(count);
+    for (auto& bits : dst) bits = take(w);
+  }
+};
+
+std::uint8_t present_flags(const FuzzInput& in) {
+  return static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
+                                   (in.beta.empty() ? 0 : kFlagBeta) | (in.pattern ? kFlagPattern : 0));
+}
+
+ref::Format target_format(const FuzzInput& in, PatternTarget target) {
+  return target == PatternTarget::x || target == PatternTarget::residual ? in.x_storage : in.param_storage;
+}
+
+std::optional<FuzzInput> decode_pattern(FuzzInput in, const std::uint8_t* data, std::size_t size) {
+  if (size < kPatternHeaderBytes) return std::nullopt;
+  in.rows = 1 + (data[2] | (data[3] << 8)) % kMaxRows;
+  in.n = 1 + (data[4] | (data[5] << 8));
+  in.rows = std::clamp<std::int64_t>(kMaxElements / in.n, 1, in.rows);
+  in.eps_choice = data[6];
+  in.eps_bits = static_cast<std::uint32_t>(load_element(data + 7, 4));
+  RowPattern pattern;
+  auto motif = static_cast<std::size_t>(1 + (data[11] & 0x3Fu));
+  pattern.expansion = std::min(static_cast<Expansion>(data[11] >> 6), Expansion::hashed);
+  pattern.step = data[12];
+  const std::size_t perturbations = data[13] % (kMaxPerturbations + 1);
+
+  const bool residual = (in.flags & kFlagResidual) != 0;
+  const std::size_t wx = width(in.x_storage), wp = width(in.param_storage);
+  const std::size_t params = ((in.flags & kFlagGamma) ? 1u : 0u) + ((in.flags & kFlagBeta) ? 1u : 0u);
+  const std::size_t per_position = wx * (residual ? 2u : 1u) + wp * params;
+  Reader bytes{data + kPatternHeaderBytes, size - kPatternHeaderBytes};
+  motif = std::min(motif, bytes.left / per_position);
+  if (motif == 0) return std::nullopt;
+  bytes.array(in.x, motif, wx);
+  if (residual) bytes.array(in.residual, motif, wx);
+  if (in.flags & kFlagGamma) bytes.array(in.gamma, motif, wp);
+  if (in.flags & kFlagBeta) bytes.array(in.beta, motif, wp);
+  for (std::size_t i = 0; i < perturbations && bytes.left >= 4; ++i) {
+    Perturbation change;
+    change.target = static_cast<PatternTarget>(bytes.p[0] & 3u);
+    const std::size_t w = width(target_format(in, change.target));
+    if (bytes.left < 4 + w) break;
+    bytes.take(1);
+    change.index = static_cast<std::uint32_t>(bytes.take(3));
+    change.bits = bytes.take(w);
+    pattern.perturbations.push_back(change);
+  }
+  in.pattern = std::move(pattern);
+  in.flags |= kFlagPattern;
+  return in;
+}
+
+std::optional<FuzzInput> decode_raw(FuzzInput in, const std::uint8_t* data, std::size_t size) {
+  in.rows = 1 + data[2] % kMaxRawRows;
+  in.n = 1 + (data[3] | (data[4] << 8)) % kMaxRawN;
+  in.rows = std::clamp<std::int64_t>(kMaxElements / in.n, 1, in.rows);
   in.eps_choice = data[5];
   in.eps_bits = static_cast<std::uint32_t>(load_element(data + 6, 4));
 
@@ -81,43 +143,64 @@ std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size
   }
   if (in.n < 1) return std::nullopt;
 
-  const std::uint8_t* p = data + kHeaderBytes;
-  auto read_array = [&](std::vector<std::uint64_t>& dst, std::size_t count, std::size_t w) {
-    dst.resize(count);
-    for (auto& bits : dst) {
-      bits = load_element(p, w);
-      p += w;
-    }
-  };
+  Reader bytes{data + kHeaderBytes, available};
   const auto elements = static_cast<std::size_t>(in.rows * in.n);
-  read_array(in.x, elements, wx);
-  if (residual) read_array(in.residual, elements, wx);
-  if (in.flags & kFlagGamma) read_array(in.gamma, static_cast<std::size_t>(in.n), wp);
-  if (in.flags & kFlagBeta) read_array(in.beta, static_cast<std::size_t>(in.n), wp);
+  bytes.array(in.x, elements, wx);
+  if (residual) bytes.array(in.residual, elements, wx);
+  if (in.flags & kFlagGamma) bytes.array(in.gamma, static_cast<std::size_t>(in.n), wp);
+  if (in.flags & kFlagBeta) bytes.array(in.beta, static_cast<std::size_t>(in.n), wp);
   return in;
+}
+
+}  // namespace
+
+std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape) {
+  if (size < kHeaderBytes) return std::nullopt;
+  FuzzInput in;
+  in.flags = data[0] & (kFlagGamma | kFlagBeta | kFlagResidual);
+  in.x_storage = format_from_tag(data[1] & 0xFu).value_or(shape.x_format);
+  in.param_storage = format_from_tag(data[1] >> 4).value_or(shape.param_format);
+  if (data[0] & kFlagPattern) return decode_pattern(std::move(in), data, size);
+  return decode_raw(std::move(in), data, size);
 }
 
 std::vector<std::uint8_t> encode_input(const FuzzInput& in) {
   std::vector<std::uint8_t> out;
   const std::size_t wx = width(in.x_storage), wp = width(in.param_storage);
-  out.reserve(kHeaderBytes + (in.x.size() + in.residual.size()) * wx + (in.gamma.size() + in.beta.size()) * wp);
-  std::uint8_t flags = 0;
-  if (!in.residual.empty()) flags |= kFlagResidual;
-  if (!in.gamma.empty()) flags |= kFlagGamma;
-  if (!in.beta.empty()) flags |= kFlagBeta;
-  out.push_back(flags);
+  out.reserve(kPatternHeaderBytes + (in.x.size() + in.residual.size()) * wx + (in.gamma.size() + in.beta.size()) * wp);
+  out.push_back(present_flags(in));
   out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(in.x_storage) |
                                           (static_cast<unsigned>(in.param_storage) << 4)));
-  out.push_back(static_cast<std::uint8_t>(in.rows - 1));
-  const auto n_code = static_cast<std::uint16_t>(in.n - 1);
-  out.push_back(static_cast<std::uint8_t>(n_code & 0xFFu));
-  out.push_back(static_cast<std::uint8_t>(n_code >> 8));
+  const auto push16 = [&out](std::int64_t v) {
+    const auto code = static_cast<std::uint16_t>(v);
+    out.push_back(static_cast<std::uint8_t>(code & 0xFFu));
+    out.push_back(static_cast<std::uint8_t>(code >> 8));
+  };
+  if (in.pattern) {
+    push16(in.rows - 1);
+    push16(in.n - 1);
+  } else {
+    out.push_back(static_cast<std::uint8_t>(in.rows - 1));
+    push16(in.n - 1);
+  }
   out.push_back(in.eps_choice);
   store_element(out, in.eps_bits, 4);
+  if (in.pattern) {
+    out.push_back(static_cast<std::uint8_t>((in.x.size() - 1) | (static_cast<unsigned>(in.pattern->expansion) << 6)));
+    out.push_back(in.pattern->step);
+    out.push_back(static_cast<std::uint8_t>(in.pattern->perturbations.size()));
+  }
   for (auto b : in.x) store_element(out, b, wx);
   for (auto b : in.residual) store_element(out, b, wx);
   for (auto b : in.gamma) store_element(out, b, wp);
   for (auto b : in.beta) store_element(out, b, wp);
+  if (in.pattern) {
+    for (const Perturbation& change : in.pattern->perturbations) {
+      out.push_back(static_cast<std::uint8_t>(change.target));
+      store_element(out, change.index, 3);
+      store_element(out, change.bits, width(target_format(in, change.target)));
+    }
+  }
   return out;
 }
 
@@ -140,6 +223,20 @@ void set_input_eps(FuzzInput& in, double eps) {
 }
 
 void convert_storage(FuzzInput& in, const harness::KernelShape& shape) {
+  if (in.pattern) {
+    for (Perturbation& change : in.pattern->perturbations) {
+      const ref::Format from = target_format(in, change.target);
+      const bool x_side = change.target == PatternTarget::x || change.target == PatternTarget::residual;
+      const ref::Format to = x_side ? shape.x_format : shape.param_format;
+      change.bits = convert_bits({change.bits}, from, to).front();
+    }
+    if (!shape.fused) {
+      auto& changes = in.pattern->perturbations;
+      changes.erase(std::remove_if(changes.begin(), changes.end(),
+                                   [](const Perturbation& c) { return c.target == PatternTarget::residual; }),
+                    changes.end());
+    }
+  }
   if (in.x_storage != shape.x_format) {
     in.x = convert_bits(in.x, in.x_storage, shape.x_format);
     in.residual = convert_bits(in.residual, in.x_storage, shape.x_format);
@@ -151,11 +248,35 @@ void convert_storage(FuzzInput& in, const harness::KernelShape& shape) {
     in.param_storage = shape.param_format;
   }
   if (!shape.fused) in.residual.clear();
-  in.flags = static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
-                                       (in.beta.empty() ? 0 : kFlagBeta));
+  in.flags = present_flags(in);
 }
 
-ref::NormProblem to_problem(const FuzzInput& in, const harness::KernelShape& shape) {
+FuzzInput expanded(const FuzzInput& in) {
+  if (!in.pattern) return in;
+  FuzzInput out = in;
+  out.pattern.reset();
+  const RowPattern& pattern = *in.pattern;
+  const auto spread = [&pattern](const std::vector<std::uint64_t>& motif, ref::Format format, std::int64_t rows,
+                                 std::int64_t n) {
+    return motif.empty() ? motif : expand_motif(motif, format, pattern.expansion, pattern.step, rows, n);
+  };
+  out.x = spread(in.x, in.x_storage, in.rows, in.n);
+  out.residual = spread(in.residual, in.x_storage, in.rows, in.n);
+  out.gamma = spread(in.gamma, in.param_storage, 1, in.n);
+  out.beta = spread(in.beta, in.param_storage, 1, in.n);
+  for (const Perturbation& change : pattern.perturbations) {
+    std::vector<std::uint64_t>* target = change.target == PatternTarget::x          ? &out.x
+                                         : change.target == PatternTarget::residual ? &out.residual
+                                         : change.target == PatternTarget::gamma    ? &out.gamma
+                                                                                    : &out.beta;
+    if (!target->empty()) (*target)[change.index % target->size()] = change.bits;
+  }
+  out.flags = present_flags(out);
+  return out;
+}
+
+ref::NormProblem to_problem(const FuzzInput& packed, const harness::KernelShape& shape) {
+  const FuzzInput in = expanded(packed);
   ref::NormProblem p;
   p.op = shape.op;
   p.x_format = shape.x_format;
@@ -175,9 +296,22 @@ FuzzInput from_problem(const ref::NormProblem& p) {
   FuzzInput in;
   in.x_storage = p.x_format;
   in.param_storage = p.param_format;
-  in.rows = std::clamp<std::int64_t>(p.rows, 1, kMaxRows);
-  in.n = std::clamp<std::int64_t>(p.n, 1, kMaxN);
   set_input_eps(in, p.eps);
+  if (p.rows > kMaxRawRows || p.n > kMaxRawN) {
+    // Too large to write out: a pattern of the same shape over the first values.
+    in.n = std::clamp<std::int64_t>(p.n, 1, kMaxN);
+    in.rows = std::clamp<std::int64_t>(std::min(p.rows, kMaxElements / in.n), 1, kMaxRows);
+    const auto motif = static_cast<std::size_t>(std::min<std::int64_t>(p.n, kMaxMotif));
+    in.x = bits_of(p.x, p.x_format, motif);
+    in.residual = bits_of(p.residual, p.x_format, motif);
+    in.gamma = bits_of(p.gamma, p.param_format, motif);
+    in.beta = bits_of(p.beta, p.param_format, motif);
+    in.pattern = RowPattern{};
+    in.flags = present_flags(in);
+    return in;
+  }
+  in.rows = std::max<std::int64_t>(p.rows, 1);
+  in.n = std::max<std::int64_t>(p.n, 1);
   // Truncation keeps the first rows and the first columns of each row.
   for (std::int64_t r = 0; r < in.rows; ++r) {
     for (std::int64_t c = 0; c < in.n; ++c) {
@@ -188,8 +322,7 @@ FuzzInput from_problem(const ref::NormProblem& p) {
   }
   in.gamma = bits_of(p.gamma, p.param_format, static_cast<std::size_t>(in.n));
   in.beta = bits_of(p.beta, p.param_format, static_cast<std::size_t>(in.n));
-  in.flags = static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
-                                       (in.beta.empty() ? 0 : kFlagBeta));
+  in.flags = present_flags(in);
   return in;
 }
 

@@ -1,18 +1,35 @@
 // The compact binary layout that the differential fuzz targets decode into a bounded case.
 //
-// Layout (little endian), docs/fuzzing.md has the full table:
+// Two layouts, told apart by bit 3 of byte 0 (docs/fuzzing.md has the full tables):
+//
+// Raw (bit 3 clear): every element written out, for small cases.
 //   byte 0     flags: bit 0 gamma present, bit 1 beta present, bit 2 residual present
 //              (the layout does not depend on the kernel: a kernel that is not fused
 //              skips the residual bytes)
 //   byte 1     storage formats: low nibble x / residual, high nibble gamma / beta
 //              (1..4 = f16, bf16, f32, f64; anything else = the kernel's own dtype)
-//   byte 2     rows - 1 (mod kMaxRows)
-//   bytes 3-4  n - 1 (mod kMaxN)
+//   byte 2     rows - 1 (1 to 256 rows)
+//   bytes 3-4  n - 1 (mod kMaxRawN)
 //   byte 5     eps choice: an index into kEpsTable, or explicit when out of range
 //   bytes 6-9  explicit eps as f32 bits (sign ignored, NaN -> 0, inf -> largest f32)
 //   then       x (rows*n), residual (rows*n), gamma (n), beta (n) as raw bit patterns
 // Too few element bytes shrink n (then rows) to what the input holds, so every input of
 // at least kHeaderBytes + one element decodes, and length changes become shape changes.
+//
+// Pattern (bit 3 set): a large case described compactly (row_pattern.hpp).
+//   bytes 0-1  flags and storage formats, as above
+//   bytes 2-3  rows - 1 (mod kMaxRows), bytes 4-5 n - 1 (1 to kMaxN); rows are then cut
+//              so that rows * n <= kMaxElements
+//   byte 6     eps choice, bytes 7-10 explicit eps, as above
+//   byte 11    low 6 bits: motif length - 1 (1 to 64); high 2 bits: the expansion
+//              (0 repeat, 1 interpolate, 2 and 3 hashed)
+//   byte 12    step: row shift (repeat, interpolate) or salt (hashed)
+//   byte 13    perturbation count (mod kMaxPerturbations + 1)
+//   then       motifs of x, residual, gamma, beta (m values each, those present), then
+//              per perturbation: target (low 2 bits: x, residual, gamma, beta), index
+//              (3 bytes, modulo the target's size), value (the target's storage width)
+// A short input shortens the motif to what it holds, then drops perturbations that do
+// not fit whole.
 #pragma once
 
 #include <array>
@@ -21,19 +38,28 @@
 #include <optional>
 #include <vector>
 
-#include "normcheck/kernel_abi.h"
+#include "fuzz/row_pattern.hpp"
+#include "harness/case_scale.hpp"
 #include "harness/kernel_shape.hpp"
+#include "normcheck/kernel_abi.h"
 #include "reference/oracle.hpp"
 
 namespace normcheck::fuzz {
 
-inline constexpr std::int64_t kMaxRows = 4;
-inline constexpr std::int64_t kMaxN = 4096;
-inline constexpr std::size_t kHeaderBytes = 10;
+// Bounds of every decoded input, those of the generators (harness/case_scale.hpp).
+inline constexpr std::int64_t kMaxRows = harness::kMaxGeneratedRows;
+inline constexpr std::int64_t kMaxN = harness::kMaxGeneratedN;
+inline constexpr std::int64_t kMaxElements = harness::kMaxGeneratedElements;
+// The raw layout's own bounds (its shape bytes).
+inline constexpr std::int64_t kMaxRawRows = 256;
+inline constexpr std::int64_t kMaxRawN = 4096;
+inline constexpr std::size_t kHeaderBytes = 10;         // raw
+inline constexpr std::size_t kPatternHeaderBytes = 14;  // pattern
 
 inline constexpr std::uint8_t kFlagGamma = 1u << 0;
 inline constexpr std::uint8_t kFlagBeta = 1u << 1;
 inline constexpr std::uint8_t kFlagResidual = 1u << 2;
+inline constexpr std::uint8_t kFlagPattern = 1u << 3;
 
 // The eps values a fuzzer should hit often; all exactly f32 values (docs/oracle.md: a kernel
 // taking float eps loses nothing), including ones below the f16 subnormal range.
@@ -63,7 +89,10 @@ struct FuzzInput {
   std::int64_t n = 1;
   std::uint8_t eps_choice = 0;
   std::uint32_t eps_bits = 0;
+  // Raw: x and residual hold rows * n values, gamma and beta n. Pattern: each holds its
+  // motif (the same length m, 1 to kMaxMotif, for those present).
   std::vector<std::uint64_t> x, residual, gamma, beta;  // residual / gamma / beta may be empty
+  std::optional<RowPattern> pattern;                    // set: the pattern layout
 };
 
 // nullopt when the bytes hold no complete element.
@@ -79,10 +108,15 @@ void set_input_eps(FuzzInput& input, double eps);
 // drops a residual the kernel would not take: the form the mutator edits.
 void convert_storage(FuzzInput& input, const harness::KernelShape& shape);
 
+// A pattern input expanded into the raw form of the same case (a raw input unchanged).
+FuzzInput expanded(const FuzzInput& input);
+
 // The case the kernel is checked on: values converted to its dtypes (RNE).
 ref::NormProblem to_problem(const FuzzInput& input, const harness::KernelShape& shape);
-// An input holding the problem exactly in its own formats (rows / n truncated to the
-// bounds): how readable seed cases become fuzz inputs.
+// How readable seed cases become fuzz inputs: a raw input holding the problem exactly in
+// its own formats when it fits the raw layout (rows <= 256, n <= 4096); beyond that a
+// pattern input of its shape (bounded) whose motifs are the first 64 values of row 0
+// and of the parameters, hashed: the same sizes and kind of values, not the same case.
 FuzzInput from_problem(const ref::NormProblem& problem);
 
 }  // namespace normcheck::fuzz

@@ -3,11 +3,14 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "fuzz/pattern_mutations.hpp"
+#include "harness/case_scale.hpp"
 #include "reference/format.hpp"
 
 namespace normcheck::fuzz {
@@ -96,16 +99,34 @@ void reshape(FuzzInput& in, std::int64_t new_rows, std::int64_t new_n) {
   in.n = new_n;
 }
 
-std::int64_t interesting_n(MutationRng& rng) {
+}  // namespace
+
+std::int64_t interesting_n(MutationRng& rng, std::int64_t limit) {
+  const int top = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(limit))) - 1;  // 2^top <= limit
+  std::int64_t n = 1;
   switch (rng() % 6) {
-    case 0: return pick_int(rng, 1, 3);                                           // degenerate rows
-    case 1: return (std::int64_t{1} << pick_int(rng, 1, 10)) + pick_int(rng, -1, 1);  // around vector widths
-    case 2: return 2 * pick_int(rng, 0, 127) + 1;                                 // odd: tail loops
-    case 3: return pick_int(rng, 1, 256);
-    case 4: return pick_int(rng, 1, 64);
-    default: return pick_int(rng, 1, static_cast<int>(kMaxN));
+    case 0: n = pick_int(rng, 1, 3); break;                                              // degenerate rows
+    case 1: n = (std::int64_t{1} << pick_int(rng, 1, top)) + pick_int(rng, -1, 1); break;  // around powers of two
+    case 2: n = 2 * pick_int(rng, 0, 127) + 1; break;                                    // odd: tail loops
+    case 3: n = pick_int(rng, 1, 256); break;
+    case 4: n = pick_int(rng, 1, 64); break;
+    default: n = pick_int(rng, 1, static_cast<int>(limit)); break;
   }
+  return std::clamp<std::int64_t>(n, 1, limit);
 }
+
+std::int64_t interesting_rows(MutationRng& rng, std::int64_t limit) {
+  std::int64_t rows = 1;
+  switch (rng() % 4) {
+    case 0: rows = harness::kStrategySwitchBatchSizes[pick(rng, harness::kStrategySwitchBatchSizes.size())]; break;
+    case 1: rows = (std::int64_t{1} << pick_int(rng, 3, 12)) + pick_int(rng, -1, 1); break;  // tiles and blocks
+    case 2: rows = pick_int(rng, 1, 4); break;
+    default: rows = pick_int(rng, 1, static_cast<int>(limit)); break;
+  }
+  return std::clamp<std::int64_t>(rows, 1, limit);
+}
+
+namespace {
 
 // ---- the mutations -------------------------------------------------------------------
 
@@ -178,9 +199,17 @@ void scale_row(FuzzInput& in, MutationRng& rng) {
   for (std::size_t i = 0; i < count; ++i) in.x[begin + i] = bits(f, std::ldexp(value(f, in.x[begin + i]), k));
 }
 
-void change_n(FuzzInput& in, MutationRng& rng) { reshape(in, in.rows, std::clamp<std::int64_t>(interesting_n(rng), 1, kMaxN)); }
+// The side that did not change is cut so that rows * n stays within kMaxElements; the
+// encoder's shrink_to_fit then cuts n (then rows) to what max_len holds.
+void change_n(FuzzInput& in, MutationRng& rng) {
+  const std::int64_t n = interesting_n(rng, kMaxRawN);
+  reshape(in, std::clamp<std::int64_t>(kMaxElements / n, 1, in.rows), n);
+}
 
-void change_rows(FuzzInput& in, MutationRng& rng) { reshape(in, pick_int(rng, 1, static_cast<int>(kMaxRows)), in.n); }
+void change_rows(FuzzInput& in, MutationRng& rng) {
+  const std::int64_t rows = interesting_rows(rng, kMaxRawRows);
+  reshape(in, rows, std::clamp<std::int64_t>(kMaxElements / rows, 1, in.n));
+}
 
 // Rows that are identical, or a permutation of each other, must normalize identically.
 void copy_or_permute_row(FuzzInput& in, MutationRng& rng) {
@@ -266,7 +295,34 @@ void change_residual(FuzzInput& in, MutationRng& rng) {
 
 }  // namespace
 
+std::string_view mutate_values(FuzzInput& in, const harness::KernelShape& shape, MutationRng& rng) {
+  switch (rng() % 13) {
+    case 0: case 1: flip_sign(in, rng); return "flip-sign";
+    case 2: case 3: shift_exponent(in, rng); return "shift-exponent";
+    case 4: case 5: inject_special(in, rng); return "special-value";
+    case 6: make_row_constant(in, rng); return "constant-row";
+    case 7: add_large_offset(in, rng); return "large-offset";
+    case 8: shrink_spread(in, rng); return "shrink-spread";
+    case 9: scale_row(in, rng); return "scale-row";
+    case 10: change_eps(in, rng); return "change-eps";
+    case 11: change_params(in, rng); return "change-params";
+    default:
+      if (shape.fused) {
+        change_residual(in, rng);
+        return "change-residual";
+      }
+      copy_or_permute_row(in, rng);
+      return "copy-or-permute-row";
+  }
+}
+
 std::string_view mutate_structure(FuzzInput& in, const harness::KernelShape& shape, MutationRng& rng) {
+  if (in.pattern) return mutate_pattern(in, shape, rng);
+  // Now and then a raw input becomes a pattern input of a large shape.
+  if (coin(rng, 16)) {
+    in = to_pattern(in, rng);
+    return "to-pattern";
+  }
   switch (rng() % 15) {
     case 0: case 1: flip_sign(in, rng); return "flip-sign";
     case 2: case 3: shift_exponent(in, rng); return "shift-exponent";
@@ -291,6 +347,18 @@ std::string_view mutate_structure(FuzzInput& in, const harness::KernelShape& sha
 }
 
 FuzzInput cross_over(const FuzzInput& first, const FuzzInput& second, MutationRng& rng) {
+  if (first.pattern || second.pattern) {
+    // Motifs cross like one-row inputs; the first input keeps its shape and layout.
+    const FuzzInput mixed = cross_over(motif_view(first), motif_view(second), rng);
+    FuzzInput out = first;
+    if (!out.pattern) {
+      out = to_pattern(out, rng);
+      out.rows = first.rows;
+      out.n = first.n;
+    }
+    from_motif_view(out, mixed);
+    return out;
+  }
   FuzzInput out = first;
   FuzzInput donor = second;
   reshape(donor, donor.rows, out.n);  // same n, so columns line up
@@ -321,6 +389,7 @@ FuzzInput cross_over(const FuzzInput& first, const FuzzInput& second, MutationRn
 }
 
 bool shrink_to_fit(FuzzInput& in, std::size_t max_bytes) {
+  if (in.pattern) return shrink_pattern_to_fit(in, max_bytes);
   auto encoded_size = [&](std::int64_t rows, std::int64_t n) {
     const auto wx = static_cast<std::size_t>(ref::traits(in.x_storage).bits / 8);
     const auto wp = static_cast<std::size_t>(ref::traits(in.param_storage).bits / 8);

@@ -80,7 +80,9 @@ void check_outputs(const Context& ctx) {
       if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected NaN
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add_at(ViolationClass::special, {r, c}, fmt::format("{}: never written, want {}", where(r, c), hex_float(want)));
+          ctx.log.add_at(ViolationClass::special, {r, c}, [&] {
+            return fmt::format("{}: never written, want {}", where(r, c), hex_float(want));
+          });
         }
         continue;
       }
@@ -105,9 +107,10 @@ void check_outputs(const Context& ctx) {
       if (mismatch != SpecialMismatch::none && !overflow_in_budget && !indeterminate) {
         ++ctx.result.special_mismatches;
         if (ctx.budget.special == SpecialPolicy::strict) {
-          ctx.log.add_at(ViolationClass::special, {r, c}, fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
-                                             unwritten[k] ? " (never written)" : "", hex_float(want),
-                                             special_mismatch_name(mismatch)));
+          ctx.log.add_at(ViolationClass::special, {r, c}, [&] {
+            return fmt::format("{}: got {}{}, want {} ({})", where(r, c), hex_float(got),
+                               unwritten[k] ? " (never written)" : "", hex_float(want), special_mismatch_name(mismatch));
+          });
         }
         continue;
       }
@@ -125,21 +128,24 @@ void check_outputs(const Context& ctx) {
       }
       // Each limit stands beside the measure it bounds; the others follow for context.
       if (score > limit) {
-        ctx.log.add_at(ViolationClass::score, {r, c},
-                    fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {}){}",
-                                where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance,
-                                sequential_sum_hint(ctx.budget, p.n, score)),
-                    score);
+        const auto message = [&] {
+          return fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {}){}",
+                             where(r, c), hex_float(got), hex_float(want), score, limit, ulp_err, distance,
+                             sequential_sum_hint(ctx.budget, p.n, score));
+        };
+        ctx.log.add_at(ViolationClass::score, {r, c}, message, score);
       }
       // Rows holding a non-finite value have no rounding to be biased.
       if (!nan_accepted) {
         signed_errors.add(got, want, exact, param_or(p.beta, c, 0.0), static_cast<long double>(limit * u_c) * scale);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
-        ctx.log.add_at(ViolationClass::ulp, {r, c}, fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
-                                       where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp,
-                                       score, ulp_err),
-                    static_cast<double>(distance));
+        const auto message = [&] {
+          return fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g}, ulp error {:.4g})",
+                             where(r, c), hex_float(got), hex_float(want), distance, *ctx.budget.max_ulp, score,
+                             ulp_err);
+        };
+        ctx.log.add_at(ViolationClass::ulp, {r, c}, message, static_cast<double>(distance));
       }
     }
     signed_errors.end_row(r);

@@ -109,9 +109,13 @@ struct InputBuffer {
   AbiBuffer buffer;
   AbiBuffer original;
   InputBuffer(ref::Format format, const std::vector<double>& values)
-      : buffer(format, values.size()), original(format, values.size()) {
-    buffer.store(values);
-    original.store(values);
+      : buffer(filled(format, values)), original(buffer) {}  // one encoding, copied
+
+ private:
+  static AbiBuffer filled(ref::Format format, const std::vector<double>& values) {
+    AbiBuffer b(format, values.size());
+    b.store(values);
+    return b;
   }
 };
 

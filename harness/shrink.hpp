@@ -2,6 +2,7 @@
 // and residual removed, simpler eps and values, keeping the same violation class.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,10 @@ using StillFails = std::function<bool(const ref::NormProblem& candidate)>;
 
 struct ShrinkLimits {
   int max_evaluations = 3000;
+  // Elements (rows * n) judged over all candidates at most: judging costs ~100-300 ns an
+  // element, so this bounds a finding that will not shrink (a row of 65,535 that must
+  // stay that long) to a few seconds, where 3000 candidates of 2^18 would take minutes.
+  std::int64_t max_elements_evaluated = std::int64_t{1} << 23;
   // Per-value simplification only below this many values (beyond it: whole-vector steps).
   std::size_t max_values_for_pointwise = 128;
 };

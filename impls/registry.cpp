@@ -22,6 +22,7 @@ const std::vector<KernelInfo>& builtin_kernels() {
     append_fused_mutants(out);
     append_overflow_mutants(out);
     append_rounding_mutants(out);
+    append_scale_mutants(out);
     return out;
   }();
   return kernels;

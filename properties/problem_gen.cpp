@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "harness/case.hpp"
+#include "properties/choice_gen.hpp"
+#include "properties/expanded_gen.hpp"
 #include "properties/value_gen.hpp"
 
 namespace normcheck::props {
@@ -19,8 +21,9 @@ namespace {
 using Row = std::vector<double>;
 using Params = std::pair<std::vector<double>, std::vector<double>>;  // gamma, beta
 
-// Keeps a generated case's cost bounded whatever rows and n were drawn.
-constexpr std::int64_t kMaxElements = 16384;
+// Keeps a small case's cost bounded whatever rows and n were drawn; large batches and
+// long rows go up to harness::kMaxGeneratedElements.
+constexpr std::int64_t kMaxSmallElements = 16384;
 
 // Rows of exactly n values. Also pads / truncates, because shrinking n re-runs the row
 // generator with the old random state and we want the values it produced to survive.
@@ -161,36 +164,94 @@ rc::Gen<Row> row_for(Regime regime, ref::Format format, std::int64_t n) {
   return values_row(ordinary_values(format), n);
 }
 
+// The choices of regime and size shrink towards their first entry (choice_gen.hpp):
+// ordinary data, small cases, fewer rows, shorter rows.
 rc::Gen<Regime> regime_gen() {
-  // Ordinary first: weightedElement shrinks towards the first entry.
-  return rc::gen::weightedElement<Regime>({{22, Regime::ordinary},
-                                           {12, Regime::large_mean_tiny_spread},
-                                           {5, Regime::constant},
-                                           {6, Regime::near_constant},
-                                           {7, Regime::outlier},
-                                           {7, Regime::near_overflow},
-                                           {7, Regime::tiny_subnormal},
-                                           {8, Regime::mixed_exponents},
-                                           {8, Regime::nonfinite},
-                                           {6, Regime::small_integers}});
+  return weighted_element_towards_first<Regime>({{22, Regime::ordinary},
+                                                 {12, Regime::large_mean_tiny_spread},
+                                                 {5, Regime::constant},
+                                                 {6, Regime::near_constant},
+                                                 {7, Regime::outlier},
+                                                 {7, Regime::near_overflow},
+                                                 {7, Regime::tiny_subnormal},
+                                                 {8, Regime::mixed_exponents},
+                                                 {8, Regime::nonfinite},
+                                                 {6, Regime::small_integers}});
 }
 
 rc::Gen<std::int64_t> n_gen() {
   // Mostly small (fast to check, fast to shrink), none a multiple of a vector width by
   // design beyond the few that are, and a tail of large rows for blocked reductions.
   using I = std::int64_t;
-  return rc::gen::weightedOneOf<I>(
-      {{40, rc::gen::element<I>(1, 2, 3, 4, 5, 6, 7, 8)},
-       {20, rc::gen::inRange<I>(9, 65)},
-       {12, rc::gen::element<I>(15, 17, 31, 33, 63, 65, 127, 129, 255, 257)},
-       {4, rc::gen::element<I>(511, 513, 1000, 1023, 1025)},
-       {2, rc::gen::element<I>(2049, 4095, 4097)}});
+  return weighted_towards_first<I>({{40, element_towards_first<I>({1, 2, 3, 4, 5, 6, 7, 8})},
+                                    {20, rc::gen::inRange<I>(9, 65)},
+                                    {12, element_towards_first<I>({15, 17, 31, 33, 63, 65, 127, 129, 255, 257})},
+                                    {4, element_towards_first<I>({511, 513, 1000, 1023, 1025})},
+                                    {2, element_towards_first<I>({2049, 4095, 4097})}});
 }
 
 rc::Gen<std::int64_t> rows_gen() {
   using I = std::int64_t;
-  return rc::gen::weightedOneOf<I>(
+  return weighted_towards_first<I>(
       {{6, rc::gen::just<I>(1)}, {3, rc::gen::inRange<I>(2, 5)}, {1, rc::gen::inRange<I>(5, 9)}});
+}
+
+// 2^k - 1, 2^k, 2^k + 1 for k in [lo, hi], at most `limit`, ascending: where blocked
+// code switches.
+std::vector<std::int64_t> around_powers_of_two(int lo, int hi, std::int64_t limit) {
+  std::vector<std::int64_t> out;
+  for (int k = lo; k <= hi; ++k) {
+    for (const std::int64_t d : {-1, 0, 1}) {
+      const std::int64_t v = (std::int64_t{1} << k) + d;
+      if (v <= limit) out.push_back(v);
+    }
+  }
+  return out;
+}
+
+// Large batches: the strategy-switch sizes most, then the powers of two of tiles and
+// blocks, then anything up to the largest batch.
+rc::Gen<std::int64_t> batch_rows_gen() {
+  using I = std::int64_t;
+  const std::vector<I> switches(harness::kStrategySwitchBatchSizes.begin(), harness::kStrategySwitchBatchSizes.end());
+  return weighted_towards_first<I>({{5, element_towards_first(switches)},
+                                    {3, element_towards_first(around_powers_of_two(4, 12, harness::kMaxGeneratedRows))},
+                                    {2, rc::gen::inRange<I>(9, harness::kMaxGeneratedRows + 1)}});
+}
+
+// The rows of a large batch are short, as in the token batches of a transformer's small
+// hidden sizes: the batch, not the row, is what is large.
+rc::Gen<std::int64_t> batch_n_gen() {
+  using I = std::int64_t;
+  return weighted_towards_first<I>({{6, rc::gen::inRange<I>(1, 9)},
+                                    {3, rc::gen::inRange<I>(9, 65)},
+                                    {1, element_towards_first<I>({127, 128, 129, 255, 256, 257, 1023, 1024, 1025})}});
+}
+
+// Long rows: around the powers of two from 2048 (fp16 holds every integer up to 2048
+// only; blocked reductions change shape at each power) most, else anything up to 65,536.
+rc::Gen<std::int64_t> long_n_gen() {
+  using I = std::int64_t;
+  return weighted_towards_first<I>({{6, element_towards_first(around_powers_of_two(11, 16, harness::kMaxGeneratedN))},
+                                    {4, rc::gen::inRange<I>(2048, harness::kMaxGeneratedN + 1)}});
+}
+
+struct Size {
+  Scale scale = Scale::small;
+  std::int64_t rows = 1, n = 1;
+};
+
+rc::Gen<Size> size_gen() {
+  const auto of = [](Scale scale, rc::Gen<std::int64_t> rows, rc::Gen<std::int64_t> n) {
+    return rc::gen::map(rc::gen::tuple(std::move(rows), std::move(n)), [scale](const std::tuple<std::int64_t, std::int64_t>& s) {
+      return Size{scale, std::get<0>(s), std::get<1>(s)};
+    });
+  };
+  // Small first, so a large case shrinks towards a small one. Weights: docs/checking.md,
+  // "The generated cases".
+  return weighted_towards_first<Size>({{88, of(Scale::small, rows_gen(), n_gen())},
+                                       {6, of(Scale::large_batch, batch_rows_gen(), batch_n_gen())},
+                                       {6, of(Scale::long_row, rows_gen(), long_n_gen())}});
 }
 
 rc::Gen<double> positive(rc::Gen<double> values) {
@@ -213,7 +274,7 @@ rc::Gen<double> eps_gen(const GeneratorOptions& options) {
 }
 
 rc::Gen<std::vector<double>> param_row(rc::Gen<double> values, std::int64_t n) {
-  return rc::gen::container<std::vector<double>>(static_cast<std::size_t>(n), std::move(values));
+  return long_vector(std::move(values), n);
 }
 
 rc::Gen<Params> params_gen(ref::Format format, std::int64_t n, Regime regime) {
@@ -292,6 +353,15 @@ std::vector<double> make_residual(ResidualKind kind, ref::Format format, const s
 
 }  // namespace
 
+std::string_view scale_name(Scale scale) {
+  switch (scale) {
+    case Scale::small: return "small";
+    case Scale::large_batch: return "large-batch";
+    case Scale::long_row: return "long-row";
+  }
+  return "unknown";
+}
+
 std::string_view regime_name(Regime regime) {
   switch (regime) {
     case Regime::ordinary: return "ordinary";
@@ -309,26 +379,39 @@ std::string_view regime_name(Regime regime) {
 }
 
 rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options) {
-  const auto header = rc::gen::tuple(regime_gen(), rows_gen(), n_gen());
-  return rc::gen::mapcat(header, [shape, options](const std::tuple<Regime, std::int64_t, std::int64_t>& h) {
+  const auto header = rc::gen::tuple(regime_gen(), size_gen());
+  return rc::gen::mapcat(header, [shape, options](const std::tuple<Regime, Size>& h) {
     const Regime regime = std::get<0>(h);
-    const std::int64_t drawn_rows = std::get<1>(h);
-    const std::int64_t drawn_n = std::get<2>(h);
-    const std::int64_t n = std::clamp<std::int64_t>(drawn_n, 1, options.max_n);
-    const std::int64_t rows =
-        std::clamp<std::int64_t>(std::min(drawn_rows, kMaxElements / n), 1, options.max_rows);
-    const auto x_rows = rc::gen::container<std::vector<Row>>(static_cast<std::size_t>(rows),
-                                                             row_for(regime, shape.x_format, n));
-    const auto residual_values = rc::gen::container<std::vector<double>>(
-        static_cast<std::size_t>(rows * n), finite_values(shape.x_format, -4, 3));
-    using Drawn = std::tuple<std::vector<Row>, double, Params, ResidualKind, std::vector<double>>;
+    const Size size = std::get<1>(h);
+    const bool small = size.scale == Scale::small;
+    const std::int64_t max_elements = small ? kMaxSmallElements : harness::kMaxGeneratedElements;
+    const std::int64_t n = std::clamp<std::int64_t>(size.n, 1, options.max_n);
+    const std::int64_t rows = std::clamp<std::int64_t>(std::min(size.rows, max_elements / n), 1, options.max_rows);
+    const RowGen regime_rows = [regime, format = shape.x_format](std::int64_t length) {
+      return row_for(regime, format, length);
+    };
+    // Small cases draw every value; large ones a pool of rows or a motif, expanded.
+    const auto x_values =
+        small ? rc::gen::map(rc::gen::container<std::vector<Row>>(static_cast<std::size_t>(rows), regime_rows(n)),
+                             [n](const std::vector<Row>& drawn) {
+                               Row x;
+                               for (const auto& row : drawn) {
+                                 const Row fitted = fit(row, n);
+                                 x.insert(x.end(), fitted.begin(), fitted.end());
+                               }
+                               return x;
+                             })
+              : expanded_rows(regime_rows, rows, n);
+    const auto residual_values = long_vector(finite_values(shape.x_format, -4, 3), rows * n);
+    using Drawn = std::tuple<Row, double, Params, ResidualKind, std::vector<double>>;
     return rc::gen::map(
-        rc::gen::tuple(x_rows, eps_gen(options), params_gen(shape.param_format, n, regime),
+        rc::gen::tuple(x_values, eps_gen(options), params_gen(shape.param_format, n, regime),
                        residual_kind_gen(shape.fused), residual_values),
-        [shape, regime, rows, n](const Drawn& drawn) {
-          const auto& [row_values, eps, params, residual_kind, residual_drawn] = drawn;
+        [shape, regime, scale = size.scale, rows, n](const Drawn& drawn) {
+          const auto& [x_drawn, eps, params, residual_kind, residual_drawn] = drawn;
           GeneratedProblem out;
           out.regime = regime;
+          out.scale = scale;
           auto& p = out.problem;
           p.op = shape.op;
           p.x_format = shape.x_format;
@@ -338,10 +421,7 @@ rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const Generator
           p.rows = rows;
           p.n = n;
           p.eps = eps;
-          for (const auto& row : row_values) {
-            const Row fitted = fit(row, n);
-            p.x.insert(p.x.end(), fitted.begin(), fitted.end());
-          }
+          p.x = x_drawn;
           p.x.resize(static_cast<std::size_t>(rows * n), 0.0);
           auto fit_param = [n](std::vector<double> v) { return v.empty() ? v : fit(std::move(v), n); };
           p.gamma = fit_param(params.first);

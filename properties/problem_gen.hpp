@@ -10,6 +10,7 @@
 #include <rapidcheck.h>
 
 #include "impls/registry.hpp"
+#include "harness/case_scale.hpp"
 #include "harness/kernel_shape.hpp"
 #include "reference/oracle.hpp"
 
@@ -35,21 +36,30 @@ enum class Regime : std::uint8_t {
 inline constexpr int kRegimeCount = 10;
 std::string_view regime_name(Regime regime);
 
+// The size of a case, drawn beside its regime. Most cases are small (fast to check and
+// to shrink); a few are large batches (up to 4096 rows, weighted to the batch sizes where
+// kernels switch strategy) or long rows (up to 65,536, around the powers of two from
+// 2048), bounded by harness::kMaxGeneratedElements and drawn compactly (expanded_gen.hpp).
+enum class Scale : std::uint8_t { small, large_batch, long_row };
+std::string_view scale_name(Scale scale);
+
 struct GeneratorOptions {
   // Draw eps exactly representable in fp32 (docs/oracle.md); false also draws f64-only eps,
   // which a kernel that narrows eps to float gets wrong.
   bool eps_fp32_only = true;
-  std::int64_t max_n = 4097;
-  std::int64_t max_rows = 8;
+  std::int64_t max_n = harness::kMaxGeneratedN;
+  std::int64_t max_rows = harness::kMaxGeneratedRows;
 };
 
 struct GeneratedProblem {
   ref::NormProblem problem;
   Regime regime = Regime::ordinary;
+  Scale scale = Scale::small;
 };
 
 // Problems in the shape's formats (values representable, lengths consistent). Shrinking
-// goes through the structure: fewer rows, smaller n, simpler values, parameters removed.
+// goes through the structure: to the small scale, fewer rows, smaller n, simpler values,
+// parameters removed.
 rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options = {});
 
 // RapidCheck prints counterexamples with this: the case file JSON.

@@ -36,5 +36,6 @@ void append_affine_mutants(std::vector<KernelInfo>& out);
 void append_fused_mutants(std::vector<KernelInfo>& out);
 void append_overflow_mutants(std::vector<KernelInfo>& out);
 void append_rounding_mutants(std::vector<KernelInfo>& out);
+void append_scale_mutants(std::vector<KernelInfo>& out);
 
 }  // namespace normcheck::impls

@@ -147,11 +147,13 @@ struct NormSteps {
     return Self::acc_round(acc[0] + tail);
   }
 
-  static T variance_divisor(int64_t n) { return static_cast<T>(n); }
+  // The row length as the statistics divide by it (a mutant keeps it in a narrower format).
+  static T row_count(int64_t n) { return static_cast<T>(n); }
+  static T variance_divisor(int64_t n) { return Self::row_count(n); }
 
   // Mean and variance of the (already scaled) row x, whose values lie in [lo, hi].
   static void statistics(const T* x, int64_t n, T lo, T hi, Moments<T>& m) {
-    const T count = static_cast<T>(n);
+    const T count = Self::row_count(n);
     if constexpr (!Self::kCentered) {
       const T sum_sq = Self::pairwise_sum(0, n, [x](int64_t i) { return Self::round(x[i] * x[i]); });
       m.var = Self::round(sum_sq / count);
@@ -171,6 +173,10 @@ struct NormSteps {
     const T correction = Self::round(Self::round(dev_sum * dev_sum) / count);
     m.var = Self::round(std::max(T(0), Self::round(sum_sq - correction)) / Self::variance_divisor(n));
   }
+
+  // The statistics row `row` of the batch is normalized with: its own. A batched kernel
+  // whose row tiling goes wrong hands a row another row's; mutants model that here.
+  static void statistics_for_row(int64_t /*row*/, Moments<T>& /*m*/) {}
 
   static Moments<T> moments(const T* p, int64_t n) {
     Moments<T> m;
@@ -293,6 +299,7 @@ void process_rows(const normcheck_kernel& kernel, const normcheck_problem& p) {
 
     T* out = direct_out ? static_cast<T*>(p.y) + offset : scratch<T>(kOutSlot, n);
     Moments<T> m = Steps::moments(row, n);
+    Steps::statistics_for_row(r, m);
     m.data_exp += sum_exp;
     if (!m.finite) {
       std::fill_n(out, n, std::numeric_limits<T>::quiet_NaN());

@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 
+#include "harness/case_scale.hpp"
 #include "reference/format.hpp"
 
 namespace normcheck::fuzz {
@@ -35,6 +38,27 @@ void expect_consistent(const FuzzInput& in, const harness::KernelShape& shape) {
   ASSERT_LE(in.rows, kMaxRows);
   ASSERT_GE(in.n, 1);
   ASSERT_LE(in.n, kMaxN);
+  ASSERT_LE(in.rows * in.n, kMaxElements);
+  if (in.pattern) {  // motifs of one length m, and an expansion that is a valid raw input
+    const std::size_t m = in.x.size();
+    ASSERT_GE(m, 1u);
+    ASSERT_LE(m, kMaxMotif);
+    ASSERT_TRUE(in.residual.empty() || in.residual.size() == m);
+    ASSERT_TRUE(in.gamma.empty() || in.gamma.size() == m);
+    ASSERT_TRUE(in.beta.empty() || in.beta.size() == m);
+    ASSERT_LE(in.pattern->perturbations.size(), kMaxPerturbations);
+    if (!shape.fused) {
+      ASSERT_TRUE(in.residual.empty());
+    }
+    if (in.rows * in.n <= 4096) {  // larger expansions: fuzz_input_test (they cost ~1 ms each)
+      const FuzzInput full = expanded(in);
+      ASSERT_EQ(full.x.size(), static_cast<std::size_t>(in.rows * in.n));
+      ASSERT_TRUE(full.gamma.empty() || full.gamma.size() == static_cast<std::size_t>(in.n));
+    }
+    return;
+  }
+  ASSERT_LE(in.rows, kMaxRawRows);
+  ASSERT_LE(in.n, kMaxRawN);
   const auto cells = static_cast<std::size_t>(in.rows * in.n);
   ASSERT_EQ(in.x.size(), cells);
   ASSERT_TRUE(in.residual.empty() || in.residual.size() == cells);
@@ -70,10 +94,14 @@ TEST_P(MutatorTest, MutationsKeepInputsValidAndReencodable) {
     ASSERT_EQ(decoded->residual, in.residual);
     ASSERT_EQ(decoded->gamma, in.gamma);
     ASSERT_EQ(decoded->beta, in.beta);
+    ASSERT_EQ(decoded->pattern, in.pattern);
+    ASSERT_EQ(decoded->rows, in.rows);
+    ASSERT_EQ(decoded->n, in.n);
   }
   for (const char* name : {"flip-sign", "shift-exponent", "special-value", "constant-row", "large-offset",
                            "shrink-spread", "scale-row", "change-n", "change-rows", "copy-or-permute-row",
-                           "change-eps", "change-params", "change-residual"}) {
+                           "change-eps", "change-params", "change-residual", "to-pattern", "change-batch",
+                           "change-length", "change-expansion", "perturb", "change-motif", "to-raw"}) {
     EXPECT_GT(used[name], 0) << name << " never chosen";
   }
 }
@@ -114,6 +142,43 @@ TEST(Mutator, CrossOverKeepsTheFirstShape) {
     expect_consistent(mixed, shape);
     EXPECT_EQ(mixed.n, a.n);
   }
+}
+
+// From the small seeds, inputs of at most max_len bytes reach the largest batch and row,
+// the strategy-switch batch sizes and the row lengths around powers of two, with rows
+// that differ from one another.
+TEST(Mutator, ReachesLargeBatchesAndLongRowsWithinMaxLen) {
+  harness::KernelShape shape;
+  shape.x_format = Format::f16;
+  shape.y_format = Format::f16;
+  MutationRng rng(99);
+  FuzzInput in = start(shape);
+  std::set<std::int64_t> rows_seen, n_seen;
+  std::int64_t max_rows = 0, max_n = 0;
+  int distinct_from_row_24 = 0;
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 200 == 0) in = start(shape);
+    mutate_structure(in, shape, rng);
+    ASSERT_TRUE(shrink_to_fit(in, 4096));
+    const auto bytes = encode_input(in);
+    ASSERT_LE(bytes.size(), 4096u);
+    rows_seen.insert(in.rows);
+    n_seen.insert(in.n);
+    max_rows = std::max(max_rows, in.rows);
+    max_n = std::max(max_n, in.n);
+    if (in.pattern && in.rows >= 25 && i % 20 == 0) {
+      const FuzzInput full = expanded(in);
+      const auto n = static_cast<std::ptrdiff_t>(in.n);
+      distinct_from_row_24 += !std::equal(full.x.begin() + 24 * n, full.x.begin() + 25 * n, full.x.begin() + 8 * n);
+    }
+  }
+  std::printf("  largest batch %lld, longest row %lld, %zu batch sizes, %zu lengths\n",
+              static_cast<long long>(max_rows), static_cast<long long>(max_n), rows_seen.size(), n_seen.size());
+  EXPECT_EQ(max_rows, kMaxRows);
+  EXPECT_EQ(max_n, kMaxN);
+  for (const std::int64_t rows : harness::kStrategySwitchBatchSizes) EXPECT_TRUE(rows_seen.count(rows)) << rows;
+  for (const std::int64_t n : {2047, 2048, 2049, 4097, 65535, 65536}) EXPECT_TRUE(n_seen.count(n)) << n;
+  EXPECT_GT(distinct_from_row_24, 0);
 }
 
 TEST(Mutator, ShrinkToFitRespectsTheLimit) {

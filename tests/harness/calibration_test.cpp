@@ -22,7 +22,8 @@ struct Regime {
 };
 
 // The regimes the bug classes live in: ordinary rows of several lengths (tails included),
-// a large mean over a tiny spread, var comparable to eps, tiny and large magnitudes.
+// a large mean over a tiny spread, var comparable to eps, tiny and large magnitudes, a
+// batch of 40 rows and an odd row longer than 2048.
 constexpr Regime kRegimes[] = {
     {"ordinary", 4, 64, 0.25, 2.0, 0x1.4f8b58p-17},
     {"ordinary-tail", 3, 37, -0.5, 3.0, 0x1.4f8b58p-17},
@@ -35,6 +36,9 @@ constexpr Regime kRegimes[] = {
     {"constant", 2, 48, 1.5, 0.0, 0x1.4f8b58p-17},
     {"huge", 2, 64, 0.0, 1.0e20, 0x1.4f8b58p-17},
     {"minute", 2, 64, 0.0, 1.0e-25, 0x1p-100},
+    // The scale regimes: a batch past its first tiles, a row longer than fp16's integers.
+    {"large-batch", 40, 16, 0.25, 2.0, 0x1.4f8b58p-17},
+    {"long-odd", 1, 4097, 5.0, 1.0, 0x1.4f8b58p-17},
 };
 
 ref::NormProblem regime_problem(const normcheck_kernel& k, const Regime& r, std::uint64_t seed) {

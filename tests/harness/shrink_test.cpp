@@ -50,6 +50,38 @@ TEST(Shrink, KeepsWhatTheFailureNeeds) {
   EXPECT_EQ(result.problem.x.size(), 10u);
 }
 
+ref::NormProblem large_batch(std::int64_t rows, std::int64_t n) {
+  ref::NormProblem p;
+  p.rows = rows;
+  p.n = n;
+  for (std::int64_t i = 0; i < rows * n; ++i) p.x.push_back(std::ldexp(1.0 + static_cast<double>(i % 7) / 8, 0));
+  return p;
+}
+
+TEST(Shrink, ALargeBatchShrinksByHalvingNotRowByRow) {
+  // Fails while the batch has a row 24 (a bug from the second full tile on): every row
+  // alone passes, so trying the 4096 rows one by one would spend the budget for nothing.
+  const StillFails from_row_24 = [](const ref::NormProblem& p) { return p.rows >= 25; };
+  const auto tiled = minimize_problem(large_batch(4096, 4), from_row_24);
+  EXPECT_EQ(tiled.problem.rows, 25);
+  EXPECT_EQ(tiled.problem.n, 1);
+  EXPECT_LT(tiled.evaluations, 400);
+
+  // One bad row among 4096: found by halving in a few dozen evaluations.
+  ref::NormProblem one_bad = large_batch(4096, 4);
+  one_bad.x[3001 * 4 + 2] = 300.0;
+  const StillFails big_value = [](const ref::NormProblem& p) {
+    for (double v : p.x)
+      if (v > 100.0) return true;
+    return false;
+  };
+  const auto single = minimize_problem(one_bad, big_value);
+  EXPECT_EQ(single.problem.rows, 1);
+  EXPECT_EQ(single.problem.n, 1);
+  std::printf("4096 rows -> %lld rows in %d evaluations; one bad row -> 1 element in %d\n",
+              static_cast<long long>(tiled.problem.rows), tiled.evaluations, single.evaluations);
+}
+
 TEST(Shrink, RespectsTheEvaluationBudget) {
   int calls = 0;
   const StillFails always = [&calls](const ref::NormProblem&) {
@@ -62,6 +94,17 @@ TEST(Shrink, RespectsTheEvaluationBudget) {
   EXPECT_EQ(calls, 7);
   EXPECT_EQ(result.evaluations, 7);
   EXPECT_EQ(result.problem.n, 6);
+
+  // And by the elements judged: a row of 65,536 that never shrinks stops after 2^20.
+  calls = 0;
+  ShrinkLimits elements;
+  elements.max_elements_evaluated = std::int64_t{1} << 20;
+  ref::NormProblem long_row;
+  long_row.n = 65536;
+  long_row.x.assign(65536, 1.0);
+  const auto stopped = minimize_problem(long_row, always, elements);
+  EXPECT_LE(stopped.evaluations, 40);
+  EXPECT_EQ(stopped.problem.n, 65536);
 }
 
 TEST(WireCodec, ProblemAndEvaluationRoundTripExactly) {

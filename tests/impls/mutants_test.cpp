@@ -82,6 +82,12 @@ const std::vector<MutantCase>& mutant_cases() {
        [](auto& k, auto& rng) { return offset_rows(k, rng, 64, 0, 1); }},
       {"mutant.rmsnorm.sum_squares_overflow", "rmsnorm.f32",
        [](auto& k, auto& rng) { return offset_rows(k, rng, 16, 0, 1e20); }},
+      // Rows 24 and on of a batch of distinct rows: each gets the statistics of row r - 16.
+      {"mutant.layernorm.stale_tile_statistics", "layernorm.f16.f32_params",
+       [](auto& k, auto& rng) { return random_case(k, rng, 40, 16, 0, 1); }},
+      // n = 2049 held in fp16 is 2048: the mean is off by mean / 2048, 2.5 fp16 ulps of y here.
+      {"mutant.layernorm.count_f16", "layernorm.f16.f32_params",
+       [](auto& k, auto& rng) { return random_case(k, rng, 1, 2049, 30, 1); }},
   };
   return cases;
 }

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <map>
+#include <functional>
 #include <set>
 
 #include "properties/case_source.hpp"
@@ -15,6 +16,13 @@ namespace normcheck::props {
 namespace {
 
 using ref::Format;
+
+bool same_values(const std::vector<double>& u, const std::vector<double>& v) {
+  if (u.size() != v.size()) return false;
+  for (std::size_t i = 0; i < u.size(); ++i)
+    if (!(u[i] == v[i] || (std::isnan(u[i]) && std::isnan(v[i])))) return false;
+  return true;
+}
 
 std::vector<ProblemShape> shapes() {
   std::vector<ProblemShape> out;
@@ -48,7 +56,10 @@ RC_GTEST_PROP(Generator, ProblemsAreValidForTheirShape, ()) {
   RC_ASSERT(p.x_format == shape.x_format);
   RC_ASSERT(p.rows >= 1);
   RC_ASSERT(p.n >= 1);
-  RC_ASSERT(p.n <= 4097);
+  RC_CLASSIFY(true, scale_name(g.scale));
+  RC_ASSERT(p.n <= harness::kMaxGeneratedN);
+  RC_ASSERT(p.rows <= harness::kMaxGeneratedRows);
+  RC_ASSERT(p.rows * p.n <= harness::kMaxGeneratedElements);
   RC_ASSERT(p.x.size() == static_cast<std::size_t>(p.rows * p.n));
   RC_ASSERT(p.gamma.empty() || p.gamma.size() == static_cast<std::size_t>(p.n));
   RC_ASSERT(p.beta.empty() || p.beta.size() == static_cast<std::size_t>(p.n));
@@ -100,6 +111,85 @@ TEST(Generator, StreamCoversTheRegimesAndShapes) {
   EXPECT_GT(no_params, 0);
   EXPECT_GT(gamma_only, 0);
   EXPECT_GT(nonfinite, 0);
+}
+
+// Large batches and long rows are a small part of the stream, but it reaches the largest
+// batch and row, every strategy-switch batch size and the lengths around the powers of
+// two, and the rows of a large batch are not all alike (a tiling bug that hands a row
+// another row's statistics must show).
+TEST(Generator, StreamReachesLargeBatchesAndLongRows) {
+  const auto source = make_case_source();
+  const auto kernel = testing::oracle_kernel();
+  std::set<std::int64_t> rows_seen, n_seen;
+  int small = 0, large = 0, distinct_rows_from_24 = 0;
+  std::int64_t max_rows = 0, max_n = 0, max_elements = 0;
+  constexpr int kCases = 4000;
+  for (int i = 0; i < kCases; ++i) {
+    const auto& p = source(kernel, 7, i).problem;
+    rows_seen.insert(p.rows);
+    n_seen.insert(p.n);
+    max_rows = std::max(max_rows, p.rows);
+    max_n = std::max(max_n, p.n);
+    max_elements = std::max(max_elements, p.rows * p.n);
+    const bool is_large = p.rows > 8 || p.n > 4097;
+    (is_large ? large : small) += 1;
+    if (p.rows >= 25) {
+      const auto row = [&p](std::int64_t r) {
+        return std::vector<double>(p.x.begin() + r * p.n, p.x.begin() + (r + 1) * p.n);
+      };
+      distinct_rows_from_24 += !same_values(row(24), row(8));
+    }
+  }
+  std::printf("  small %d, large %d; largest batch %lld, longest row %lld, most elements %lld\n", small, large,
+              static_cast<long long>(max_rows), static_cast<long long>(max_n), static_cast<long long>(max_elements));
+  EXPECT_EQ(max_rows, harness::kMaxGeneratedRows);
+  EXPECT_EQ(max_n, harness::kMaxGeneratedN);
+  EXPECT_LE(max_elements, harness::kMaxGeneratedElements);
+  EXPECT_GT(small, kCases * 8 / 10) << "small cases must dominate, for a fast gate";
+  EXPECT_GT(large, kCases / 20);
+  for (const std::int64_t rows : harness::kStrategySwitchBatchSizes) EXPECT_TRUE(rows_seen.count(rows)) << rows << " rows";
+  for (const std::int64_t n : {2047, 2048, 2049, 4097, 8193, 16385, 32769, 65535, 65536})
+    EXPECT_TRUE(n_seen.count(n)) << "n = " << n;
+  EXPECT_GT(distinct_rows_from_24, 0);
+}
+
+// Shrinking goes through the structure: a large case that fails only for its size
+// shrinks, by RapidCheck's own search, to the smallest size that still fails.
+TEST(Generator, LargeCasesShrinkToTheSizeTheFailureNeeds) {
+  ProblemShape shape;
+  shape.x_format = Format::f16;
+  shape.y_format = Format::f16;
+  const auto gen = gen_problem(shape);
+  // RapidCheck's greedy search (as its shrinking runs): take the first simpler case that
+  // still fails, repeatedly. The size is in the first choices drawn, so it shrinks in the
+  // first steps; the values after it would take thousands more, not needed here.
+  const auto smallest = [&gen](const std::function<bool(const ref::NormProblem&)>& fails) {
+    for (std::uint64_t key = 0;; ++key) {  // the first drawn case that fails
+      auto current = gen(rc::Random(rc::Random::Key{key, 1, 2, 3}), rc::kNominalSize);
+      if (!fails(current.value().problem)) continue;
+      for (int step = 0; step < 200; ++step) {
+        bool simpler = false;
+        auto candidates = current.shrinks();
+        for (auto candidate = candidates.next(); candidate && !simpler; candidate = candidates.next()) {
+          if (fails(candidate->value().problem)) {
+            current = *candidate;
+            simpler = true;
+          }
+        }
+        if (!simpler) break;
+      }
+      return current.value().problem;
+    }
+  };
+  const auto batch = smallest([](const ref::NormProblem& p) { return p.rows >= 25; });
+  // The smallest batch of its choice that fails: 25 from the uniform sizes, 31 from the
+  // strategy-switch sizes, 31 or 33 from those around the powers of two.
+  EXPECT_GE(batch.rows, 25);
+  EXPECT_LE(batch.rows, 33);
+  EXPECT_EQ(batch.n, 1);
+  const auto row = smallest([](const ref::NormProblem& p) { return p.n > 2048; });
+  EXPECT_EQ(row.rows, 1);
+  EXPECT_EQ(row.n, 2049);
 }
 
 bool same_problem(const ref::NormProblem& a, const ref::NormProblem& b) {

@@ -4,11 +4,14 @@
 // by bench/properties/mutant_detection_bench.cpp.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "harness/case.hpp"
 #include "harness/checker.hpp"
+#include "harness/evaluate.hpp"
+#include "impls/plugin_loader.hpp"
 #include "properties/case_source.hpp"
 
 namespace normcheck::harness {
@@ -31,7 +34,8 @@ bool is_rounding_mutant(const std::string& name) {
 TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
   const auto mutants = mutant_kernels();
   ASSERT_FALSE(mutants.empty());
-  CheckOptions options;  // the defaults of `normcheck check`
+  CheckOptions options;  // the defaults of `normcheck check`, but for the first defect only
+  options.max_findings = 1;  // every defect after the first costs a shrink; one shows a mutant caught
   options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation";
   const auto report = run_check(mutants, BudgetTable{}, props::make_case_source(), options);
   std::printf("%-44s %8s %8s %9s %9s  %-10s %s\n", "mutant", "case", "elements", "detect s", "shrink s", "class",
@@ -70,6 +74,33 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
       EXPECT_EQ(saved.kernel, k.kernel);
       EXPECT_EQ(saved.expect, "fail");
     }
+  }
+}
+
+// The scale mutants are right on every case of up to 24 rows and 2048 columns: the
+// default gate catches them because it draws large batches and long rows, and their
+// minimized cases keep the size the bug needs, on which the counterpart passes.
+TEST(SelfValidation, ScaleMutantsAreCaughtAtTheirScale) {
+  const auto& all = impls::builtin_kernels();
+  const auto* tiled = impls::find_kernel(all, "mutant.layernorm.stale_tile_statistics");
+  const auto* count = impls::find_kernel(all, "mutant.layernorm.count_f16");
+  const auto* counterpart = impls::find_kernel(all, "layernorm.f16.f32_params");
+  ASSERT_TRUE(tiled && count && counterpart);
+  CheckOptions options;  // the defaults of `normcheck check`, but for the first defect only
+  options.max_findings = 1;
+  options.failures_dir = std::filesystem::temp_directory_path() / "normcheck-self-validation-scale";
+  const auto report = run_check({*tiled, *count}, BudgetTable{}, props::make_case_source(), options);
+  ASSERT_EQ(report.kernels.size(), 2u);
+  for (const auto& k : report.kernels) {
+    ASSERT_EQ(k.findings.size(), 1u) << k.kernel << " was not caught";
+    const auto& f = k.findings.front();
+    std::printf("%s: caught in %.2f s + %.2f s shrinking\n", k.kernel.c_str(), f.seconds_to_detect, f.seconds_to_shrink);
+    if (k.kernel == tiled->kernel->name) {
+      EXPECT_GE(f.minimized.rows, 25) << "a bug from row 24 on needs 25 rows";
+    } else {
+      EXPECT_GT(f.minimized.n, 2048) << "fp16 holds every n up to 2048";
+    }
+    EXPECT_TRUE(evaluate_case(*counterpart, f.minimized, default_budget(*counterpart)).passed()) << k.kernel;
   }
 }
 
