@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "fuzz/fuzz_input.hpp"
+#include "fuzz/pattern_mutations.hpp"
 #include "fuzz/structure_mutator.hpp"
 #include "fuzz/target_config.hpp"
 
@@ -28,9 +29,12 @@ extern "C" std::size_t LLVMFuzzerCustomMutator(std::uint8_t* data, std::size_t s
   normcheck::fuzz::MutationRng rng(seed);
   const auto& shape = normcheck::fuzz::target_config().shape;
   // One in four mutations stays byte-level: libFuzzer's own mutations reach header
-  // bytes and bit patterns that no structural rule names.
-  if (rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
+  // bytes and bit patterns that no structural rule names. Not on a large pattern input:
+  // its byte-level mutants stay large, and the structural ones mostly cut it back
+  // (pattern_mutations.hpp, cut_back).
   auto input = normcheck::fuzz::decode_input(data, size, shape);
+  const bool large = input && input->rows * input->n > normcheck::fuzz::kUsualPatternElements;
+  if (!large && rng() % 4 == 0) return LLVMFuzzerMutate(data, size, max_size);
   if (!input) return LLVMFuzzerMutate(data, size, max_size);
   normcheck::fuzz::convert_storage(*input, shape);
   // Usually one mutation, sometimes a few stacked: bugs often need two conditions at once

@@ -72,11 +72,6 @@ struct Reader {
   }
 };
 
-std::uint8_t present_flags(const FuzzInput& in) {
-  return static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
-                                   (in.beta.empty() ? 0 : kFlagBeta) | (in.pattern ? kFlagPattern : 0));
-}
-
 ref::Format target_format(const FuzzInput& in, PatternTarget target) {
   return target == PatternTarget::x || target == PatternTarget::residual ? in.x_storage : in.param_storage;
 }
@@ -85,7 +80,10 @@ std::optional<FuzzInput> decode_pattern(FuzzInput in, const std::uint8_t* data, 
   if (size < kPatternHeaderBytes) return std::nullopt;
   in.rows = 1 + (data[2] | (data[3] << 8)) % kMaxRows;
   in.n = 1 + (data[4] | (data[5] << 8));
-  in.rows = std::clamp<std::int64_t>(kMaxElements / in.n, 1, in.rows);
+  const bool large = (data[0] & kFlagLarge) != 0;
+  const std::int64_t elements = large ? kMaxElements : kUsualPatternElements;
+  in.n = std::min(in.n, elements);
+  in.rows = std::clamp<std::int64_t>(elements / in.n, 1, in.rows);
   in.eps_choice = data[6];
   in.eps_bits = static_cast<std::uint32_t>(load_element(data + 7, 4));
   RowPattern pattern;
@@ -116,7 +114,7 @@ std::optional<FuzzInput> decode_pattern(FuzzInput in, const std::uint8_t* data, 
     pattern.perturbations.push_back(change);
   }
   in.pattern = std::move(pattern);
-  in.flags |= kFlagPattern;
+  in.flags = input_flags(in);
   return in;
 }
 
@@ -154,6 +152,13 @@ std::optional<FuzzInput> decode_raw(FuzzInput in, const std::uint8_t* data, std:
 
 }  // namespace
 
+std::uint8_t input_flags(const FuzzInput& in) {
+  const bool large = in.pattern && in.rows * in.n > kUsualPatternElements;
+  return static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
+                                   (in.beta.empty() ? 0 : kFlagBeta) | (in.pattern ? kFlagPattern : 0) |
+                                   (large ? kFlagLarge : 0));
+}
+
 std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape) {
   if (size < kHeaderBytes) return std::nullopt;
   FuzzInput in;
@@ -168,7 +173,7 @@ std::vector<std::uint8_t> encode_input(const FuzzInput& in) {
   std::vector<std::uint8_t> out;
   const std::size_t wx = width(in.x_storage), wp = width(in.param_storage);
   out.reserve(kPatternHeaderBytes + (in.x.size() + in.residual.size()) * wx + (in.gamma.size() + in.beta.size()) * wp);
-  out.push_back(present_flags(in));
+  out.push_back(input_flags(in));
   out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(in.x_storage) |
                                           (static_cast<unsigned>(in.param_storage) << 4)));
   const auto push16 = [&out](std::int64_t v) {
@@ -248,7 +253,7 @@ void convert_storage(FuzzInput& in, const harness::KernelShape& shape) {
     in.param_storage = shape.param_format;
   }
   if (!shape.fused) in.residual.clear();
-  in.flags = present_flags(in);
+  in.flags = input_flags(in);
 }
 
 FuzzInput expanded(const FuzzInput& in) {
@@ -271,7 +276,7 @@ FuzzInput expanded(const FuzzInput& in) {
                                                                                     : &out.beta;
     if (!target->empty()) (*target)[change.index % target->size()] = change.bits;
   }
-  out.flags = present_flags(out);
+  out.flags = input_flags(out);
   return out;
 }
 
@@ -307,7 +312,7 @@ FuzzInput from_problem(const ref::NormProblem& p) {
     in.gamma = bits_of(p.gamma, p.param_format, motif);
     in.beta = bits_of(p.beta, p.param_format, motif);
     in.pattern = RowPattern{};
-    in.flags = present_flags(in);
+    in.flags = input_flags(in);
     return in;
   }
   in.rows = std::max<std::int64_t>(p.rows, 1);
@@ -322,7 +327,7 @@ FuzzInput from_problem(const ref::NormProblem& p) {
   }
   in.gamma = bits_of(p.gamma, p.param_format, static_cast<std::size_t>(in.n));
   in.beta = bits_of(p.beta, p.param_format, static_cast<std::size_t>(in.n));
-  in.flags = present_flags(in);
+  in.flags = input_flags(in);
   return in;
 }
 

@@ -18,8 +18,9 @@
 //
 // Pattern (bit 3 set): a large case described compactly (row_pattern.hpp).
 //   bytes 0-1  flags and storage formats, as above
+//              (and bit 4: large, see kFlagLarge)
 //   bytes 2-3  rows - 1 (mod kMaxRows), bytes 4-5 n - 1 (1 to kMaxN); rows are then cut
-//              so that rows * n <= kMaxElements
+//              so that rows * n <= kMaxElements, or <= 256 without the large bit
 //   byte 6     eps choice, bytes 7-10 explicit eps, as above
 //   byte 11    low 6 bits: motif length - 1 (1 to 64); high 2 bits: the expansion
 //              (0 repeat, 1 interpolate, 2 and 3 hashed)
@@ -60,6 +61,13 @@ inline constexpr std::uint8_t kFlagGamma = 1u << 0;
 inline constexpr std::uint8_t kFlagBeta = 1u << 1;
 inline constexpr std::uint8_t kFlagResidual = 1u << 2;
 inline constexpr std::uint8_t kFlagPattern = 1u << 3;
+// A pattern input of more than kUsualPatternElements: without this bit its shape is cut
+// to that size (n first, then rows). Random byte mutations of a header would otherwise
+// draw shapes of ~2^17 elements on average, and the fuzzer, which judges an element in
+// 1-3 us under ASan, ran at ~100 exec/s instead of thousands; the structure mutator
+// makes large shapes on one shape change in 32 (pattern_mutations.cpp).
+inline constexpr std::uint8_t kFlagLarge = 1u << 4;
+inline constexpr std::int64_t kUsualPatternElements = 256;
 
 // The eps values a fuzzer should hit often; all exactly f32 values (docs/oracle.md: a kernel
 // taking float eps loses nothing), including ones below the f16 subnormal range.
@@ -94,6 +102,9 @@ struct FuzzInput {
   std::vector<std::uint64_t> x, residual, gamma, beta;  // residual / gamma / beta may be empty
   std::optional<RowPattern> pattern;                    // set: the pattern layout
 };
+
+// Byte 0 as the input's contents and shape call for (flags of the arrays present, pattern, large).
+std::uint8_t input_flags(const FuzzInput& input);
 
 // nullopt when the bytes hold no complete element.
 std::optional<FuzzInput> decode_input(const std::uint8_t* data, std::size_t size, const harness::KernelShape& shape);

@@ -18,14 +18,33 @@ std::size_t pick(MutationRng& rng, std::size_t count) { return count == 0 ? 0 : 
 bool coin(MutationRng& rng, unsigned one_in) { return rng() % one_in == 0; }
 int pick_int(MutationRng& rng, int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); }
 
-std::uint8_t flags_of(const FuzzInput& in) {
-  return static_cast<std::uint8_t>((in.residual.empty() ? 0 : kFlagResidual) | (in.gamma.empty() ? 0 : kFlagGamma) |
-                                   (in.beta.empty() ? 0 : kFlagBeta) | (in.pattern ? kFlagPattern : 0));
+// Elements of a pattern input after a shape change: mostly at most kUsualPatternElements
+// (well under a millisecond to judge under ASan, which costs 1-3 us an element); one
+// change in 32 goes large, to 2^11 ... 2^18 elements (a power of two drawn uniformly:
+// the rows longer than fp16's integers as often as the largest batches), which takes
+// ~2-300 ms. libFuzzer runs only the mutants of what it keeps, and keeps what covers
+// new code, which large shapes often do: were large shapes common, or the mutants of a
+// large input large, the fuzzer would spend its time on them (measured: 42 exec/s where
+// raw inputs run at ~4000). So the mutants of a large input are mostly cut back too
+// (cut_back, at each mutation and crossover; and no byte-level mutation of them,
+// custom_mutator.cpp).
+constexpr unsigned kLargeOneIn = 32;
+std::int64_t element_budget(MutationRng& rng) {
+  if (!coin(rng, kLargeOneIn)) return kUsualPatternElements;
+  return std::min(kMaxElements, std::int64_t{1} << pick_int(rng, 11, 18));
 }
 
-// The shape bounds: rows * n <= kMaxElements, cutting the side that did not just change.
-void fit_rows(FuzzInput& in) { in.rows = std::clamp<std::int64_t>(kMaxElements / in.n, 1, in.rows); }
-void fit_n(FuzzInput& in) { in.n = std::clamp<std::int64_t>(kMaxElements / in.rows, 1, in.n); }
+// rows * n within the budget: the side that did not just change is cut first, then the
+// other (a batch of 4096 rows or a row of 65,536 needs the large budget).
+void fit(FuzzInput& in, std::int64_t budget, bool keep_rows) {
+  if (keep_rows) {
+    in.rows = std::min(in.rows, budget);
+    in.n = std::clamp<std::int64_t>(budget / in.rows, 1, in.n);
+  } else {
+    in.n = std::min(in.n, budget);
+    in.rows = std::clamp<std::int64_t>(budget / in.n, 1, in.rows);
+  }
+}
 
 // Every motif cut or cyclically extended to m values.
 void set_motif_length(FuzzInput& in, std::size_t m) {
@@ -37,16 +56,16 @@ void set_motif_length(FuzzInput& in, std::size_t m) {
   }
 }
 
-// A large batch (the strategy-switch sizes and tile sizes most), its rows cut to fit.
+// A large batch (the strategy-switch sizes and tile sizes most).
 void change_batch(FuzzInput& in, MutationRng& rng) {
   in.rows = interesting_rows(rng, kMaxRows);
-  fit_n(in);
+  fit(in, element_budget(rng), true);
 }
 
-// A long row (around powers of two up to 65,536 most), the batch cut to fit.
+// A long row (around powers of two up to 65,536 most).
 void change_length(FuzzInput& in, MutationRng& rng) {
   in.n = interesting_n(rng, kMaxN);
-  fit_rows(in);
+  fit(in, element_budget(rng), false);
 }
 
 void change_expansion(FuzzInput& in, MutationRng& rng) {
@@ -120,7 +139,7 @@ FuzzInput motif_view(const FuzzInput& in) {
       if (values->size() > m) values->resize(m);
     }
   }
-  view.flags = flags_of(view);
+  view.flags = input_flags(view);
   return view;
 }
 
@@ -133,7 +152,7 @@ void from_motif_view(FuzzInput& pattern, const FuzzInput& view) {
   pattern.eps_bits = view.eps_bits;
   // A mutation may have added a parameter or a residual of another length: one m for all.
   set_motif_length(pattern, view.x.size());
-  pattern.flags = flags_of(pattern);
+  pattern.flags = input_flags(pattern);
 }
 
 FuzzInput to_pattern(const FuzzInput& in, MutationRng& rng) {
@@ -148,11 +167,18 @@ FuzzInput to_pattern(const FuzzInput& in, MutationRng& rng) {
     out.rows = in.rows;
     change_length(out, rng);
   }
-  out.flags = flags_of(out);
+  out.flags = input_flags(out);
   return out;
 }
 
+void cut_back(FuzzInput& in, MutationRng& rng) {
+  if (in.pattern && in.rows * in.n > kUsualPatternElements && !coin(rng, kLargeOneIn)) {
+    fit(in, kUsualPatternElements, in.rows >= in.n);
+  }
+}
+
 std::string_view mutate_pattern(FuzzInput& in, const harness::KernelShape& shape, MutationRng& rng) {
+  cut_back(in, rng);
   switch (rng() % 10) {
     case 0: case 1: case 2: case 3: {
       FuzzInput view = motif_view(in);

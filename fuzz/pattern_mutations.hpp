@@ -11,7 +11,12 @@
 
 namespace normcheck::fuzz {
 
-// One mutation of a pattern input; returns its name.
+// A large pattern input cut back to kUsualPatternElements (its longer side kept as far
+// as it fits), but for one time in 32: the start of each mutation or crossover of it,
+// so that large inputs kept in the corpus mostly have cheap mutants.
+void cut_back(FuzzInput& input, MutationRng& rng);
+
+// One mutation of a pattern input (after cut_back); returns its name.
 std::string_view mutate_pattern(FuzzInput& input, const harness::KernelShape& shape, MutationRng& rng);
 
 // A pattern input of a large shape whose motifs are the first values (at most kMaxMotif)

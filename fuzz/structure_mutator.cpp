@@ -319,7 +319,7 @@ std::string_view mutate_values(FuzzInput& in, const harness::KernelShape& shape,
 std::string_view mutate_structure(FuzzInput& in, const harness::KernelShape& shape, MutationRng& rng) {
   if (in.pattern) return mutate_pattern(in, shape, rng);
   // Now and then a raw input becomes a pattern input of a large shape.
-  if (coin(rng, 16)) {
+  if (coin(rng, 64)) {
     in = to_pattern(in, rng);
     return "to-pattern";
   }
@@ -357,6 +357,7 @@ FuzzInput cross_over(const FuzzInput& first, const FuzzInput& second, MutationRn
       out.n = first.n;
     }
     from_motif_view(out, mixed);
+    cut_back(out, rng);
     return out;
   }
   FuzzInput out = first;

@@ -63,12 +63,13 @@ void check_outputs(const Context& ctx) {
   std::vector<double> halved;  // halved_exact_y(p), computed when first needed
   SignedErrorCounter signed_errors(p.y_format, p.n);
 
+  std::vector<ExactSum> z;  // the row's exact z, one buffer for every row
   for (std::int64_t r = 0; r < p.rows; ++r) {
-    const std::vector<ExactSum> z = row_z(p, ctx.oracle, r);
+    row_z_into(p, ctx.oracle, r, z);
     // The mean's term in A_i: a computed mean carries error relative to the scale of
     // its sum, mean(|z|), not to |mean| (which cancellation can make arbitrarily small;
     // |mean| <= mean(|z|)). docs/error-measures.md, "Which mean".
-    const double mean_scale = p.op == ref::Op::layernorm ? mean_abs(z) : 0.0;
+    const double mean_scale = p.op == ref::Op::layernorm ? mean_abs(p, ctx.oracle, r) : 0.0;
     const double rstd = ctx.oracle.rstd[static_cast<std::size_t>(r)];
     const double row_mean = ctx.oracle.mean[static_cast<std::size_t>(r)];  // 0 for RMSNorm
     const bool nan_accepted = row_admits_nan(p, ctx.oracle, r);

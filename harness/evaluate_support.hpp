@@ -106,20 +106,31 @@ inline ExactSum two_sum(double a, double b) {
   return {s, (a - (s - bb)) + (b - bb)};
 }
 
-// The row that is normalized, as exact pairs (x alone, the exact sum, or RN_x of it).
-inline std::vector<ExactSum> row_z(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
-  std::vector<ExactSum> z(static_cast<std::size_t>(p.n));
+// Element k of the row that is normalized, as an exact pair (x alone, the exact sum, or
+// RN_x of it).
+inline ExactSum z_at(const ref::NormProblem& p, const ref::OracleResult& oracle, std::size_t k) {
+  if (!p.has_residual()) return {p.x[k], 0};
+  if (p.residual_sum == ref::ResidualSum::rounded) return {oracle.residual_out[k], 0};
+  return two_sum(p.x[k], p.residual[k]);
+}
+
+// The whole row into `z` (resized): callers reuse one buffer across rows, since an
+// allocation per row dominated batches of thousands of short rows.
+inline void row_z_into(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row,
+                       std::vector<ExactSum>& z) {
+  z.resize(static_cast<std::size_t>(p.n));
+  for (std::int64_t c = 0; c < p.n; ++c) z[static_cast<std::size_t>(c)] = z_at(p, oracle, at(row, p.n, c));
+}
+
+// Whether every element of the row is the same exact z (every z zero when zero_only).
+inline bool row_z_constant(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row,
+                           bool zero_only = false) {
+  const ExactSum first = zero_only ? ExactSum{0, 0} : z_at(p, oracle, at(row, p.n, 0));
   for (std::int64_t c = 0; c < p.n; ++c) {
-    const std::size_t k = at(row, p.n, c);
-    if (!p.has_residual()) {
-      z[static_cast<std::size_t>(c)] = {p.x[k], 0};
-    } else if (p.residual_sum == ref::ResidualSum::rounded) {
-      z[static_cast<std::size_t>(c)] = {oracle.residual_out[k], 0};
-    } else {
-      z[static_cast<std::size_t>(c)] = two_sum(p.x[k], p.residual[k]);
-    }
+    const ExactSum v = z_at(p, oracle, at(row, p.n, c));
+    if (!(v.hi == first.hi && v.lo == first.lo)) return false;
   }
-  return z;
+  return true;
 }
 
 // Rows where IEEE arithmetic legitimately turns outputs into NaN: the normalized z holds a
@@ -134,22 +145,16 @@ inline bool row_admits_nan(const ref::NormProblem& p, const ref::OracleResult& o
     }
   }
   // var + eps = 0 exactly (not an f64 rstd that merely overflowed): eps = 0 and every z
-  // equal (LayerNorm) or zero (RMSNorm). The pairs of row_z compare exactly.
+  // equal (LayerNorm) or zero (RMSNorm). The exact pairs compare exactly.
   if (p.eps != 0) return false;
-  const std::vector<ExactSum> z = row_z(p, oracle, row);
-  const ExactSum zero{0, 0};
-  for (const ExactSum& v : z) {
-    const ExactSum& other = p.op == ref::Op::layernorm ? z.front() : zero;
-    if (!(v.hi == other.hi && v.lo == other.lo)) return false;
-  }
-  return true;
+  return row_z_constant(p, oracle, row, p.op != ref::Op::layernorm);
 }
 
-// mean(|z|): the scale of the row's sums, against which their rounding errors are measured.
-inline double mean_abs(const std::vector<ExactSum>& z) {
+// mean(|z|) of a row: the scale of its sums, against which their rounding errors are measured.
+inline double mean_abs(const ref::NormProblem& p, const ref::OracleResult& oracle, std::int64_t row) {
   double sum = 0;
-  for (const auto& v : z) sum += std::fabs(v.hi);
-  return sum / static_cast<double>(z.size());
+  for (std::int64_t c = 0; c < p.n; ++c) sum += std::fabs(z_at(p, oracle, at(row, p.n, c)).hi);
+  return sum / static_cast<double>(p.n);
 }
 
 inline std::string where(std::int64_t row, std::int64_t col) { return fmt::format("row {}, col {}", row, col); }
