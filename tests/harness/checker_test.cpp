@@ -193,7 +193,11 @@ TEST(Checker, BiasFindingIsReproducedByItsCheckCommand) {
   const std::vector<impls::KernelInfo> kernels{*impls::find_kernel(all, "layernorm.bf16.f32_params"),
                                                *impls::find_kernel(all, "mutant.rmsnorm.bf16_output_truncated"),
                                                *impls::find_kernel(all, "layernorm.f32.two_pass")};
-  const auto report = run_check(kernels, BudgetTable{}, props::make_case_source(), quick("bias", 300));
+  auto options = quick("bias", 300);
+  // The default timeout: this test judges correct kernels on the gate's large cases, which
+  // a sanitizer build runs several times slower than quick()'s 1 s allows.
+  options.case_timeout = kDefaultCaseTimeout;
+  const auto report = run_check(kernels, BudgetTable{}, props::make_case_source(), options);
   ASSERT_EQ(report.kernels.size(), 3u);
   EXPECT_TRUE(report.kernels[0].passed());
   EXPECT_TRUE(report.kernels[2].passed());
