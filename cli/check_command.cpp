@@ -46,6 +46,7 @@ struct CheckArgs {
   std::string json;
   std::string save_failures;
   bool no_isolate = false;
+  unsigned threads = 0;  // 0: every hardware thread
   bool no_shrink = false;
   std::int64_t max_findings = kDefaultMaxFindings;
   bool f64_eps = false;
@@ -134,6 +135,7 @@ int run(const CheckArgs& args) {
   options.cases = args.cases;
   options.time_seconds = args.time_seconds;
   options.isolate = !args.no_isolate;
+  options.threads = args.threads;
   options.shrink = !args.no_shrink;
   options.max_findings = static_cast<int>(args.max_findings);
   options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
@@ -210,6 +212,9 @@ void add_check_command(CLI::App& app, int& exit_code) {
   add_path_option(command, "--save-failures", args->save_failures,
                   "directory for minimized failing cases (default: a temporary directory)", "DIR");
   add_isolation_options(command, args->no_isolate, args->case_timeout_ms, "run");
+  add_workers_option(command, "--threads", args->threads,
+                     "kernels checked at once, each in its own worker (default: every hardware thread; one with "
+                     "--no-isolate)");
   command->add_flag("--no-shrink", args->no_shrink, "report failing cases as generated");
   command
       ->add_option("--max-findings", args->max_findings,

@@ -114,8 +114,9 @@ std::string verdict_label(const KernelSummary& k) {
 std::string format_run_line(const CheckReport& report) {
   const bool any_finding = std::any_of(report.kernels.begin(), report.kernels.end(),
                                        [](const KernelSummary& k) { return !k.findings.empty(); });
-  return fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s: {}\n", report.seed, report.kernels.size(),
-                     report.total_outputs(), report.seconds,
+  return fmt::format("seed {}, {} kernels, {} outputs checked in {:.1f} s on {} thread{}: {}\n", report.seed,
+                     report.kernels.size(), report.total_outputs(), report.seconds, report.threads,
+                     report.threads == 1 ? "" : "s",
                      report.passed() ? "all within budget"
                      : any_finding   ? "FINDINGS"
                                      : "NO CASES checked for some kernel");
@@ -232,6 +233,7 @@ std::string report_json(const CheckReport& report) {
   json out = {{"seed", report.seed},
               {"passed", report.passed()},
               {"seconds", report.seconds},
+              {"threads", report.threads},
               {"outputs", report.total_outputs()},
               {"kernels", kernels}};
   return out.dump(2);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <fmt/format.h>
 #include <cctype>
 #include <cerrno>
@@ -17,6 +19,8 @@
 #include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
+#include "harness/parallel_for.hpp"
+#include "harness/sanitized_build.hpp"
 #include "harness/shrink.hpp"
 
 namespace normcheck::harness {
@@ -35,8 +39,10 @@ class FailuresDirectory {
  public:
   explicit FailuresDirectory(std::filesystem::path requested) : dir_(std::move(requested)) {}
 
-  // Throws OutputError (the finding then records it and the run goes on).
-  const std::filesystem::path& get() {
+  // Throws OutputError (the finding then records it and the run goes on). Kernels checked
+  // at once share the directory.
+  std::filesystem::path get() {
+    std::lock_guard lock(mutex_);
     if (ready_) return dir_;
     if (dir_.empty()) {
       std::string pattern = failures_pattern();
@@ -62,6 +68,7 @@ class FailuresDirectory {
   }
 
  private:
+  std::mutex mutex_;
   std::filesystem::path dir_;
   bool ready_ = false;
 };
@@ -257,23 +264,43 @@ std::int64_t CheckReport::total_outputs() const {
   return total;
 }
 
+unsigned check_threads(const CheckOptions& options, std::size_t kernel_count) {
+  // In-process kernels share this process (a plugin's kernels may share state), and a
+  // sanitizer build must not fork from several threads: one at a time.
+  if (!options.isolate || kSanitizedBuild) return 1;
+  const unsigned wanted = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::clamp<std::size_t>(kernel_count, 1, wanted));
+}
+
 CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
                       const CaseSource& source, const CheckOptions& options) {
   CheckReport report;
   report.seed = options.seed;
   const auto start = Clock::now();
   FailuresDirectory failures(options.failures_dir);
+  const unsigned threads = check_threads(options, kernels.size());
+  report.threads = threads;
   std::optional<double> per_kernel;
   if (options.time_seconds && !kernels.empty())
-    per_kernel = *options.time_seconds / static_cast<double>(kernels.size());
-  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    per_kernel = *options.time_seconds * threads / static_cast<double>(kernels.size());
+  // Events from the kernels in flight reach the caller one at a time.
+  std::mutex progress_mutex;
+  CheckOptions kernel_options = options;
+  if (options.progress && threads > 1) {
+    kernel_options.progress = [&progress_mutex, &options](const ProgressEvent& event) {
+      std::lock_guard lock(progress_mutex);
+      options.progress(event);
+    };
+  }
+  report.kernels.resize(kernels.size());
+  parallel_for(kernels.size(), threads, [&](std::size_t i) {
     ProgressEvent progress;
     progress.kernel = kernels[i].kernel->name;
     progress.kernel_index = i;
     progress.kernel_count = kernels.size();
-    report.kernels.push_back(
-        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, options, per_kernel, progress, failures));
-  }
+    report.kernels[i] =
+        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, kernel_options, per_kernel, progress, failures);
+  });
   report.seconds = seconds_since(start);
   return report;
 }

@@ -53,8 +53,14 @@ inline constexpr int kDefaultMaxFindings = 8;
 struct CheckOptions {
   std::uint64_t seed = 1;
   std::int64_t cases = kDefaultCasesPerKernel;  // per kernel
-  std::optional<double> time_seconds;           // total, split evenly; replaces `cases`
+  // The run's wall-clock budget, split evenly over the kernels (each gets its share times
+  // the kernels checked at once); replaces `cases`.
+  std::optional<double> time_seconds;
   bool isolate = true;                          // fork a worker per kernel
+  // Kernels checked at once, each with its own worker; 0: every hardware thread. Results
+  // do not depend on it (each kernel's stream depends on the seed alone). In-process runs
+  // (isolate false) and sanitizer builds use one (harness/sanitized_build.hpp).
+  unsigned threads = 0;
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
   bool shrink = true;
   int max_shrink_evaluations = 3000;
@@ -142,12 +148,17 @@ struct CheckReport {
   std::uint64_t seed = 0;
   std::vector<KernelSummary> kernels;
   double seconds = 0;
+  unsigned threads = 1;  // kernels checked at once
 
   bool passed() const;
   std::int64_t total_outputs() const;
 };
 
-// Runs every kernel in turn. Throws only for harness errors (I/O, fork); kernel crashes
+// How many kernels run_check checks at once for these options and this many kernels.
+unsigned check_threads(const CheckOptions& options, std::size_t kernel_count);
+
+// Runs every kernel, `check_threads` at a time; the report lists them in the given order.
+// Progress events may then come from several threads (never two at once). Throws only for harness errors (I/O, fork); kernel crashes
 // and hangs are findings.
 CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
                       const CaseSource& source, const CheckOptions& options);

@@ -44,7 +44,7 @@ double signed_ulp_error(ref::Format format, double actual, double exact) {
 }
 
 double unit_roundoff(ref::Format compute) {
-  return std::ldexp(1.0, -ref::traits(compute).precision);
+  return ref::exact_pow2(-ref::traits(compute).precision);
 }
 
 // The scales multiply magnitudes from both ends of f64's range (a gamma of 2^-523 times a
@@ -56,7 +56,7 @@ long double term_scale(double gamma, double x, double mean, double rstd, double 
 }
 
 long double underflow_scale(ref::Format compute, double gamma, double rstd) {
-  const long double lambda = std::ldexp(1.0L, ref::traits(compute).emin);
+  const long double lambda = ref::exact_pow2(ref::traits(compute).emin);  // emin >= -1022: a normal double
   return lambda * std::fabs(static_cast<long double>(gamma)) * (1 + static_cast<long double>(rstd));
 }
 

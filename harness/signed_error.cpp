@@ -17,7 +17,7 @@ double clip(double e) { return std::clamp(e, -0.5, 0.5); }
 
 void SignedErrorCounter::add(double got, double rounded, double exact, double beta, long double compute_error) {
   const auto& t = ref::traits(format_);
-  if (!std::isfinite(got) || !std::isfinite(rounded) || !(std::fabs(rounded) >= std::ldexp(1.0, t.emin))) return;
+  if (!std::isfinite(got) || !std::isfinite(rounded) || !(std::fabs(rounded) >= ref::exact_pow2(t.emin))) return;
   const double unit = ref::ulp(format_, rounded);
   const auto slack = static_cast<double>(compute_error / unit);
   if (!(slack <= kMaxBiasComputeSlack)) return;

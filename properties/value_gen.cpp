@@ -20,11 +20,11 @@ rc::Gen<double> finite_values(ref::Format format, int lo_exponent, int hi_expone
                      rc::gen::inRange<std::uint64_t>(0, significand_count)),
       [format, t](const std::tuple<int, int, std::uint64_t>& fields) {
         const auto [negative, exponent, significand] = fields;
-        const double fraction =
-            std::ldexp(static_cast<double>(significand), -(t.precision - 1));
+        // Products with powers of two within f64's normal range: exact.
+        const double fraction = static_cast<double>(significand) * ref::exact_pow2(-(t.precision - 1));
         // Below emin the significand bits that do not fit are rounded away (RNE), which
         // can give zero or the smallest normal: both are values we want anyway.
-        const double magnitude = ref::round_to_format(format, std::ldexp(1.0 + fraction, exponent));
+        const double magnitude = ref::round_to_format(format, (1.0 + fraction) * ref::exact_pow2(exponent));
         return negative != 0 ? -magnitude : magnitude;
       });
 }
@@ -35,8 +35,8 @@ rc::Gen<double> subnormal_values(ref::Format format) {
   return rc::gen::map(rc::gen::tuple(rc::gen::inRange(0, 2), rc::gen::inRange<std::uint64_t>(1, count)),
                       [t](const std::tuple<int, std::uint64_t>& fields) {
                         const auto [negative, significand] = fields;
-                        const double magnitude = std::ldexp(static_cast<double>(significand),
-                                                            t.emin - t.precision + 1);
+                        const double magnitude =
+                            static_cast<double>(significand) * ref::exact_pow2(t.emin - t.precision + 1);
                         return negative != 0 ? -magnitude : magnitude;
                       });
 }

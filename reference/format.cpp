@@ -1,7 +1,7 @@
 // Bit-exact codecs, classification, neighbours, ulp and RNE rounding for f16/bf16/f32/f64.
 #include "reference/format.hpp"
 
-#include <array>
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -13,13 +13,6 @@
 namespace normcheck::ref {
 namespace {
 
-constexpr std::array<FormatTraits, 4> kTraits{{
-    {"f16", 16, 11, -14, 15},
-    {"bf16", 16, 8, -126, 127},
-    {"f32", 32, 24, -126, 127},
-    {"f64", 64, 53, -1022, 1023},
-}};
-
 std::uint64_t magnitude_mask(const FormatTraits& t) {
   return (t.bits == 64) ? ~(std::uint64_t{1} << 63) : ((std::uint64_t{1} << (t.bits - 1)) - 1);
 }
@@ -29,13 +22,47 @@ std::uint64_t exponent_field_ones(const FormatTraits& t) {
   return (std::uint64_t{1} << (t.bits - t.precision)) - 1;
 }
 
+constexpr std::uint64_t kDoubleSignificandMask = (std::uint64_t{1} << 52) - 1;
+
+// The format's bit pattern of a finite double, read off the double's own fields (no
+// rounding, no libm); nullopt when the value is not exactly a value of the format
+// (bits dropped, beyond the largest binade, or below the smallest subnormal). Every
+// value of f16, bf16 and f32 is a normal double, so a subnormal double other than zero
+// belongs to f64 alone.
+std::optional<std::uint64_t> encode_finite(const FormatTraits& t, double value) {
+  // f32 and bf16 through the hardware conversion, the common case of every per-element
+  // loop: within f32's range it is defined and gives a neighbour of the value (the nearest
+  // under the default rounding), which equals the value exactly when the value is an f32.
+  const bool bf16 = t.bits == 16 && t.precision == 8;
+  if (t.bits == 32 || bf16) {
+    if (!(std::fabs(value) <= 0x1.fffffep127)) return std::nullopt;
+    const auto single = static_cast<float>(value);
+    if (static_cast<double>(single) != value) return std::nullopt;
+    const auto bits = std::bit_cast<std::uint32_t>(single);
+    if (t.bits == 32) return bits;
+    if ((bits & 0xffffu) != 0) return std::nullopt;  // bf16 is the upper half of an f32
+    return bits >> 16;
+  }
+  const auto d = std::bit_cast<std::uint64_t>(value);
+  const std::uint64_t sign = (d >> 63) != 0 ? sign_bit(t) : 0;
+  const std::uint64_t magnitude = d & ~(std::uint64_t{1} << 63);
+  if (magnitude == 0) return sign;
+  const int exponent = static_cast<int>(magnitude >> 52) - 1023;
+  if (exponent == -1023 || exponent > t.emax) return std::nullopt;
+  const std::uint64_t significand = (magnitude & kDoubleSignificandMask) | (std::uint64_t{1} << 52);
+  const int mantissa_bits = t.precision - 1;
+  // The double's significand bits below the format's quantum must all be zero.
+  const int dropped = 52 - mantissa_bits + std::max(0, t.emin - exponent);
+  if (dropped > 52) return std::nullopt;  // below the smallest subnormal, 2^(emin - p + 1)
+  if ((significand & ((std::uint64_t{1} << dropped) - 1)) != 0) return std::nullopt;
+  if (exponent < t.emin) return sign | (significand >> dropped);  // subnormal: exponent field 0
+  const auto field = static_cast<std::uint64_t>(exponent + exponent_bias(t));
+  return sign | (field << mantissa_bits) | ((significand >> dropped) & ((std::uint64_t{1} << mantissa_bits) - 1));
+}
+
 }  // namespace
 
-const FormatTraits& traits(Format format) {
-  const auto index = static_cast<std::size_t>(format) - 1;
-  if (index >= kTraits.size()) throw std::invalid_argument("unknown normcheck format");
-  return kTraits[index];
-}
+void detail::throw_unknown_format() { throw std::invalid_argument("unknown normcheck format"); }
 
 std::optional<Format> parse_format(std::string_view name) {
   for (Format f : {Format::f16, Format::bf16, Format::f32, Format::f64}) {
@@ -50,13 +77,13 @@ FpClass classify(Format format, double value) {
   if (std::isnan(value)) return FpClass::nan;
   if (std::isinf(value)) return FpClass::infinite;
   if (value == 0.0) return FpClass::zero;
-  if (std::fabs(value) < std::ldexp(1.0, traits(format).emin)) return FpClass::subnormal;
+  if (std::fabs(value) < detail::pow2(traits(format).emin)) return FpClass::subnormal;
   return FpClass::normal;
 }
 
 bool is_representable(Format format, double value) {
-  if (!std::isfinite(value)) return true;
-  return round_to_format(format, value) == value;
+  if (format == Format::f64 || !std::isfinite(value)) return true;
+  return encode_finite(traits(format), value).has_value();
 }
 
 double round_to_format(Format format, double value) {
@@ -64,26 +91,15 @@ double round_to_format(Format format, double value) {
 }
 
 std::uint64_t to_bits(Format format, double value) {
+  if (format == Format::f64) return std::bit_cast<std::uint64_t>(value);
   const FormatTraits& t = traits(format);
-  if (!is_representable(format, value)) {
-    throw std::invalid_argument("to_bits: value not representable in " + std::string(t.name));
-  }
   const int mantissa_bits = t.precision - 1;
   const std::uint64_t exp_ones = exponent_field_ones(t);
   if (std::isnan(value)) return (exp_ones << mantissa_bits) | (std::uint64_t{1} << (mantissa_bits - 1));
-  if (format == Format::f64) return std::bit_cast<std::uint64_t>(value);
-  if (format == Format::f32) return std::bit_cast<std::uint32_t>(static_cast<float>(value));
-  const std::uint64_t sign = std::signbit(value) ? sign_bit(t) : 0;
-  const double magnitude = std::fabs(value);
-  if (std::isinf(value)) return sign | (exp_ones << mantissa_bits);
-  if (magnitude == 0.0) return sign;
-  if (magnitude < std::ldexp(1.0, t.emin)) {  // subnormal: exponent field 0
-    return sign | static_cast<std::uint64_t>(std::ldexp(magnitude, mantissa_bits - t.emin));
-  }
-  const int exponent = std::ilogb(magnitude);
-  const auto significand = static_cast<std::uint64_t>(std::ldexp(magnitude, mantissa_bits - exponent));
-  const auto field = static_cast<std::uint64_t>(exponent + exponent_bias(t));
-  return sign | (field << mantissa_bits) | (significand - (std::uint64_t{1} << mantissa_bits));
+  if (std::isinf(value)) return (std::signbit(value) ? sign_bit(t) : 0) | (exp_ones << mantissa_bits);
+  const auto bits = encode_finite(t, value);
+  if (!bits) throw std::invalid_argument("to_bits: value not representable in " + std::string(t.name));
+  return *bits;
 }
 
 double from_bits(Format format, std::uint64_t bits) {
@@ -96,14 +112,19 @@ double from_bits(Format format, std::uint64_t bits) {
   const int mantissa_bits = t.precision - 1;
   const std::uint64_t mantissa = bits & ((std::uint64_t{1} << mantissa_bits) - 1);
   const std::uint64_t field = (bits & magnitude_mask(t)) >> mantissa_bits;
-  const double sign = (bits & sign_bit(t)) ? -1.0 : 1.0;
+  const bool negative = (bits & sign_bit(t)) != 0;
   if (field == exponent_field_ones(t)) {
     return mantissa ? std::numeric_limits<double>::quiet_NaN()
-                    : sign * std::numeric_limits<double>::infinity();
+                    : (negative ? -1.0 : 1.0) * std::numeric_limits<double>::infinity();
   }
-  if (field == 0) return sign * std::ldexp(static_cast<double>(mantissa), t.emin - mantissa_bits);
-  const double significand = static_cast<double>(mantissa | (std::uint64_t{1} << mantissa_bits));
-  return sign * std::ldexp(significand, static_cast<int>(field) - exponent_bias(t) - mantissa_bits);
+  if (field == 0) {  // subnormal (or zero): an integer times the quantum, both exact
+    const double magnitude = static_cast<double>(mantissa) * detail::pow2(t.emin - mantissa_bits);
+    return negative ? -magnitude : magnitude;
+  }
+  // Normal: the same significand and exponent as a double's fields.
+  const std::uint64_t exponent = field - static_cast<std::uint64_t>(exponent_bias(t)) + 1023;
+  return std::bit_cast<double>((negative ? std::uint64_t{1} << 63 : 0) | (exponent << 52) |
+                               (mantissa << (52 - mantissa_bits)));
 }
 
 double next_up(Format format, double value) {
@@ -121,10 +142,11 @@ double next_down(Format format, double value) { return -next_up(format, -value);
 
 double ulp(Format format, double value) {
   const FormatTraits& t = traits(format);
-  if (!std::isfinite(value)) return std::ldexp(1.0, t.emax - t.precision + 1);
-  if (value == 0.0) return std::ldexp(1.0, t.emin - t.precision + 1);
-  const int exponent = std::max(std::ilogb(value), t.emin);
-  return std::ldexp(1.0, exponent - t.precision + 1);
+  if (!std::isfinite(value)) return detail::pow2(t.emax - t.precision + 1);
+  // Below 2^emin (zero and every double that is subnormal) the ulp is the quantum.
+  const auto biased = static_cast<int>((std::bit_cast<std::uint64_t>(value) >> 52) & 0x7ff);
+  const int exponent = std::max(biased - 1023, t.emin);
+  return detail::pow2(exponent - t.precision + 1);
 }
 
 }  // namespace normcheck::ref

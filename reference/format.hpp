@@ -5,6 +5,8 @@
 // common currency between the oracle, the harness and the case files.
 #pragma once
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -22,7 +24,22 @@ struct FormatTraits {
   int emax;               // exponent of the largest finite binade
 };
 
-const FormatTraits& traits(Format format);
+namespace detail {
+inline constexpr FormatTraits kFormatTraits[4] = {
+    {"f16", 16, 11, -14, 15},
+    {"bf16", 16, 8, -126, 127},
+    {"f32", 32, 24, -126, 127},
+    {"f64", 64, 53, -1022, 1023},
+};
+[[noreturn]] void throw_unknown_format();
+}  // namespace detail
+
+// Inline: the judge and the generators ask for a format's traits per element.
+inline const FormatTraits& traits(Format format) {
+  const auto index = static_cast<unsigned>(format) - 1;
+  if (index >= 4) detail::throw_unknown_format();
+  return detail::kFormatTraits[index];
+}
 std::optional<Format> parse_format(std::string_view name);
 std::string_view format_name(Format format);
 
@@ -45,6 +62,14 @@ double round_to_format(Format format, double value);
 // Neighbouring values in the format (value must be representable).
 double next_up(Format format, double value);
 double next_down(Format format, double value);
+
+// 2^k, exactly (0 or infinity outside f64's range). In the normal range it is built from
+// its bit pattern: the per-element loops of the generators and the judge call it, and
+// std::ldexp costs a libm call.
+inline double exact_pow2(int k) {
+  if (k >= -1022 && k <= 1023) return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
+  return std::ldexp(1.0, k);
+}
 
 // ulp(v) = 2^(max(floor(log2|v|), emin) - p + 1); ulp(0) is the smallest subnormal.
 // For infinities and NaN the ulp of the largest finite value is returned.

@@ -17,11 +17,7 @@ double round_sum_to_format(Format format, double a, double b);
 
 namespace detail {
 
-// 2^k as a double for k in the normal range, built from its bit pattern.
-inline double pow2(int k) {
-  if (k >= -1022 && k <= 1023) return std::bit_cast<double>(static_cast<std::uint64_t>(k + 1023) << 52);
-  return std::ldexp(1.0, k);
-}
+inline double pow2(int k) { return exact_pow2(k); }
 
 // 2^k as a long double; exact for |k| up to the long double exponent range.
 inline long double pow2l(int k) {

@@ -14,7 +14,9 @@
 
 #include "harness/input_error.hpp"
 #include "harness/kernel_judge.hpp"
+#include "harness/parallel_for.hpp"
 #include "harness/replay_line.hpp"
+#include "harness/sanitized_build.hpp"
 #include "report/environment.hpp"
 #include "report/progress.hpp"
 #include "report/stats.hpp"
@@ -28,22 +30,6 @@ namespace normcheck::harness::report {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Isolated workers are forked from the report's threads. glibc's malloc is fork-safe, but
-// the AddressSanitizer allocator of GCC 12 is not: a fork while another thread holds its
-// lock leaves the worker deadlocked at its first allocation (a false timeout). Sanitizer
-// builds (the debug preset) therefore report on one thread; release builds use them all.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kSanitizedBuild = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kSanitizedBuild = true;
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
-#else
-constexpr bool kSanitizedBuild = false;
-#endif
 
 std::vector<impls::KernelInfo> select_kernels(const std::vector<impls::KernelInfo>& all,
                                               const std::vector<std::string>& names) {
@@ -96,30 +82,6 @@ std::string utc_now() {
   char buffer[32];
   std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buffer;
-}
-
-// Runs job(i) for i in [0, count) on `threads` threads; rethrows the first exception.
-template <typename Job>
-void parallel_for(std::size_t count, unsigned threads, Job job) {
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    for (std::size_t i = next++; i < count; i = next++) {
-      try {
-        job(i);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = count;  // stop handing out work
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
 }
 
 void assemble(KernelReport& report, KernelAccumulator& acc) {

@@ -21,9 +21,11 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "harness/case.hpp"
+#include "harness/sanitized_build.hpp"
 #include "tests/cli/cli_support.hpp"
 #include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
@@ -578,6 +580,39 @@ TEST(CliTest, JsonAndJunitToStandardOutputAreCleanDocuments) {
   EXPECT_EQ(junit.out.rfind("<?xml", 0), 0u) << junit.out;
   EXPECT_EQ(junit.out.find("kernel "), std::string::npos) << "the table is on stdout:\n" << junit.out;
   EXPECT_TRUE(nlohmann::json::accept(slurp(scratch_dir() / "beside.json")));
+}
+
+// Kernels checked at once give the report one thread gives: each kernel's stream depends on
+// the seed alone, findings included, and the report keeps the order of --kernel.
+TEST(CliTest, CheckResultsDoNotDependOnThreads) {
+  const std::string kernels =
+      "check --kernel mutant.layernorm.unbiased_variance --kernel layernorm.f32.two_pass --kernel rmsnorm.bf16 "
+      "--cases 40 --json - --threads ";
+  const Outcome one = normcheck(kernels + "1");
+  const Outcome two = normcheck(kernels + "2");
+  ASSERT_EQ(one.exit_code, 1) << one.err;
+  ASSERT_EQ(two.exit_code, 1) << two.err;
+  // A sanitizer build checks one kernel at a time (harness/sanitized_build.hpp).
+  const unsigned threads = kSanitizedBuild ? 1 : 2;
+  EXPECT_NE(one.err.find("on 1 thread:"), std::string::npos) << one.err;
+  EXPECT_NE(two.err.find(fmt::format("on {} thread", threads)), std::string::npos) << two.err;
+  nlohmann::json a = nlohmann::json::parse(one.out);
+  nlohmann::json b = nlohmann::json::parse(two.out);
+  EXPECT_EQ(a.at("threads"), 1);
+  EXPECT_EQ(b.at("threads"), threads);
+  // Timings and the directory of saved cases differ from run to run; nothing else may.
+  for (auto* report : {&a, &b}) {
+    report->erase("seconds");
+    report->erase("threads");
+    for (auto& k : report->at("kernels")) {
+      k.erase("seconds");
+      for (auto& f : k.at("findings")) {
+        for (const char* key : {"seconds_to_detect", "seconds_to_shrink", "case_file", "replay"}) f.erase(key);
+      }
+    }
+  }
+  EXPECT_EQ(a, b);
+  EXPECT_EQ(normcheck("check --threads 0").exit_code, 2);
 }
 
 TEST(CliTest, JsonAndJunitNamingOneFileAreRefusedBeforeTheRun) {

@@ -128,6 +128,30 @@ RC_GTEST_PROP(Format, RoundingMatchesMpfrNearBoundaries, (std::uint32_t low_bits
   }
 }
 
+// The codec reads a double's own fields. Against the definitions: representable means
+// rounding leaves it unchanged; a representable value's pattern decodes to it; the ulp is
+// 2^(max(floor(log2|v|), emin) - p + 1). Random doubles and their roundings (which are
+// representable) in every format.
+RC_GTEST_PROP(Format, CodecAgreesWithRoundingOnRandomDoubles, (std::uint64_t bits)) {
+  const double v = std::bit_cast<double>(bits);
+  for (Format f : {Format::f16, Format::bf16, Format::f32}) {
+    const FormatTraits& t = traits(f);
+    for (const double w : {v, testing::slow_round(f, v)}) {
+      const bool representable = std::isnan(w) || same_bits(testing::slow_round(f, w), w);
+      RC_ASSERT(is_representable(f, w) == representable);
+      if (!representable) {
+        RC_ASSERT_THROWS_AS(to_bits(f, w), std::invalid_argument);
+        continue;
+      }
+      if (!std::isnan(w)) RC_ASSERT(same_bits(from_bits(f, to_bits(f, w)), w));
+      if (std::isfinite(w)) {
+        const int exponent = w == 0.0 ? t.emin : std::max(std::ilogb(w), t.emin);
+        RC_ASSERT(ulp(f, w) == std::ldexp(1.0, exponent - t.precision + 1));
+      }
+    }
+  }
+}
+
 TEST(Format, ClassifyUlpAndErrors) {
   EXPECT_EQ(classify(Format::f16, 0x1p-15), FpClass::subnormal);
   EXPECT_EQ(classify(Format::f16, 0x1p-14), FpClass::normal);
