@@ -3,12 +3,19 @@
 
 #include <cmath>
 #include <map>
+#include <ostream>
 #include <stdexcept>
 #include <string_view>
 
 #include "impls/abi_names.hpp"
 #include "impls/registry.hpp"
 #include "kernel_test_support.hpp"
+
+namespace normcheck::impls {
+// GoogleTest names a parameter by printing it: the kernel's name, not its address (which
+// changes from build to build, and so did the listed test names).
+void PrintTo(const KernelInfo* kernel, std::ostream* out) { *out << kernel->kernel->name; }
+}  // namespace normcheck::impls
 
 namespace normcheck::impls::testing {
 namespace {
