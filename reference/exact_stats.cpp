@@ -10,6 +10,8 @@
 #include <cmath>
 #include <limits>
 
+#include "reference/scaled_row_sums.hpp"
+
 namespace normcheck::ref::detail {
 namespace {
 
@@ -124,27 +126,36 @@ void exponent_range(const double* values, std::int64_t n, int& min_lsb, int& max
 void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   const std::int64_t n = row.n;
   stats.n = n;
-  int min_lsb = INT_MAX;
-  int max_msb = INT_MIN;
-  for (const double* part : {row.first, row.second}) {
-    if (part != nullptr) exponent_range(part, n, min_lsb, max_msb);
-  }
-  // q makes every X_i and eps*4^q integers.
-  int q = (min_lsb == INT_MAX) ? INT_MIN : -min_lsb;
+  int eps_q = INT_MIN;
   int eps_msb = INT_MIN;
   if (row.eps != 0.0) {
     const OddDecomposition e = decompose(row.eps);
-    q = std::max(q, ceil_half(-e.lsb));
+    eps_q = ceil_half(-e.lsb);
     eps_msb = e.msb;
   }
-  if (q == INT_MIN) q = 0;
+  // q makes every X_i and eps*4^q integers. The vector path finds it and the sums in one go
+  // for most rows; the others scan the exponents (and sum below, in int64 / __int128 or GMP).
+  stats.scaled.resize(static_cast<std::size_t>(n));
+  ScaledRowSums vector_sums;
+  const bool vectorized = scaled_row_sums(row, eps_q, stats.scaled.data(), vector_sums);
+  int q = vector_sums.q;
+  int x_bits = vector_sums.x_bits;
+  if (!vectorized) {
+    int min_lsb = INT_MAX;
+    int max_msb = INT_MIN;
+    for (const double* part : {row.first, row.second}) {
+      if (part != nullptr) exponent_range(part, n, min_lsb, max_msb);
+    }
+    q = std::max((min_lsb == INT_MAX) ? INT_MIN : -min_lsb, eps_q);
+    if (q == INT_MIN) q = 0;
+    x_bits = (max_msb == INT_MIN) ? 0 : max_msb + q + 1 + (row.second ? 1 : 0);
+  }
   stats.q = q;
   const bool layernorm = row.op == Op::layernorm;
 
   // Fast path bounds: |X| < 2^x_bits, n < 2^n_bits. With x_bits + n_bits <= 62:
   // |S|, n|X| < 2^62 and |D| < 2^63; n*Q, S^2 < 2^124; eps term < 2^125; V < 2^127.
   const int n_bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(n)));
-  const int x_bits = (max_msb == INT_MIN) ? 0 : max_msb + q + 1 + (row.second ? 1 : 0);
   const bool eps_fits = eps_msb == INT_MIN || eps_msb + 2 * q + 2 * n_bits + 1 <= 125;
   stats.fits_int64 = x_bits + n_bits <= 62 && eps_fits;
 
@@ -152,29 +163,30 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
 
   if (stats.fits_int64) {
-    stats.scaled.resize(static_cast<std::size_t>(n));
     std::int64_t* scaled = stats.scaled.data();
-    if (q >= -1022 && q <= 1023) {
-      // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is exact.
-      const double scale = std::ldexp(1.0, q);
-      for (std::int64_t i = 0; i < n; ++i) scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
-      if (row.second) {
-        for (std::int64_t i = 0; i < n; ++i) scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+    std::int64_t sum = vector_sums.sum;
+    std::uint64_t max_abs = vector_sums.max_abs;
+    unsigned __int128 sum_squares = vector_sums.sum_squares;
+    if (!vectorized) {
+      if (q >= -1022 && q <= 1023) {
+        // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is exact.
+        const double scale = std::ldexp(1.0, q);
+        for (std::int64_t i = 0; i < n; ++i) scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
+        if (row.second) {
+          for (std::int64_t i = 0; i < n; ++i) scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+        }
+      } else {
+        for (std::int64_t i = 0; i < n; ++i) {
+          scaled[i] = scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+        }
       }
-    } else {
       for (std::int64_t i = 0; i < n; ++i) {
-        scaled[i] = scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+        const std::int64_t x = scaled[i];
+        const auto magnitude = static_cast<std::uint64_t>(x < 0 ? -x : x);
+        sum += x;
+        max_abs = std::max(max_abs, magnitude);
+        sum_squares += static_cast<unsigned __int128>(magnitude) * magnitude;
       }
-    }
-    std::int64_t sum = 0;
-    std::uint64_t max_abs = 0;
-    unsigned __int128 sum_squares = 0;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::int64_t x = scaled[i];
-      const auto magnitude = static_cast<std::uint64_t>(x < 0 ? -x : x);
-      sum += x;
-      max_abs = std::max(max_abs, magnitude);
-      sum_squares += static_cast<unsigned __int128>(magnitude) * magnitude;
     }
     stats.sum_small = layernorm ? sum : 0;
     // |D_i| <= n max|X| + |S|, all below 2^63 here; the first tier needs < 2^53.

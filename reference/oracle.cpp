@@ -272,6 +272,7 @@ void compute_oracle_into(const NormProblem& problem, const OracleOptions& option
     row.n = problem.n;
     row.eps = problem.eps;
     row.op = problem.op;
+    row.significand_bits = traits(problem.x_format).precision;
     row.first = problem.x.data() + r * n;
     if (has_residual && problem.residual_sum == ResidualSum::exact) {
       row.second = problem.residual.data() + r * n;
