@@ -93,13 +93,13 @@ template <bool kFma, bool kHasGamma, bool kHasBeta, bool kSmall>
   const double* __restrict gammas = row.gamma;
   const double* __restrict betas = row.beta;
   const int dropped = f.dropped;
-  const auto round_bias = static_cast<std::int64_t>((std::uint64_t{1} << (dropped - 1)) - 1);
-  const auto dropped_mask = static_cast<std::int64_t>((std::uint64_t{1} << dropped) - 1);
+  const std::uint64_t round_bias = (std::uint64_t{1} << (dropped - 1)) - 1;
+  const std::uint64_t dropped_mask = (std::uint64_t{1} << dropped) - 1;
   const auto min_exponent = static_cast<std::int64_t>(f.min_exponent);
   const auto precision = static_cast<std::int64_t>(f.precision);
   const double min_normal = f.min_normal;
   const double max_finite = f.max_finite;
-  constexpr std::int64_t kMantissaMask = (std::int64_t{1} << 52) - 1;
+  constexpr std::uint64_t kMantissaMask = (std::uint64_t{1} << 52) - 1;
   // Chunks whose verdicts go to 64-bit flags first: a byte store in the main loop would make
   // the compiler process 32 elements per step and spill its registers.
   constexpr std::int64_t kChunk = 128;
@@ -124,15 +124,17 @@ template <bool kFma, bool kHasGamma, bool kHasBeta, bool kSmall>
       const double a = std::fabs(y_hi);
       const double err = kTermBound * std::fabs(h) + kSumBound * a;
       // Candidate c = RN_format(a), by rounding the significand bits (a is in the normal range).
-      // Signed 64-bit lanes: a is non-negative, so its pattern is below 2^63.
-      std::int64_t bits = std::bit_cast<std::int64_t>(a);
+      // Unsigned shifts (AVX2 has no 64-bit arithmetic shift); the exponent (at most 0x7ff)
+      // is compared as a signed lane.
+      std::uint64_t bits = std::bit_cast<std::uint64_t>(a);
       bits += round_bias + ((bits >> dropped) & 1);
       bits &= ~dropped_mask;
       const double c = std::bit_cast<double>(bits);
       // Half the gap to the neighbouring midpoints; the lower gap (halved) at a binade start.
-      const std::int64_t exponent = bits >> 52;
+      const auto exponent = static_cast<std::int64_t>(bits >> 52);
       const std::int64_t binade_start = ((bits & kMantissaMask) == 0) & (exponent > min_exponent);
-      const double half_gap = std::bit_cast<double>((exponent - precision - binade_start) << 52);
+      const double half_gap = std::bit_cast<double>(
+          static_cast<std::uint64_t>(exponent - precision - binade_start) << 52);
       // NaN and inf fail the range test. a - c is exact (Sterbenz); the sum's one rounding is
       // monotonic and half_gap a power of two, so a true comparison is never made false.
       const bool in_range = (a >= min_normal) & (a < max_finite);

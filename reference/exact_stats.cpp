@@ -37,7 +37,9 @@ OddDecomposition decompose(double value) {
   return {(bits >> 63) ? -odd : odd, exponent + trailing, exponent + width - 1};
 }
 
-int ceil_half(int value) { return value >= 0 ? (value + 1) / 2 : -((-value) / 2); }
+int ceil_half(int value) {
+  return value >= 0 ? (value + 1) / 2 : -((-value) / 2);
+}
 
 // value * 2^q as an integer; requires value*2^q integral and below 2^63 in magnitude.
 std::int64_t scale_small(double value, int q) {
@@ -58,7 +60,8 @@ void scale_big(double value, int q, mpz_int& out) {
 
 void assign_int128(mpz_int& out, __int128 value) {
   const bool negative = value < 0;
-  const auto magnitude = negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
+  const auto magnitude =
+      negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
   out = static_cast<std::uint64_t>(magnitude >> 64);
   out <<= 64;
   out += static_cast<std::uint64_t>(magnitude);
@@ -87,6 +90,14 @@ void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   mpfr_set_z(exact_v.backend().data(), v.backend().data(), MPFR_RNDN);  // exact
   mpfr_rec_sqrt(result.backend().data(), exact_v.backend().data(), MPFR_RNDN);
   stats.rsqrt_v = mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  // n * RN_128(1/sqrt(V)) is exact at 128 + 64 bits and within n 2^(EXP(r) - 129) <=
+  // 2^(EXP(n r) - 128) of n / sqrt(V); 127 bits claimed, one to spare. Where truncation to 54
+  // bits is decided for that whole interval, it holds no f64 value or midpoint (both 54-bit
+  // numbers), so every point of it, n / sqrt(V) included, rounds to nearest alike: no tie.
+  stats.rstd_unscaled = mpfr_can_round(remainder.backend().data(), 127, MPFR_RNDN, MPFR_RNDZ, 54)
+                            ? mpfr_get_d(remainder.backend().data(), MPFR_RNDN)
+                            : std::numeric_limits<double>::quiet_NaN();
+  mpfr_set_prec(remainder.backend().data(), 128);
   if (!stats.double_tier_row) {
     stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
     return;
@@ -169,15 +180,19 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     unsigned __int128 sum_squares = vector_sums.sum_squares;
     if (!vectorized) {
       if (q >= -1022 && q <= 1023) {
-        // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is exact.
+        // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is
+        // exact.
         const double scale = std::ldexp(1.0, q);
-        for (std::int64_t i = 0; i < n; ++i) scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
+        for (std::int64_t i = 0; i < n; ++i)
+          scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
         if (row.second) {
-          for (std::int64_t i = 0; i < n; ++i) scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+          for (std::int64_t i = 0; i < n; ++i)
+            scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
         }
       } else {
         for (std::int64_t i = 0; i < n; ++i) {
-          scaled[i] = scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+          scaled[i] =
+              scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
         }
       }
       for (std::int64_t i = 0; i < n; ++i) {
@@ -190,7 +205,8 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     }
     stats.sum_small = layernorm ? sum : 0;
     // |D_i| <= n max|X| + |S|, all below 2^63 here; the first tier needs < 2^53.
-    const auto sum_magnitude = static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
+    const auto sum_magnitude =
+        static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
     // (V >= 1 and V < 2^128 are checked below, once V is known.)
     stats.double_tier_row =
         static_cast<unsigned __int128>(max_abs) * static_cast<std::uint64_t>(n) + sum_magnitude <
@@ -227,7 +243,8 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
                           mpz_sizeinbase(stats.denom_square.backend().data(), 2) <= 128;
   if (stats.denom_square == 0) {
     stats.rsqrt_v = 0.0L;
-    stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
+    stats.rsqrt_hi = stats.rsqrt_lo = stats.rstd_unscaled =
+        std::numeric_limits<double>::quiet_NaN();
   } else {
     reciprocal_sqrt(stats.denom_square, stats);
   }
@@ -255,12 +272,14 @@ long double to_long_double(const mpz_int& value) {
   long double magnitude;
   if (width <= 64) {
     mpz_int absolute = abs(value);
-    magnitude = static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(absolute.backend().data())));
+    magnitude =
+        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(absolute.backend().data())));
   } else {
     const auto dropped = static_cast<unsigned>(width - 64);
     mpz_int top = abs(value) >> dropped;
-    magnitude = std::ldexp(static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(top.backend().data()))),
-                           static_cast<int>(dropped));
+    magnitude = std::ldexp(
+        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(top.backend().data()))),
+        static_cast<int>(dropped));
   }
   return sign < 0 ? -magnitude : magnitude;
 }

@@ -127,6 +127,18 @@ struct RowSolver {
 
   double mean_f64(const detail::RowInput& row) {
     if (problem.op == Op::rmsnorm) return 0.0;
+    // S and n below 2^53 are doubles, and IEEE division rounds S / n correctly; the scaling
+    // by 2^-q is exact while the result stays normal (or zero). The search decides the rest
+    // and every mean under force_exact, which the tests compare against this.
+    if (!options.force_exact && stats.fits_int64 &&
+        std::abs(stats.sum_small) <= (std::int64_t{1} << 53) &&
+        stats.n <= (std::int64_t{1} << 53)) {
+      const double mean =
+          std::ldexp(static_cast<double>(stats.sum_small) / static_cast<double>(stats.n), -stats.q);
+      if (mean == 0.0 ||
+          (std::fabs(mean) >= std::numeric_limits<double>::min() && std::isfinite(mean)))
+        return mean;
+    }
     long exponent = 0;
     const double fraction = mpz_get_d_2exp(&exponent, stats.sum.backend().data());
     const auto guess = static_cast<double>(
@@ -138,6 +150,14 @@ struct RowSolver {
   }
 
   double rstd_f64() {
+    // RN_f64(n / sqrt(V)) from the 128-bit reciprocal where Ziv's test decided it; 2^q scales
+    // it exactly while both it and the result are normal (a subnormal rstd_unscaled has lost
+    // bits to MPFR's conversion) and finite.
+    constexpr double kMinNormal = std::numeric_limits<double>::min();
+    if (!options.force_exact && std::fabs(stats.rstd_unscaled) >= kMinNormal) {
+      const double rstd = std::ldexp(stats.rstd_unscaled, stats.q);
+      if (std::fabs(rstd) >= kMinNormal && std::isfinite(rstd)) return rstd;
+    }
     const auto guess =
         static_cast<double>(std::ldexp(stats.rsqrt_v, stats.q) * static_cast<long double>(stats.n));
     return detail::round_by_search(
