@@ -216,23 +216,26 @@ void sums_portable(const Parts& p, std::int64_t body, double s, int x_bits, int 
 }
 #endif
 
-const Kernels& kernels() {
+const Kernels& kernels(LaneKernel lanes) {
+  static const Kernels portable{range_portable, or_portable, sums_portable};
+  if (lanes == LaneKernel::portable) return portable;
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   static const Kernels chosen = __builtin_cpu_supports("avx2")
                                     ? Kernels{range_avx2, or_avx2, sums_avx2}
                                     : Kernels{range_portable, or_portable, sums_portable};
 #else
-  static const Kernels chosen{range_portable, or_portable, sums_portable};
+  const Kernels& chosen = portable;
 #endif
   return chosen;
 }
 
 }  // namespace
 
-bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, ScaledRowSums& out) {
+bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, ScaledRowSums& out,
+                     LaneKernel lanes) {
   const std::int64_t n = row.n;
   const Parts parts{{row.first, row.second}, row.second ? 2 : 1};
-  const Kernels& kernel = kernels();
+  const Kernels& kernel = kernels(lanes);
   double smallest = 0.0;
   double largest = 0.0;
   kernel.magnitude_range(parts, n, smallest, largest);

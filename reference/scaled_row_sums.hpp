@@ -28,6 +28,10 @@ inline constexpr int kMaxVectorBits = 47;
 // significant bits, and whose X_i need at most kMaxVectorBits bits with 2^q a normal double.
 // eps_q is ceil(-lsb(eps) / 2) (INT_MIN for eps = 0). Otherwise returns false: scaled and
 // out are then unspecified.
-bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, ScaledRowSums& out);
+// automatic uses the AVX2 lanes where the CPU has them; portable (two SSE2 lanes) is for tests,
+// which check that both give the same exact sums.
+enum class LaneKernel : std::uint8_t { automatic, portable };
+bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, ScaledRowSums& out,
+                     LaneKernel lanes = LaneKernel::automatic);
 
 }  // namespace normcheck::ref::detail
