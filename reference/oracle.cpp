@@ -18,6 +18,14 @@
 #include "reference/refined_guess.hpp"
 #include "reference/rounding.hpp"
 
+// The validation passes are OR-reductions that run four lanes wide with AVX2: a clone for
+// CPUs that have it, picked at load time (the build targets baseline x86-64).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define NORMCHECK_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define NORMCHECK_AVX2_CLONE
+#endif
+
 namespace normcheck::ref {
 namespace {
 
@@ -50,7 +58,8 @@ bool same_value_and_sign(double a, double b) {
 // by OR-reductions over 64-bit shifts, masks and differences (SSE2 vectorizes them; 64-bit
 // comparisons it has not), a chunk at a time; only a chunk holding some other value (zeros,
 // subnormals, overflow, non-finite: a few in a large f16 batch) takes the general test.
-bool all_representable(const FormatTraits& t, const std::vector<double>& values) {
+NORMCHECK_AVX2_CLONE bool all_representable(const FormatTraits& t,
+                                            const std::vector<double>& values) {
   if (t.precision == 53) return true;
   const std::uint64_t dropped_mask = (std::uint64_t{1} << (53 - t.precision)) - 1;
   const std::int64_t lowest_field = t.emin + 1023;
@@ -76,7 +85,7 @@ bool all_representable(const FormatTraits& t, const std::vector<double>& values)
 
 // True when no value is an infinity or a NaN (exponent field all ones: field + 1 carries into
 // bit 11), as an OR-reduction that vectorizes.
-bool all_finite(const double* values, std::int64_t n) {
+NORMCHECK_AVX2_CLONE bool all_finite(const double* values, std::int64_t n) {
   std::uint64_t carries = 0;
   for (std::int64_t i = 0; i < n; ++i)
     carries |= (((std::bit_cast<std::uint64_t>(values[i]) >> 52) & 0x7ff) + 1) >> 11;
