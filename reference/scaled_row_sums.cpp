@@ -12,13 +12,6 @@
 
 #include "reference/exact_stats.hpp"
 
-// g++ and clang warn that a 32-byte vector passed by value changes the ABI without AVX; the
-// helpers that take them are always inlined within this file, so no ABI boundary is crossed.
-#if defined(__clang__)
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#endif
-#pragma GCC diagnostic ignored "-Wpsabi"
-
 namespace normcheck::ref::detail {
 namespace {
 
