@@ -94,6 +94,9 @@ void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   // 2^(EXP(n r) - 128) of n / sqrt(V); 127 bits claimed, one to spare. Where truncation to 54
   // bits is decided for that whole interval, it holds no f64 value or midpoint (both 54-bit
   // numbers), so every point of it, n / sqrt(V) included, rounds to nearest alike: no tie.
+  mpfr_set_prec(remainder.backend().data(), 192);
+  mpfr_mul_ui(remainder.backend().data(), result.backend().data(),
+              static_cast<unsigned long>(stats.n), MPFR_RNDN);
   stats.rstd_unscaled = mpfr_can_round(remainder.backend().data(), 127, MPFR_RNDN, MPFR_RNDZ, 54)
                             ? mpfr_get_d(remainder.backend().data(), MPFR_RNDN)
                             : std::numeric_limits<double>::quiet_NaN();
