@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <boost/multiprecision/mpfr.hpp>
 #include <climits>
 #include <cmath>
 #include <limits>
@@ -78,37 +77,53 @@ void scaled_eps_term(double eps, std::int64_t n, int q, mpz_int& out) {
 // RN_128(1 / sqrt(V)) rounded to long double and, for rows the first tier takes, split into a
 // double-double (the per-row invariants of both fast tiers, computed once per row). V > 0.
 // mpfr_get_ld keeps the full 64 bits for any V here: 1/sqrt(V) >= 2^-4700 is a normal long double.
+// MPFR variables reused across rows (and calls) of a thread: mpfr_set_prec allocates only when
+// a row needs more bits than any before it.
+struct ReciprocalScratch {
+  mpfr_t exact_v, result, product, remainder;
+  ReciprocalScratch() {
+    mpfr_init2(exact_v, 128);
+    mpfr_init2(result, 128);
+    mpfr_init2(product, 192);
+    mpfr_init2(remainder, 128);
+  }
+  ~ReciprocalScratch() {
+    mpfr_clear(exact_v);
+    mpfr_clear(result);
+    mpfr_clear(product);
+    mpfr_clear(remainder);
+  }
+  ReciprocalScratch(const ReciprocalScratch&) = delete;
+  ReciprocalScratch& operator=(const ReciprocalScratch&) = delete;
+};
+
 void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
-  using boost::multiprecision::mpfr_float;
-  mpfr_float exact_v;
-  mpfr_float result;
-  mpfr_float remainder;
+  thread_local ReciprocalScratch scratch;
+  mpfr_ptr exact_v = scratch.exact_v;
+  mpfr_ptr result = scratch.result;
+  mpfr_ptr product = scratch.product;
+  mpfr_ptr remainder = scratch.remainder;
   const auto v_bits = static_cast<mpfr_prec_t>(mpz_sizeinbase(v.backend().data(), 2));
-  mpfr_set_prec(exact_v.backend().data(), std::max<mpfr_prec_t>(v_bits, 64));
-  mpfr_set_prec(result.backend().data(), 128);
-  mpfr_set_prec(remainder.backend().data(), 128);
-  mpfr_set_z(exact_v.backend().data(), v.backend().data(), MPFR_RNDN);  // exact
-  mpfr_rec_sqrt(result.backend().data(), exact_v.backend().data(), MPFR_RNDN);
-  stats.rsqrt_v = mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  mpfr_set_prec(exact_v, std::max<mpfr_prec_t>(v_bits, 64));
+  mpfr_set_z(exact_v, v.backend().data(), MPFR_RNDN);  // exact
+  mpfr_rec_sqrt(result, exact_v, MPFR_RNDN);
+  stats.rsqrt_v = mpfr_get_ld(result, MPFR_RNDN);
   // n * RN_128(1/sqrt(V)) is exact at 128 + 64 bits and within n 2^(EXP(r) - 129) <=
   // 2^(EXP(n r) - 128) of n / sqrt(V); 127 bits claimed, one to spare. Where truncation to 54
   // bits is decided for that whole interval, it holds no f64 value or midpoint (both 54-bit
   // numbers), so every point of it, n / sqrt(V) included, rounds to nearest alike: no tie.
-  mpfr_set_prec(remainder.backend().data(), 192);
-  mpfr_mul_ui(remainder.backend().data(), result.backend().data(),
-              static_cast<unsigned long>(stats.n), MPFR_RNDN);
-  stats.rstd_unscaled = mpfr_can_round(remainder.backend().data(), 127, MPFR_RNDN, MPFR_RNDZ, 54)
-                            ? mpfr_get_d(remainder.backend().data(), MPFR_RNDN)
+  mpfr_mul_ui(product, result, static_cast<unsigned long>(stats.n), MPFR_RNDN);
+  stats.rstd_unscaled = mpfr_can_round(product, 127, MPFR_RNDN, MPFR_RNDZ, 54)
+                            ? mpfr_get_d(product, MPFR_RNDN)
                             : std::numeric_limits<double>::quiet_NaN();
-  mpfr_set_prec(remainder.backend().data(), 128);
   if (!stats.double_tier_row) {
     stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  stats.rsqrt_hi = mpfr_get_d(result.backend().data(), MPFR_RNDN);
+  stats.rsqrt_hi = mpfr_get_d(result, MPFR_RNDN);
   // result - rsqrt_hi is exact at 128 bits (both are multiples of result's last bit).
-  mpfr_sub_d(remainder.backend().data(), result.backend().data(), stats.rsqrt_hi, MPFR_RNDN);
-  stats.rsqrt_lo = mpfr_get_d(remainder.backend().data(), MPFR_RNDN);
+  mpfr_sub_d(remainder, result, stats.rsqrt_hi, MPFR_RNDN);
+  stats.rsqrt_lo = mpfr_get_d(remainder, MPFR_RNDN);
 }
 
 // Smallest lowest-set-bit exponent and largest highest-set-bit exponent over the nonzero
@@ -173,9 +188,6 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   const bool eps_fits = eps_msb == INT_MIN || eps_msb + 2 * q + 2 * n_bits + 1 <= 125;
   stats.fits_int64 = x_bits + n_bits <= 62 && eps_fits;
 
-  mpz_int eps_term;
-  if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
-
   if (stats.fits_int64) {
     std::int64_t* scaled = stats.scaled.data();
     std::int64_t sum = vector_sums.sum;
@@ -216,12 +228,24 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
         (static_cast<unsigned __int128>(1) << 53);
     __int128 v = static_cast<__int128>(sum_squares) * n;
     if (layernorm) v -= static_cast<__int128>(sum) * sum;
+    // eps n^2 4^q = odd 2^(lsb + 2q) n^2 < 2^(eps_msb + 2q + 1 + 2 n_bits) <= 2^125 (eps_fits),
+    // so V < 2^124 + 2^125 stays a signed 128-bit integer.
+    if (row.eps != 0.0) {
+      const OddDecomposition e = decompose(row.eps);
+      unsigned __int128 eps_term =
+          static_cast<unsigned __int128>(static_cast<std::uint64_t>(e.odd_mantissa))
+          << (e.lsb + 2 * q);
+      eps_term *= static_cast<std::uint64_t>(n);
+      eps_term *= static_cast<std::uint64_t>(n);
+      v += static_cast<__int128>(eps_term);
+    }
     assign_int128(stats.denom_square, v);
-    stats.denom_square += eps_term;
     stats.sum = stats.sum_small;
   } else {
     stats.double_tier_row = false;
     stats.scaled.clear();
+    mpz_int eps_term;
+    if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
     mpz_int x;
     mpz_int part;
     mpz_int sum = 0;
