@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <bit>
-#include <boost/multiprecision/mpfr.hpp>
 #include <climits>
 #include <cmath>
 #include <limits>
+
+#include "reference/scaled_row_sums.hpp"
 
 namespace normcheck::ref::detail {
 namespace {
@@ -35,7 +36,9 @@ OddDecomposition decompose(double value) {
   return {(bits >> 63) ? -odd : odd, exponent + trailing, exponent + width - 1};
 }
 
-int ceil_half(int value) { return value >= 0 ? (value + 1) / 2 : -((-value) / 2); }
+int ceil_half(int value) {
+  return value >= 0 ? (value + 1) / 2 : -((-value) / 2);
+}
 
 // value * 2^q as an integer; requires value*2^q integral and below 2^63 in magnitude.
 std::int64_t scale_small(double value, int q) {
@@ -56,7 +59,8 @@ void scale_big(double value, int q, mpz_int& out) {
 
 void assign_int128(mpz_int& out, __int128 value) {
   const bool negative = value < 0;
-  const auto magnitude = negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
+  const auto magnitude =
+      negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
   out = static_cast<std::uint64_t>(magnitude >> 64);
   out <<= 64;
   out += static_cast<std::uint64_t>(magnitude);
@@ -73,26 +77,53 @@ void scaled_eps_term(double eps, std::int64_t n, int q, mpz_int& out) {
 // RN_128(1 / sqrt(V)) rounded to long double and, for rows the first tier takes, split into a
 // double-double (the per-row invariants of both fast tiers, computed once per row). V > 0.
 // mpfr_get_ld keeps the full 64 bits for any V here: 1/sqrt(V) >= 2^-4700 is a normal long double.
+// MPFR variables reused across rows (and calls) of a thread: mpfr_set_prec allocates only when
+// a row needs more bits than any before it.
+struct ReciprocalScratch {
+  mpfr_t exact_v, result, product, remainder;
+  ReciprocalScratch() {
+    mpfr_init2(exact_v, 128);
+    mpfr_init2(result, 128);
+    mpfr_init2(product, 192);
+    mpfr_init2(remainder, 128);
+  }
+  ~ReciprocalScratch() {
+    mpfr_clear(exact_v);
+    mpfr_clear(result);
+    mpfr_clear(product);
+    mpfr_clear(remainder);
+  }
+  ReciprocalScratch(const ReciprocalScratch&) = delete;
+  ReciprocalScratch& operator=(const ReciprocalScratch&) = delete;
+};
+
 void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
-  using boost::multiprecision::mpfr_float;
-  mpfr_float exact_v;
-  mpfr_float result;
-  mpfr_float remainder;
+  thread_local ReciprocalScratch scratch;
+  mpfr_ptr exact_v = scratch.exact_v;
+  mpfr_ptr result = scratch.result;
+  mpfr_ptr product = scratch.product;
+  mpfr_ptr remainder = scratch.remainder;
   const auto v_bits = static_cast<mpfr_prec_t>(mpz_sizeinbase(v.backend().data(), 2));
-  mpfr_set_prec(exact_v.backend().data(), std::max<mpfr_prec_t>(v_bits, 64));
-  mpfr_set_prec(result.backend().data(), 128);
-  mpfr_set_prec(remainder.backend().data(), 128);
-  mpfr_set_z(exact_v.backend().data(), v.backend().data(), MPFR_RNDN);  // exact
-  mpfr_rec_sqrt(result.backend().data(), exact_v.backend().data(), MPFR_RNDN);
-  stats.rsqrt_v = mpfr_get_ld(result.backend().data(), MPFR_RNDN);
+  mpfr_set_prec(exact_v, std::max<mpfr_prec_t>(v_bits, 64));
+  mpfr_set_z(exact_v, v.backend().data(), MPFR_RNDN);  // exact
+  mpfr_rec_sqrt(result, exact_v, MPFR_RNDN);
+  stats.rsqrt_v = mpfr_get_ld(result, MPFR_RNDN);
+  // n * RN_128(1/sqrt(V)) is exact at 128 + 64 bits and within n 2^(EXP(r) - 129) <=
+  // 2^(EXP(n r) - 128) of n / sqrt(V); 127 bits claimed, one to spare. Where truncation to 54
+  // bits is decided for that whole interval, it holds no f64 value or midpoint (both 54-bit
+  // numbers), so every point of it, n / sqrt(V) included, rounds to nearest alike: no tie.
+  mpfr_mul_ui(product, result, static_cast<unsigned long>(stats.n), MPFR_RNDN);
+  stats.rstd_unscaled = mpfr_can_round(product, 127, MPFR_RNDN, MPFR_RNDZ, 54)
+                            ? mpfr_get_d(product, MPFR_RNDN)
+                            : std::numeric_limits<double>::quiet_NaN();
   if (!stats.double_tier_row) {
     stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
     return;
   }
-  stats.rsqrt_hi = mpfr_get_d(result.backend().data(), MPFR_RNDN);
+  stats.rsqrt_hi = mpfr_get_d(result, MPFR_RNDN);
   // result - rsqrt_hi is exact at 128 bits (both are multiples of result's last bit).
-  mpfr_sub_d(remainder.backend().data(), result.backend().data(), stats.rsqrt_hi, MPFR_RNDN);
-  stats.rsqrt_lo = mpfr_get_d(remainder.backend().data(), MPFR_RNDN);
+  mpfr_sub_d(remainder, result, stats.rsqrt_hi, MPFR_RNDN);
+  stats.rsqrt_lo = mpfr_get_d(remainder, MPFR_RNDN);
 }
 
 // Smallest lowest-set-bit exponent and largest highest-set-bit exponent over the nonzero
@@ -124,73 +155,97 @@ void exponent_range(const double* values, std::int64_t n, int& min_lsb, int& max
 void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   const std::int64_t n = row.n;
   stats.n = n;
-  int min_lsb = INT_MAX;
-  int max_msb = INT_MIN;
-  for (const double* part : {row.first, row.second}) {
-    if (part != nullptr) exponent_range(part, n, min_lsb, max_msb);
-  }
-  // q makes every X_i and eps*4^q integers.
-  int q = (min_lsb == INT_MAX) ? INT_MIN : -min_lsb;
+  int eps_q = INT_MIN;
   int eps_msb = INT_MIN;
   if (row.eps != 0.0) {
     const OddDecomposition e = decompose(row.eps);
-    q = std::max(q, ceil_half(-e.lsb));
+    eps_q = ceil_half(-e.lsb);
     eps_msb = e.msb;
   }
-  if (q == INT_MIN) q = 0;
+  // q makes every X_i and eps*4^q integers. The vector path finds it and the sums in one go
+  // for most rows; the others scan the exponents (and sum below, in int64 / __int128 or GMP).
+  stats.scaled.resize(static_cast<std::size_t>(n));
+  ScaledRowSums vector_sums;
+  const bool vectorized = scaled_row_sums(row, eps_q, stats.scaled.data(), vector_sums);
+  int q = vector_sums.q;
+  int x_bits = vector_sums.x_bits;
+  if (!vectorized) {
+    int min_lsb = INT_MAX;
+    int max_msb = INT_MIN;
+    for (const double* part : {row.first, row.second}) {
+      if (part != nullptr) exponent_range(part, n, min_lsb, max_msb);
+    }
+    q = std::max((min_lsb == INT_MAX) ? INT_MIN : -min_lsb, eps_q);
+    if (q == INT_MIN) q = 0;
+    x_bits = (max_msb == INT_MIN) ? 0 : max_msb + q + 1 + (row.second ? 1 : 0);
+  }
   stats.q = q;
   const bool layernorm = row.op == Op::layernorm;
 
   // Fast path bounds: |X| < 2^x_bits, n < 2^n_bits. With x_bits + n_bits <= 62:
   // |S|, n|X| < 2^62 and |D| < 2^63; n*Q, S^2 < 2^124; eps term < 2^125; V < 2^127.
   const int n_bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(n)));
-  const int x_bits = (max_msb == INT_MIN) ? 0 : max_msb + q + 1 + (row.second ? 1 : 0);
   const bool eps_fits = eps_msb == INT_MIN || eps_msb + 2 * q + 2 * n_bits + 1 <= 125;
   stats.fits_int64 = x_bits + n_bits <= 62 && eps_fits;
 
-  mpz_int eps_term;
-  if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
-
   if (stats.fits_int64) {
-    stats.scaled.resize(static_cast<std::size_t>(n));
     std::int64_t* scaled = stats.scaled.data();
-    if (q >= -1022 && q <= 1023) {
-      // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is exact.
-      const double scale = std::ldexp(1.0, q);
-      for (std::int64_t i = 0; i < n; ++i) scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
-      if (row.second) {
-        for (std::int64_t i = 0; i < n; ++i) scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+    std::int64_t sum = vector_sums.sum;
+    std::uint64_t max_abs = vector_sums.max_abs;
+    unsigned __int128 sum_squares = vector_sums.sum_squares;
+    if (!vectorized) {
+      if (q >= -1022 && q <= 1023) {
+        // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is
+        // exact.
+        const double scale = std::ldexp(1.0, q);
+        for (std::int64_t i = 0; i < n; ++i)
+          scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
+        if (row.second) {
+          for (std::int64_t i = 0; i < n; ++i)
+            scaled[i] += static_cast<std::int64_t>(row.second[i] * scale);
+        }
+      } else {
+        for (std::int64_t i = 0; i < n; ++i) {
+          scaled[i] =
+              scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+        }
       }
-    } else {
       for (std::int64_t i = 0; i < n; ++i) {
-        scaled[i] = scale_small(row.first[i], q) + (row.second ? scale_small(row.second[i], q) : 0);
+        const std::int64_t x = scaled[i];
+        const auto magnitude = static_cast<std::uint64_t>(x < 0 ? -x : x);
+        sum += x;
+        max_abs = std::max(max_abs, magnitude);
+        sum_squares += static_cast<unsigned __int128>(magnitude) * magnitude;
       }
-    }
-    std::int64_t sum = 0;
-    std::uint64_t max_abs = 0;
-    unsigned __int128 sum_squares = 0;
-    for (std::int64_t i = 0; i < n; ++i) {
-      const std::int64_t x = scaled[i];
-      const auto magnitude = static_cast<std::uint64_t>(x < 0 ? -x : x);
-      sum += x;
-      max_abs = std::max(max_abs, magnitude);
-      sum_squares += static_cast<unsigned __int128>(magnitude) * magnitude;
     }
     stats.sum_small = layernorm ? sum : 0;
     // |D_i| <= n max|X| + |S|, all below 2^63 here; the first tier needs < 2^53.
-    const auto sum_magnitude = static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
+    const auto sum_magnitude =
+        static_cast<unsigned __int128>(stats.sum_small < 0 ? -stats.sum_small : stats.sum_small);
     // (V >= 1 and V < 2^128 are checked below, once V is known.)
     stats.double_tier_row =
         static_cast<unsigned __int128>(max_abs) * static_cast<std::uint64_t>(n) + sum_magnitude <
         (static_cast<unsigned __int128>(1) << 53);
     __int128 v = static_cast<__int128>(sum_squares) * n;
     if (layernorm) v -= static_cast<__int128>(sum) * sum;
+    // eps n^2 4^q = odd 2^(lsb + 2q) n^2 < 2^(eps_msb + 2q + 1 + 2 n_bits) <= 2^125 (eps_fits),
+    // so V < 2^124 + 2^125 stays a signed 128-bit integer.
+    if (row.eps != 0.0) {
+      const OddDecomposition e = decompose(row.eps);
+      unsigned __int128 eps_term =
+          static_cast<unsigned __int128>(static_cast<std::uint64_t>(e.odd_mantissa))
+          << (e.lsb + 2 * q);
+      eps_term *= static_cast<std::uint64_t>(n);
+      eps_term *= static_cast<std::uint64_t>(n);
+      v += static_cast<__int128>(eps_term);
+    }
     assign_int128(stats.denom_square, v);
-    stats.denom_square += eps_term;
     stats.sum = stats.sum_small;
   } else {
     stats.double_tier_row = false;
     stats.scaled.clear();
+    mpz_int eps_term;
+    if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
     mpz_int x;
     mpz_int part;
     mpz_int sum = 0;
@@ -215,7 +270,8 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
                           mpz_sizeinbase(stats.denom_square.backend().data(), 2) <= 128;
   if (stats.denom_square == 0) {
     stats.rsqrt_v = 0.0L;
-    stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
+    stats.rsqrt_hi = stats.rsqrt_lo = stats.rstd_unscaled =
+        std::numeric_limits<double>::quiet_NaN();
   } else {
     reciprocal_sqrt(stats.denom_square, stats);
   }
@@ -243,12 +299,14 @@ long double to_long_double(const mpz_int& value) {
   long double magnitude;
   if (width <= 64) {
     mpz_int absolute = abs(value);
-    magnitude = static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(absolute.backend().data())));
+    magnitude =
+        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(absolute.backend().data())));
   } else {
     const auto dropped = static_cast<unsigned>(width - 64);
     mpz_int top = abs(value) >> dropped;
-    magnitude = std::ldexp(static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(top.backend().data()))),
-                           static_cast<int>(dropped));
+    magnitude = std::ldexp(
+        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(top.backend().data()))),
+        static_cast<int>(dropped));
   }
   return sign < 0 ? -magnitude : magnitude;
 }

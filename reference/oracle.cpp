@@ -2,6 +2,7 @@
 // double-double tier, else the long double tier, else decided by exact integer comparison.
 #include "reference/oracle.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -16,6 +17,14 @@
 #include "reference/non_finite_rows.hpp"
 #include "reference/refined_guess.hpp"
 #include "reference/rounding.hpp"
+
+// The validation passes are OR-reductions that run four lanes wide with AVX2: a clone for
+// CPUs that have it, picked at load time (the build targets baseline x86-64).
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define NORMCHECK_AVX2_CLONE __attribute__((target_clones("avx2", "default")))
+#else
+#define NORMCHECK_AVX2_CLONE
+#endif
 
 namespace normcheck::ref {
 namespace {
@@ -34,7 +43,8 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // rounding of the bound's own evaluation.
 constexpr long double kSlack = 1.0L + 1.0L / (1 << 20);
 constexpr long double kTwoPow63Inv = 1.0L / 9223372036854775808.0L;
-constexpr long double kTermBoundExact = (3 * detail::kLongDoubleUnit + 1.0L / 85070591730234615865843651857942052864.0L) * kSlack;
+constexpr long double kTermBoundExact =
+    (3 * detail::kLongDoubleUnit + 1.0L / 85070591730234615865843651857942052864.0L) * kSlack;
 constexpr long double kTermBoundTruncated = kTermBoundExact + kTwoPow63Inv * kSlack;
 constexpr long double kSumBound = detail::kLongDoubleUnit * kSlack;
 
@@ -44,43 +54,62 @@ bool same_value_and_sign(double a, double b) {
 }
 
 // True when every value is exactly a value of the format (NaN and infinities included). A
-// normal-range value whose dropped significand bits are zero is accepted from its bit pattern;
-// only the rest (zeros, subnormals, overflow, non-finite: rare) take the general rounding test.
-bool all_representable(const FormatTraits& t, const std::vector<double>& values) {
+// normal-range value whose dropped significand bits are zero is accepted from its bit pattern,
+// by OR-reductions over 64-bit shifts, masks and differences (SSE2 vectorizes them; 64-bit
+// comparisons it has not), a chunk at a time; only a chunk holding some other value (zeros,
+// subnormals, overflow, non-finite: a few in a large f16 batch) takes the general test.
+NORMCHECK_AVX2_CLONE bool all_representable(const FormatTraits& t,
+                                            const std::vector<double>& values) {
   if (t.precision == 53) return true;
   const std::uint64_t dropped_mask = (std::uint64_t{1} << (53 - t.precision)) - 1;
-  const auto lowest_field = static_cast<std::uint64_t>(t.emin + 1023);
-  const auto field_span = static_cast<std::uint64_t>(t.emax - t.emin);
-  for (const double v : values) {
-    const auto bits = std::bit_cast<std::uint64_t>(v);
-    const std::uint64_t field = (bits >> 52) & 0x7ff;
-    const bool plain_normal = field - lowest_field <= field_span && (bits & dropped_mask) == 0;
-    if (!plain_normal && detail::round_double(t, v) != v && !std::isnan(v)) return false;
+  const std::int64_t lowest_field = t.emin + 1023;
+  const std::int64_t highest_field = t.emax + 1023;
+  constexpr std::size_t kChunk = 256;
+  for (std::size_t start = 0; start < values.size(); start += kChunk) {
+    const std::size_t end = std::min(values.size(), start + kChunk);
+    std::uint64_t dropped = 0;
+    std::int64_t outside = 0;  // negative once some field lies outside [lowest, highest]
+    for (std::size_t i = start; i < end; ++i) {
+      const auto bits = std::bit_cast<std::uint64_t>(values[i]);
+      const auto field = static_cast<std::int64_t>((bits >> 52) & 0x7ff);
+      outside |= (field - lowest_field) | (highest_field - field);
+      dropped |= bits & dropped_mask;
+    }
+    if (outside >= 0 && dropped == 0) continue;
+    for (std::size_t i = start; i < end; ++i) {
+      if (detail::round_double(t, values[i]) != values[i] && !std::isnan(values[i])) return false;
+    }
   }
   return true;
 }
 
-bool all_finite(const double* values, std::int64_t n) {
-  constexpr std::uint64_t kExponentMask = std::uint64_t{0x7ff} << 52;
-  bool finite = true;
-  for (std::int64_t i = 0; i < n; ++i) finite &= (std::bit_cast<std::uint64_t>(values[i]) & kExponentMask) != kExponentMask;
-  return finite;
+// True when no value is an infinity or a NaN (exponent field all ones: field + 1 carries into
+// bit 11), as an OR-reduction that vectorizes.
+NORMCHECK_AVX2_CLONE bool all_finite(const double* values, std::int64_t n) {
+  std::uint64_t carries = 0;
+  for (std::int64_t i = 0; i < n; ++i)
+    carries |= (((std::bit_cast<std::uint64_t>(values[i]) >> 52) & 0x7ff) + 1) >> 11;
+  return carries == 0;
 }
 
 void validate(const NormProblem& p) {
   if (p.n < 1 || p.rows < 0) throw std::invalid_argument("oracle: need n >= 1 and rows >= 0");
-  if (!(p.eps >= 0.0) || std::isinf(p.eps)) throw std::invalid_argument("oracle: eps must be finite and >= 0");
+  if (!(p.eps >= 0.0) || std::isinf(p.eps))
+    throw std::invalid_argument("oracle: eps must be finite and >= 0");
   const auto total = static_cast<std::size_t>(p.rows * p.n);
   const auto n = static_cast<std::size_t>(p.n);
   if (p.x.size() != total) throw std::invalid_argument("oracle: x must hold rows*n values");
   if (!p.residual.empty() && p.residual.size() != total) {
     throw std::invalid_argument("oracle: residual must be empty or hold rows*n values");
   }
-  if (!p.gamma.empty() && p.gamma.size() != n) throw std::invalid_argument("oracle: gamma must be empty or n");
-  if (!p.beta.empty() && p.beta.size() != n) throw std::invalid_argument("oracle: beta must be empty or n");
+  if (!p.gamma.empty() && p.gamma.size() != n)
+    throw std::invalid_argument("oracle: gamma must be empty or n");
+  if (!p.beta.empty() && p.beta.size() != n)
+    throw std::invalid_argument("oracle: beta must be empty or n");
   auto check = [](const std::vector<double>& values, Format format, const char* field) {
     if (!all_representable(traits(format), values)) {
-      throw std::invalid_argument(std::string("oracle: ") + field + " holds a value not representable in " +
+      throw std::invalid_argument(std::string("oracle: ") + field +
+                                  " holds a value not representable in " +
                                   std::string(traits(format).name));
     }
   };
@@ -107,26 +136,50 @@ struct RowSolver {
 
   double mean_f64(const detail::RowInput& row) {
     if (problem.op == Op::rmsnorm) return 0.0;
+    // S and n below 2^53 are doubles, and IEEE division rounds S / n correctly; the scaling
+    // by 2^-q is exact while the result stays normal (or zero). The search decides the rest
+    // and every mean under force_exact, which the tests compare against this.
+    if (!options.force_exact && stats.fits_int64 &&
+        std::abs(stats.sum_small) <= (std::int64_t{1} << 53) &&
+        stats.n <= (std::int64_t{1} << 53)) {
+      const double mean =
+          std::ldexp(static_cast<double>(stats.sum_small) / static_cast<double>(stats.n), -stats.q);
+      if (mean == 0.0 ||
+          (std::fabs(mean) >= std::numeric_limits<double>::min() && std::isfinite(mean)))
+        return mean;
+    }
     long exponent = 0;
     const double fraction = mpz_get_d_2exp(&exponent, stats.sum.backend().data());
-    const auto guess = static_cast<double>(std::ldexp(static_cast<long double>(fraction),
-                                                      static_cast<int>(exponent) - stats.q) /
-                                           static_cast<long double>(row.n));
+    const auto guess = static_cast<double>(
+        std::ldexp(static_cast<long double>(fraction), static_cast<int>(exponent) - stats.q) /
+        static_cast<long double>(row.n));
     return detail::round_by_search(
         Format::f64, guess,
         [&](Dyadic m) { return comparator.mean_minus(stats.sum, stats.n, stats.q, m); }, false);
   }
 
   double rstd_f64() {
-    const auto guess = static_cast<double>(std::ldexp(stats.rsqrt_v, stats.q) * static_cast<long double>(stats.n));
+    // RN_f64(n / sqrt(V)) from the 128-bit reciprocal where Ziv's test decided it; 2^q scales
+    // it exactly while both it and the result are normal (a subnormal rstd_unscaled has lost
+    // bits to MPFR's conversion) and finite.
+    constexpr double kMinNormal = std::numeric_limits<double>::min();
+    if (!options.force_exact && std::fabs(stats.rstd_unscaled) >= kMinNormal) {
+      const double rstd = std::ldexp(stats.rstd_unscaled, stats.q);
+      if (std::fabs(rstd) >= kMinNormal && std::isfinite(rstd)) return rstd;
+    }
+    const auto guess =
+        static_cast<double>(std::ldexp(stats.rsqrt_v, stats.q) * static_cast<long double>(stats.n));
     return detail::round_by_search(
         Format::f64, guess,
-        [&](Dyadic m) { return comparator.rstd_minus(stats.denom_square, stats.n, stats.q, m); }, false);
+        [&](Dyadic m) { return comparator.rstd_minus(stats.denom_square, stats.n, stats.q, m); },
+        false);
   }
 
   // y and y_exact of one element by exact comparison; guess steers the search.
   void exact_output(double gamma, double beta, double guess, double& y, double& y_exact) {
-    auto side = [&](Dyadic m) { return comparator.y_minus(stats.denom_square, gamma, deviation, beta, m); };
+    auto side = [&](Dyadic m) {
+      return comparator.y_minus(stats.denom_square, gamma, deviation, beta, m);
+    };
     y = detail::round_by_search(problem.y_format, guess, side, false);
     if (problem.y_format == Format::f64) {
       y_exact = y;
@@ -170,7 +223,8 @@ struct RowSolver {
       // The normalized term is a signed zero: the sign of gamma times the sign of z,
       // where z = x_i - mean is +0 for LayerNorm and keeps x_i's zero sign for RMSNorm.
       const double z = row.second ? row.first[i] + row.second[i] : row.first[i];
-      const bool z_negative = d_sign == 0 ? (problem.op == Op::rmsnorm && std::signbit(z)) : d_sign < 0;
+      const bool z_negative =
+          d_sign == 0 ? (problem.op == Op::rmsnorm && std::signbit(z)) : d_sign < 0;
       const double term = (std::signbit(gamma) != z_negative) ? -0.0 : 0.0;
       y_exact[i] = has_beta ? beta + term : term;
       y[i] = detail::round_double(y_traits, y_exact[i]);
@@ -204,12 +258,15 @@ struct RowSolver {
     exact_output(gamma, beta, guess, y[i], y_exact[i]);
   }
 
-  void solve_row(const detail::RowInput& row, double* y, double* y_exact, double& mean, double& rstd) {
+  void solve_row(const detail::RowInput& row, double* y, double* y_exact, double& mean,
+                 double& rstd) {
     const std::int64_t n = row.n;
-    const bool finite = all_finite(row.first, n) && (row.second == nullptr || all_finite(row.second, n));
+    const bool finite =
+        all_finite(row.first, n) && (row.second == nullptr || all_finite(row.second, n));
     if (!finite) {
       detail::solve_non_finite_row(problem, row, has_gamma ? problem.gamma.data() : nullptr,
-                                   has_beta ? problem.beta.data() : nullptr, y, y_exact, mean, rstd);
+                                   has_beta ? problem.beta.data() : nullptr, y, y_exact, mean,
+                                   rstd);
       return;
     }
     detail::compute_exact_stats(row, stats);
@@ -225,9 +282,13 @@ struct RowSolver {
     if (double_tier && stats.double_tier_row) {
       // First tier on the whole row (branch-free), then the undecided few element by element.
       undecided.resize(static_cast<std::size_t>(n));
-      const detail::DoubleTierRow tier_row{stats.scaled.data(), n, stats.sum_small,
+      const detail::DoubleTierRow tier_row{stats.scaled.data(),
+                                           n,
+                                           stats.sum_small,
                                            has_gamma ? problem.gamma.data() : nullptr,
-                                           has_beta ? problem.beta.data() : nullptr, stats.rsqrt_hi, stats.rsqrt_lo};
+                                           has_beta ? problem.beta.data() : nullptr,
+                                           stats.rsqrt_hi,
+                                           stats.rsqrt_lo};
       if (detail::double_tier_row(y_traits, tier_row, y, y_exact, undecided.data()) == 0) return;
       for (std::int64_t i = 0; i < n; ++i) {
         if (undecided[static_cast<std::size_t>(i)]) solve_element(row, i, y, y_exact);
@@ -249,7 +310,8 @@ bool double_tier_allowed(const NormProblem& problem, const OracleOptions& option
 
 }  // namespace
 
-void compute_oracle_into(const NormProblem& problem, const OracleOptions& options, OracleResult& result) {
+void compute_oracle_into(const NormProblem& problem, const OracleOptions& options,
+                         OracleResult& result) {
   validate(problem);
   const auto n = static_cast<std::size_t>(problem.n);
   const auto rows = static_cast<std::size_t>(problem.rows);
@@ -262,23 +324,36 @@ void compute_oracle_into(const NormProblem& problem, const OracleOptions& option
   result.residual_out.resize(has_residual ? rows * n : 0);
   if (has_residual) {
     for (std::size_t i = 0; i < rows * n; ++i) {
-      result.residual_out[i] = round_sum_to_format(problem.x_format, problem.x[i], problem.residual[i]);
+      result.residual_out[i] =
+          round_sum_to_format(problem.x_format, problem.x[i], problem.residual[i]);
     }
   }
-  RowSolver solver{problem, options, traits(problem.y_format), !problem.gamma.empty(), !problem.beta.empty(),
-                   double_tier_allowed(problem, options), {}, {}, {}, {}, {}, {}};
+  RowSolver solver{problem,
+                   options,
+                   traits(problem.y_format),
+                   !problem.gamma.empty(),
+                   !problem.beta.empty(),
+                   double_tier_allowed(problem, options),
+                   {},
+                   {},
+                   {},
+                   {},
+                   {},
+                   {}};
   for (std::size_t r = 0; r < rows; ++r) {
     detail::RowInput row;
     row.n = problem.n;
     row.eps = problem.eps;
     row.op = problem.op;
+    row.significand_bits = traits(problem.x_format).precision;
     row.first = problem.x.data() + r * n;
     if (has_residual && problem.residual_sum == ResidualSum::exact) {
       row.second = problem.residual.data() + r * n;
     } else if (has_residual) {
       row.first = result.residual_out.data() + r * n;  // RN_x(x + residual), already computed
     }
-    solver.solve_row(row, result.y.data() + r * n, result.y_exact.data() + r * n, result.mean[r], result.rstd[r]);
+    solver.solve_row(row, result.y.data() + r * n, result.y_exact.data() + r * n, result.mean[r],
+                     result.rstd[r]);
   }
 }
 

@@ -3,6 +3,23 @@
 
 namespace normcheck::ref {
 
+namespace detail {
+
+// Zeros and non-finite values are kept; subnormal-range values scale so that the quantum is
+// 1, round to an integer and scale back (both scalings exact); values above the largest
+// binade (f64 values the format overflows on) go to infinity.
+double round_double_outside_normal(const FormatTraits& t, double value) {
+  if (!std::isfinite(value) || value == 0.0) return value;
+  const double magnitude = std::fabs(value);
+  if (magnitude < pow2(t.emin)) {
+    const int quantum = t.emin - t.precision + 1;
+    return std::copysign(std::nearbyint(magnitude * pow2(-quantum)) * pow2(quantum), value);
+  }
+  return std::copysign(std::numeric_limits<double>::infinity(), value);  // at or above 2^(emax+1)
+}
+
+}  // namespace detail
+
 double round_sum_to_format(Format format, double a, double b) {
   const FormatTraits& t = traits(format);
   const double sum = a + b;

@@ -17,6 +17,7 @@ double round_sum_to_format(Format format, double a, double b);
 
 namespace detail {
 
+// 2^k as a double (ref::exact_pow2: from its bit pattern in the normal range).
 inline double pow2(int k) { return exact_pow2(k); }
 
 // 2^k as a long double; exact for |k| up to the long double exponent range.
@@ -25,26 +26,30 @@ inline long double pow2l(int k) {
   return std::ldexp(1.0L, k);
 }
 
+// round_double outside the format's normal range (zeros, subnormals, overflow, non-finite):
+// out of line, so that the common case below stays small enough to inline at -O2.
+double round_double_outside_normal(const FormatTraits& t, double value);
+
 // RNE of a double to the format described by t, subnormals and overflow included.
 // Normal range: round the double's significand bits directly (the carry into the
-// exponent field is exactly the binade change). Subnormal range: scale so the quantum
-// is 1, round to an integer, scale back; both scalings are exact.
+// exponent field is exactly the binade change); one predictable branch, and the carry stops
+// below the sign bit (the field is at most emax + 1024 <= 0x7ff). Elsewhere see
+// round_double_outside_normal.
 inline double round_double(const FormatTraits& t, double value) {
-  if (t.precision == 53 || !std::isfinite(value) || value == 0.0) return value;
-  const double magnitude = std::fabs(value);
-  double rounded;
-  if (magnitude < pow2(t.emin)) {
-    const int quantum = t.emin - t.precision + 1;
-    rounded = std::nearbyint(magnitude * pow2(-quantum)) * pow2(quantum);
-  } else {
-    const int dropped = 53 - t.precision;
-    std::uint64_t bits = std::bit_cast<std::uint64_t>(magnitude);
-    bits += (std::uint64_t{1} << (dropped - 1)) - 1 + ((bits >> dropped) & 1);
-    bits &= ~((std::uint64_t{1} << dropped) - 1);
-    rounded = std::bit_cast<double>(bits);
-    if (rounded >= pow2(t.emax + 1)) rounded = std::numeric_limits<double>::infinity();
+  if (t.precision == 53) return value;
+  const auto bits = std::bit_cast<std::uint64_t>(value);
+  const std::uint64_t field = (bits >> 52) & 0x7ff;
+  if (field - static_cast<std::uint64_t>(t.emin + 1023) >
+      static_cast<std::uint64_t>(t.emax - t.emin)) {
+    return round_double_outside_normal(t, value);
   }
-  return std::copysign(rounded, value);
+  const int dropped = 53 - t.precision;
+  std::uint64_t rounded = bits + (std::uint64_t{1} << (dropped - 1)) - 1 + ((bits >> dropped) & 1);
+  rounded &= ~((std::uint64_t{1} << dropped) - 1);
+  if (((rounded >> 52) & 0x7ff) > static_cast<std::uint64_t>(t.emax + 1023)) {
+    return std::copysign(std::numeric_limits<double>::infinity(), value);
+  }
+  return std::bit_cast<double>(rounded);
 }
 
 }  // namespace detail
