@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <fmt/format.h>
 
 #include "harness/case.hpp"
@@ -122,7 +124,11 @@ TEST_F(ReportEndToEnd, AnOverflowingKernelHasItsMeasuredDomainAndACorrectOneNone
   }
   const std::string md = render_markdown(model_);
   EXPECT_NE(md.find("## Safe input domain and rounding bias"), std::string::npos);
-  EXPECT_NE(md.find("within budget for |x| <= 2^"), std::string::npos);
+  EXPECT_NE(md.find("within budget for \\|x\\| <= 2^"), std::string::npos);  // '|' escaped in a table
+  std::ifstream page(out_ / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<h2>Safe input domain and rounding bias</h2>"), std::string::npos);
+  EXPECT_NE(html.find("within budget for |x| &lt;= 2^"), std::string::npos);
 }
 
 TEST_F(ReportEndToEnd, CarriesTheRoundingBiasFigures) {
