@@ -10,12 +10,13 @@ nlohmann::json bias_json(const BiasFigures& b) {
   const auto finite_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
   json tests = json::array();
   for (const auto& t : b.tests) {
-    tests.push_back({{"test", bias_test_name(t.kind)},
-                     {"cases", t.cases},
-                     {"statistic", t.statistic},
-                     {"null_bound", t.null_bound},
-                     {"critical", finite_or_null(t.critical)},  // null: no statistic is a finding yet
-                     {"p_value", t.p_value}});
+    tests.push_back(
+        {{"test", bias_test_name(t.kind)},
+         {"cases", t.cases},
+         {"statistic", t.statistic},
+         {"null_bound", t.null_bound},
+         {"critical", finite_or_null(t.critical)},  // null: no statistic is a finding yet
+         {"p_value", t.p_value}});
   }
   return {{"applicable", b.applicable()},
           {"cases", b.cases},

@@ -16,6 +16,7 @@
 #include "harness/atomic_file.hpp"
 #include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
+#include "harness/finding_domain.hpp"
 #include "harness/isolation.hpp"
 #include "harness/shrink.hpp"
 
@@ -165,27 +166,6 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
   return finding;
 }
 
-// A finding whose case is huge or tiny may be a failure of range: then it carries the
-// boundary (harness/safe_domain.hpp). Not for the classes that make a kernel unsafe to call
-// (each run may cost a fork or a timeout) nor for bias (no single case fails).
-void measure_domain(IsolatedEvaluator& evaluator, const Budget& budget, Finding& finding) {
-  if (gravity(finding.klass) == 0 || finding.klass == ViolationClass::bias) return;
-  if (!has_extreme_magnitude(finding.minimized, budget.compute)) return;
-  const auto start = Clock::now();
-  const DomainJudge judge = [&](const ref::NormProblem& scaled) -> std::optional<Violation> {
-    const auto violations = evaluator.evaluate(scaled).violations();
-    if (violations.empty()) return std::nullopt;
-    return violations.front();
-  };
-  finding.domain = measure_safe_domain(finding.minimized, budget.compute, judge);
-  // Sums of squares overflow sooner in longer rows: the bound for the length the case had
-  // before shrinking. (Underflow is worst in the shortest row, which the minimized case is.)
-  if (finding.domain && finding.domain->side == DomainSide::upper && finding.original.n > finding.minimized.n)
-    finding.equal_magnitude_domain =
-        measure_safe_domain(equal_magnitude_row(finding.minimized, finding.original.n), budget.compute, judge);
-  finding.seconds_to_measure_domain = seconds_since(start);
-}
-
 void accumulate(KernelSummary& summary, const CaseEvaluation& e) {
   ++summary.cases;
   summary.outputs += e.outputs_checked;
@@ -239,7 +219,9 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       auto finding = minimize_and_save(evaluator, kernel, generated, index, violation.klass, violation.message,
                                        options, failures);
       finding.seconds_to_detect = detect;
-      measure_domain(evaluator, budget, finding);
+      // Not for the classes that make a kernel unsafe to call (each run may cost a fork or
+      // a timeout); a failure of range carries the boundary (harness/finding_domain.hpp).
+      if (gravity(finding.klass) != 0) measure_finding_domain(evaluator, budget, finding);
       finding.original_score = outcome.kind == IsolatedOutcome::Kind::evaluated ? outcome.evaluation.max_score : 0;
       found.emplace(signature_key, summary.findings.size());
       summary.findings.push_back(std::move(finding));
@@ -258,7 +240,8 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   // false-alarm rate holds). It is a defect of its own, within --max-findings, unless the
   // budget opts out (bias = false).
   summary.bias = bias.figures();
-  if (budget.bias_test && summary.bias.finding && static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
+  if (budget.bias_test && summary.bias.finding &&
+      static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
     summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
     summary.findings.back().seconds_to_detect = seconds_since(start);
   }

@@ -29,7 +29,8 @@ nlohmann::json domain_json(const SafeDomain& d) {
 }
 
 nlohmann::json domain_bounds_json(const DomainBounds& bounds) {
-  return {{"max_abs_x", number_or_null(bounds.max_abs_x)}, {"min_abs_x", number_or_null(bounds.min_abs_x)}};
+  return {{"max_abs_x", number_or_null(bounds.max_abs_x)},
+          {"min_abs_x", number_or_null(bounds.min_abs_x)}};
 }
 
 }  // namespace normcheck::harness

@@ -3,12 +3,12 @@
 // whose range the boundary coincides with.
 #include "harness/safe_domain.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "harness/hex_float.hpp"
 
@@ -102,8 +102,10 @@ double extreme(const std::vector<RowRanges>& rows, double RowRanges::*quantity, 
   double best = side == DomainSide::upper ? kNoMagnitude : std::numeric_limits<double>::infinity();
   for (const auto& r : rows) {
     const double q = r.*quantity;
-    if (side == DomainSide::upper) best = std::max(best, q);
-    else if (std::isfinite(q)) best = std::min(best, q);
+    if (side == DomainSide::upper)
+      best = std::max(best, q);
+    else if (std::isfinite(q))
+      best = std::min(best, q);
   }
   return best;
 }
@@ -113,7 +115,8 @@ double extreme(const std::vector<RowRanges>& rows, double RowRanges::*quantity, 
 constexpr double kCrossingSlack = 0.25;
 
 // Sets domain.cause and the quantity's log2 on both sides of the boundary.
-void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond, ref::Op op, SafeDomain& domain) {
+void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond, ref::Op op,
+                 SafeDomain& domain) {
   const DomainSide side = domain.side;
   const ref::Format compute = domain.compute;
   const auto& t = ref::traits(compute);
@@ -126,10 +129,11 @@ void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond,
   if (side == DomainSide::upper) {
     // log2 of the largest finite value, (2 - 2^(1-p)) 2^emax.
     const double limit = t.emax + std::log2(2 - std::ldexp(1.0, 1 - t.precision));
-    for (const Candidate c : {Candidate{&RowRanges::square, DomainCause::square_overflow, false},
-                              Candidate{&RowRanges::square_sum, DomainCause::square_sum_overflow, false},
-                              Candidate{&RowRanges::deviation_sum, DomainCause::deviation_square_sum_overflow, true},
-                              Candidate{&RowRanges::abs_sum, DomainCause::sum_overflow, false}}) {
+    for (const Candidate c :
+         {Candidate{&RowRanges::square, DomainCause::square_overflow, false},
+          Candidate{&RowRanges::square_sum, DomainCause::square_sum_overflow, false},
+          Candidate{&RowRanges::deviation_sum, DomainCause::deviation_square_sum_overflow, true},
+          Candidate{&RowRanges::abs_sum, DomainCause::sum_overflow, false}}) {
       if (c.layernorm_only && op != ref::Op::layernorm) continue;
       const double at_bound = extreme(in, c.quantity, side), past = extreme(out, c.quantity, side);
       if (at_bound <= limit + kCrossingSlack && past > limit - kCrossingSlack) {
@@ -143,9 +147,10 @@ void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond,
   }
   // Below the smallest normal a quantity keeps fewer bits, below the smallest subnormal none.
   const double normal = t.emin, subnormal = t.emin - t.precision + 1;
-  for (const Candidate c : {Candidate{&RowRanges::square, DomainCause::square_underflow, false},
-                            Candidate{&RowRanges::mean_square, DomainCause::mean_square_underflow, false},
-                            Candidate{&RowRanges::variance, DomainCause::variance_underflow, true}}) {
+  for (const Candidate c :
+       {Candidate{&RowRanges::square, DomainCause::square_underflow, false},
+        Candidate{&RowRanges::mean_square, DomainCause::mean_square_underflow, false},
+        Candidate{&RowRanges::variance, DomainCause::variance_underflow, true}}) {
     if (c.layernorm_only && op != ref::Op::layernorm) continue;
     const double at_bound = extreme(in, c.quantity, side), past = extreme(out, c.quantity, side);
     if (past < normal + kCrossingSlack && at_bound >= subnormal - kCrossingSlack) {
@@ -160,10 +165,14 @@ void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond,
 // "fp32" for f32 and so on: the spelling of the domain line ("overflows in fp32").
 std::string_view arithmetic_name(ref::Format format) {
   switch (format) {
-    case ref::Format::f16: return "fp16";
-    case ref::Format::bf16: return "bf16";
-    case ref::Format::f32: return "fp32";
-    case ref::Format::f64: return "fp64";
+    case ref::Format::f16:
+      return "fp16";
+    case ref::Format::bf16:
+      return "bf16";
+    case ref::Format::f32:
+      return "fp32";
+    case ref::Format::f64:
+      return "fp64";
   }
   return "fp32";
 }
@@ -181,43 +190,62 @@ std::string power_of_two(double log2_value, int decimals = 1) {
 std::string_view quantity_name(DomainCause cause) {
   switch (cause) {
     case DomainCause::square_overflow:
-    case DomainCause::square_underflow: return "x^2";
-    case DomainCause::square_sum_overflow: return "the row's sum of x^2";
-    case DomainCause::deviation_square_sum_overflow: return "the row's sum of (x - mean)^2";
-    case DomainCause::sum_overflow: return "the row's sum of x";
-    case DomainCause::mean_square_underflow: return "the row's mean of x^2";
-    case DomainCause::variance_underflow: return "the row's variance";
-    case DomainCause::not_inferred: break;
+    case DomainCause::square_underflow:
+      return "x^2";
+    case DomainCause::square_sum_overflow:
+      return "the row's sum of x^2";
+    case DomainCause::deviation_square_sum_overflow:
+      return "the row's sum of (x - mean)^2";
+    case DomainCause::sum_overflow:
+      return "the row's sum of x";
+    case DomainCause::mean_square_underflow:
+      return "the row's mean of x^2";
+    case DomainCause::variance_underflow:
+      return "the row's variance";
+    case DomainCause::not_inferred:
+      break;
   }
   return "";
 }
 
 std::string cause_text(const SafeDomain& d) {
   if (d.cause == DomainCause::not_inferred)
-    return fmt::format("the kernel fails ({}); no intermediate's range explains the boundary", class_name(d.failing_class));
+    return fmt::format("the kernel fails ({}); no intermediate's range explains the boundary",
+                       class_name(d.failing_class));
   const std::string_view quantity = quantity_name(d.cause);
   return fmt::format("{} {} in {} (likely: {} is {} at the bound, {} beyond)", quantity,
-                     d.side == DomainSide::upper ? "overflows" : "underflows", arithmetic_name(d.compute), quantity,
-                     power_of_two(d.cause_log2_within, 2), power_of_two(d.cause_log2_beyond, 2));
+                     d.side == DomainSide::upper ? "overflows" : "underflows",
+                     arithmetic_name(d.compute), quantity, power_of_two(d.cause_log2_within, 2),
+                     power_of_two(d.cause_log2_beyond, 2));
 }
 
 }  // namespace
 
 std::string_view domain_cause_name(DomainCause cause) {
   switch (cause) {
-    case DomainCause::square_overflow: return "square-overflow";
-    case DomainCause::square_sum_overflow: return "square-sum-overflow";
-    case DomainCause::deviation_square_sum_overflow: return "deviation-square-sum-overflow";
-    case DomainCause::sum_overflow: return "sum-overflow";
-    case DomainCause::square_underflow: return "square-underflow";
-    case DomainCause::mean_square_underflow: return "mean-square-underflow";
-    case DomainCause::variance_underflow: return "variance-underflow";
-    case DomainCause::not_inferred: return "not-inferred";
+    case DomainCause::square_overflow:
+      return "square-overflow";
+    case DomainCause::square_sum_overflow:
+      return "square-sum-overflow";
+    case DomainCause::deviation_square_sum_overflow:
+      return "deviation-square-sum-overflow";
+    case DomainCause::sum_overflow:
+      return "sum-overflow";
+    case DomainCause::square_underflow:
+      return "square-underflow";
+    case DomainCause::mean_square_underflow:
+      return "mean-square-underflow";
+    case DomainCause::variance_underflow:
+      return "variance-underflow";
+    case DomainCause::not_inferred:
+      return "not-inferred";
   }
   return "not-inferred";
 }
 
-double SafeDomain::log2_abs_x() const { return std::log2(abs_x); }
+double SafeDomain::log2_abs_x() const {
+  return std::log2(abs_x);
+}
 
 void DomainBounds::add(const SafeDomain& domain) {
   if (domain.side == DomainSide::upper)
@@ -235,7 +263,7 @@ bool has_extreme_magnitude(const ref::NormProblem& failing, ref::Format compute)
 
 ref::NormProblem equal_magnitude_row(const ref::NormProblem& failing, std::int64_t n) {
   const double magnitude = largest_abs_input(failing);  // a value of x_format (the residual's too)
-  ref::NormProblem row = failing;  // op, formats, eps
+  ref::NormProblem row = failing;                       // op, formats, eps
   row.rows = 1;
   row.n = n;
   row.residual.clear();
@@ -308,14 +336,16 @@ std::string describe_domain(const SafeDomain& d) {
   const bool upper = d.side == DomainSide::upper;
   const std::string shape =
       d.rows == 1 ? fmt::format("n = {}", d.n) : fmt::format("n = {}, {} rows", d.n, d.rows);
-  return fmt::format("within budget for |x| {} {} ({}); {}, {}", upper ? "<=" : ">=", power_of_two(d.log2_abs_x()),
-                     shape, upper ? "beyond" : "below", cause_text(d));
+  return fmt::format("within budget for |x| {} {} ({}); {}, {}",
+                     upper ? "<=" : ">=", power_of_two(d.log2_abs_x()), shape,
+                     upper ? "beyond" : "below", cause_text(d));
 }
 
 std::string describe_domain_evidence(const SafeDomain& d) {
-  return fmt::format("measured by scaling the case in half binades, {} runs: within budget at largest |x| = {}, "
-                     "a {} violation at {}",
-                     d.evaluations, hex_float(d.abs_x), class_name(d.failing_class), hex_float(d.failing_abs_x));
+  return fmt::format(
+      "measured by scaling the case in half binades, {} runs: within budget at largest |x| = {}, "
+      "a {} violation at {}",
+      d.evaluations, hex_float(d.abs_x), class_name(d.failing_class), hex_float(d.failing_abs_x));
 }
 
 }  // namespace normcheck::harness

@@ -23,18 +23,19 @@ enum class DomainSide {
   lower,  // the case is tiny: the kernel is within budget down to min_abs_x
 };
 
-// The intermediate whose range the boundary coincides with: inferred by computing it (in
-// exact log2 arithmetic) at the last magnitude within budget and the first beyond, so a
-// cause is "likely", never proven. In the order they are tested.
+// The intermediate whose range the boundary coincides with: inferred by computing its
+// log2 (in double, from the row divided by its largest |x|, so nothing overflows here) at
+// the last magnitude within budget and the first beyond. The kernel's arithmetic is not
+// observed, so a cause is "likely", never proven. In the order they are tested.
 enum class DomainCause {
-  square_overflow,             // the largest x^2 passes the compute format's largest finite value
-  square_sum_overflow,         // the row's sum of x^2 does
+  square_overflow,      // the largest x^2 passes the compute format's largest finite value
+  square_sum_overflow,  // the row's sum of x^2 does
   deviation_square_sum_overflow,  // the row's sum of (x - mean)^2 does (LayerNorm)
-  sum_overflow,                // the row's sum of |x| does
-  square_underflow,            // the largest x^2 falls below the compute format's smallest normal
-  mean_square_underflow,       // the row's mean of x^2 does
-  variance_underflow,          // the row's variance does (LayerNorm)
-  not_inferred,                // none of these crosses its limit at the boundary
+  sum_overflow,                   // the row's sum of |x| does
+  square_underflow,       // the largest x^2 falls below the compute format's smallest normal
+  mean_square_underflow,  // the row's mean of x^2 does
+  variance_underflow,     // the row's variance does (LayerNorm)
+  not_inferred,           // none of these crosses its limit at the boundary
 };
 
 // The stable name ("square-overflow", ..., "not-inferred") used in JSON.
@@ -42,8 +43,8 @@ std::string_view domain_cause_name(DomainCause cause);
 
 struct SafeDomain {
   DomainSide side = DomainSide::upper;
-  double abs_x = 0;          // the largest finite |x| of the last scaled case within budget
-  double failing_abs_x = 0;  // that of the nearest scaled case beyond it that fails
+  double abs_x = 0;              // the largest finite |x| of the last scaled case within budget
+  double failing_abs_x = 0;      // that of the nearest scaled case beyond it that fails
   std::int64_t n = 0, rows = 0;  // the measured case's shape
   ref::Format compute = ref::Format::f32;
   DomainCause cause = DomainCause::not_inferred;

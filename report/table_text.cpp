@@ -1,6 +1,7 @@
 // Cell texts shared by report.md and index.html (report/render.hpp).
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "report/render.hpp"
 
@@ -13,8 +14,8 @@ std::string domain_bound_text(const std::optional<double>& bound) {
 
 std::string bias_text(const BiasFigures& b) {
   if (!b.applicable()) return "n/a";
-  return fmt::format("{:+.3f} ulp, {:.1f}% misrounded, p = {:.2g}{}", b.mean_error, 100 * b.misrounded_fraction,
-                     b.p_value, b.finding ? " FINDING" : "");
+  return fmt::format("{:+.3f} ulp, {:.1f}% misrounded, p = {:.2g}{}", b.mean_error,
+                     100 * b.misrounded_fraction, b.p_value, b.finding ? " FINDING" : "");
 }
 
 }  // namespace normcheck::harness::report

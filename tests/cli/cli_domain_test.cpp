@@ -4,23 +4,26 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tests/cli/cli_support.hpp"
 
 namespace normcheck::harness::cli_testing {
 namespace {
 
-const std::string kOverflowing = "check --kernel mutant.rmsnorm.sum_squares_overflow --save-failures " +
-                                 (scratch_dir() / "domain-cases").string() + " ";
+const std::string kOverflowing =
+    "check --kernel mutant.rmsnorm.sum_squares_overflow --save-failures " +
+    (scratch_dir() / "domain-cases").string() + " ";
 
 TEST(CliDomain, AnOverflowFindingPrintsItsDomainAndTheJsonCarriesIt) {
   const Outcome o = normcheck(kOverflowing + "--json -");
   ASSERT_EQ(o.exit_code, 1) << o.err;
-  EXPECT_NE(o.err.find("within budget for |x| <= 2^63.5 (n = 1); beyond, x^2 overflows in fp32"), std::string::npos)
+  EXPECT_NE(o.err.find("within budget for |x| <= 2^63.5 (n = 1); beyond, x^2 overflows in fp32"),
+            std::string::npos)
       << o.err;
-  EXPECT_NE(o.err.find("within budget for |x| >= 2^"), std::string::npos) << "the tiny rows underflow: " << o.err;
+  EXPECT_NE(o.err.find("within budget for |x| >= 2^"), std::string::npos)
+      << "the tiny rows underflow: " << o.err;
   const nlohmann::json json = nlohmann::json::parse(o.out);
   const auto& kernel = json.at("kernels").at(0);
   ASSERT_TRUE(kernel.at("domain").at("max_abs_x").is_number()) << kernel.at("domain");
@@ -31,7 +34,8 @@ TEST(CliDomain, AnOverflowFindingPrintsItsDomainAndTheJsonCarriesIt) {
     ++upper;
     EXPECT_EQ(f.at("domain").at("cause"), "square-overflow") << f.at("domain");
     EXPECT_EQ(f.at("domain").at("exact"), "0x1.6a09e6p+63");
-    EXPECT_LE(kernel.at("domain").at("max_abs_x").get<double>(), f.at("domain").at("max_abs_x").get<double>());
+    EXPECT_LE(kernel.at("domain").at("max_abs_x").get<double>(),
+              f.at("domain").at("max_abs_x").get<double>());
   }
   EXPECT_GE(upper, 1);
 }
@@ -48,7 +52,8 @@ TEST(CliDomain, ACorrectKernelHasANullDomain) {
 
 TEST(CliDomain, BudgetMaxAbsXAcceptsTheOverflowAndABadValueIsNamed) {
   const fs::path budgets = scratch_dir() / "domain-budgets.toml";
-  std::ofstream(budgets) << "[kernel.\"mutant.rmsnorm.sum_squares_overflow\"]\nmax_abs_x = 7.205759403792794e16\n";
+  std::ofstream(budgets)
+      << "[kernel.\"mutant.rmsnorm.sum_squares_overflow\"]\nmax_abs_x = 7.205759403792794e16\n";
   const Outcome o = normcheck(kOverflowing + "--budgets '" + budgets.string() + "' --json -");
   const nlohmann::json json = nlohmann::json::parse(o.out);
   const auto& kernel = json.at("kernels").at(0);

@@ -8,28 +8,32 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <string>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/check_output.hpp"
 #include "harness/checker.hpp"
-#include "tests/support/test_kernels.hpp"
 #include "properties/case_source.hpp"
+#include "tests/support/test_kernels.hpp"
 
 namespace normcheck::harness {
 namespace {
 
-const impls::KernelInfo& kernel(const char* name) { return testing::builtin_kernel(name); }
+const impls::KernelInfo& kernel(const char* name) {
+  return testing::builtin_kernel(name);
+}
 
 CheckOptions gate(const std::string& name) {
   CheckOptions options;  // the defaults of `normcheck check`: 1000 cases, seed 1
-  options.failures_dir = std::filesystem::temp_directory_path() / ("normcheck-checker-domain-test-" + name);
+  options.failures_dir =
+      std::filesystem::temp_directory_path() / ("normcheck-checker-domain-test-" + name);
   std::filesystem::remove_all(options.failures_dir);
   return options;
 }
 
 BudgetTable budget_file(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / ("normcheck-checker-domain-" + name + ".toml");
+  const auto path =
+      std::filesystem::temp_directory_path() / ("normcheck-checker-domain-" + name + ".toml");
   std::ofstream(path) << text;
   return BudgetTable::load(path);
 }
@@ -48,7 +52,8 @@ double analytic_overflow_log2(const ref::NormProblem& p) {
     }
     worst_row = std::max(worst_row, sum);
   }
-  return 0.5 * (std::log2(static_cast<double>(std::numeric_limits<float>::max())) - std::log2(worst_row));
+  return 0.5 *
+         (std::log2(static_cast<double>(std::numeric_limits<float>::max())) - std::log2(worst_row));
 }
 
 constexpr const char* kOverflowing = "mutant.rmsnorm.sum_squares_overflow";
@@ -57,7 +62,8 @@ constexpr const char* kOverflowing = "mutant.rmsnorm.sum_squares_overflow";
 constexpr double kRounding = 1e-6;
 
 TEST(CheckerDomain, OverflowFindingsCarryTheAnalyticalBoundary) {
-  const auto report = run_check({kernel(kOverflowing)}, BudgetTable{}, props::make_case_source(), gate("overflow"));
+  const auto report =
+      run_check({kernel(kOverflowing)}, BudgetTable{}, props::make_case_source(), gate("overflow"));
   const KernelSummary& k = report.kernels.at(0);
   int upper = 0, lower = 0;
   for (const Finding& f : k.findings) {
@@ -74,14 +80,16 @@ TEST(CheckerDomain, OverflowFindingsCarryTheAnalyticalBoundary) {
     const double analytic = analytic_overflow_log2(f.minimized);
     EXPECT_LE(f.domain->log2_abs_x(), analytic + kRounding) << f.signature;
     EXPECT_GT(f.domain->log2_abs_x(), analytic - 0.5) << f.signature;
-    EXPECT_TRUE(f.domain->cause == DomainCause::square_overflow || f.domain->cause == DomainCause::square_sum_overflow)
+    EXPECT_TRUE(f.domain->cause == DomainCause::square_overflow ||
+                f.domain->cause == DomainCause::square_sum_overflow)
         << describe_domain(*f.domain);
     if (f.original.n > f.minimized.n) {
       ASSERT_TRUE(f.equal_magnitude_domain.has_value()) << f.signature;
       const auto& row = *f.equal_magnitude_domain;
       std::printf("  %s\n", describe_domain(row).c_str());
       EXPECT_EQ(row.n, f.original.n);
-      const double row_analytic = analytic_overflow_log2(equal_magnitude_row(f.minimized, f.original.n));
+      const double row_analytic =
+          analytic_overflow_log2(equal_magnitude_row(f.minimized, f.original.n));
       EXPECT_LE(row.log2_abs_x(), row_analytic + kRounding) << f.signature;
       EXPECT_GT(row.log2_abs_x(), row_analytic - 0.5) << f.signature;
     }
@@ -99,12 +107,14 @@ TEST(CheckerDomain, OverflowFindingsCarryTheAnalyticalBoundary) {
   EXPECT_EQ(domain["max_abs_x"].get<double>(), *k.domain().max_abs_x);
   bool finding_has_domain = false;
   for (const auto& f : json["kernels"][0]["findings"])
-    finding_has_domain = finding_has_domain || (f["domain"].is_object() && f["domain"].contains("max_abs_x"));
+    finding_has_domain =
+        finding_has_domain || (f["domain"].is_object() && f["domain"].contains("max_abs_x"));
   EXPECT_TRUE(finding_has_domain);
 }
 
 TEST(CheckerDomain, ACorrectKernelHasNoDomain) {
-  const auto report = run_check({kernel("rmsnorm.f32")}, BudgetTable{}, props::make_case_source(), gate("correct"));
+  const auto report =
+      run_check({kernel("rmsnorm.f32")}, BudgetTable{}, props::make_case_source(), gate("correct"));
   ASSERT_TRUE(report.passed());
   EXPECT_EQ(format_findings(report).find("within budget for"), std::string::npos);
   const auto json = nlohmann::json::parse(report_json(report));
@@ -116,31 +126,40 @@ TEST(CheckerDomain, ACorrectKernelHasNoDomain) {
 // longest), as a user would write it from the measured domain. The overflow is then
 // accepted knowingly; the underflow, which max_abs_x does not cover, is still found.
 TEST(CheckerDomain, BudgetMaxAbsXSilencesTheOverflowTheDefaultReports) {
-  const auto budgets = budget_file("max-abs-x", "[kernel.\"mutant.rmsnorm.sum_squares_overflow\"]\nmax_abs_x = 7.205759403792794e16\n");
-  const auto report = run_check({kernel(kOverflowing)}, budgets, props::make_case_source(), gate("max-abs-x"));
+  const auto budgets = budget_file(
+      "max-abs-x",
+      "[kernel.\"mutant.rmsnorm.sum_squares_overflow\"]\nmax_abs_x = 7.205759403792794e16\n");
+  const auto report =
+      run_check({kernel(kOverflowing)}, budgets, props::make_case_source(), gate("max-abs-x"));
   const KernelSummary& k = report.kernels.at(0);
   EXPECT_GT(k.skipped, 0) << "cases beyond the declared domain are skipped";
   ASSERT_FALSE(k.findings.empty()) << "the underflow is not covered by max_abs_x";
   for (const Finding& f : k.findings) {
-    EXPECT_FALSE(f.domain && f.domain->side == DomainSide::upper) << f.signature << ": " << f.message;
-    for (double v : f.original.x) EXPECT_FALSE(std::isfinite(v) && std::fabs(v) > 0x1p56) << f.signature;
+    EXPECT_FALSE(f.domain && f.domain->side == DomainSide::upper)
+        << f.signature << ": " << f.message;
+    for (double v : f.original.x)
+      EXPECT_FALSE(std::isfinite(v) && std::fabs(v) > 0x1p56) << f.signature;
   }
   EXPECT_FALSE(k.domain().max_abs_x.has_value());
 }
 
 TEST(CheckerDomain, BiasFalseAcceptsABiasFindingAndKeepsItsFigures) {
   const char* truncating = "mutant.rmsnorm.bf16_output_truncated";
-  const auto by_default = run_check({kernel(truncating)}, BudgetTable{}, props::make_case_source(), gate("bias-on"));
+  const auto by_default =
+      run_check({kernel(truncating)}, BudgetTable{}, props::make_case_source(), gate("bias-on"));
   ASSERT_EQ(by_default.kernels.at(0).findings.size(), 1u);
   EXPECT_EQ(by_default.kernels[0].findings[0].klass, ViolationClass::bias);
 
-  const auto budgets = budget_file("bias-off", "[kernel.\"mutant.rmsnorm.bf16_output_truncated\"]\nbias = false\n");
-  const auto report = run_check({kernel(truncating)}, budgets, props::make_case_source(), gate("bias-off"));
+  const auto budgets =
+      budget_file("bias-off", "[kernel.\"mutant.rmsnorm.bf16_output_truncated\"]\nbias = false\n");
+  const auto report =
+      run_check({kernel(truncating)}, budgets, props::make_case_source(), gate("bias-off"));
   const KernelSummary& k = report.kernels.at(0);
   EXPECT_TRUE(k.findings.empty()) << k.findings.front().message;
   EXPECT_TRUE(k.passed());
   EXPECT_TRUE(k.bias.finding) << "the figures still say what the test would find";
-  EXPECT_TRUE(nlohmann::json::parse(report_json(report))["kernels"][0]["bias"]["finding"].get<bool>());
+  EXPECT_TRUE(
+      nlohmann::json::parse(report_json(report))["kernels"][0]["bias"]["finding"].get<bool>());
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The safe-domain measurement against the analytical boundaries of a kernel that sums x^2
 // in fp32 without scaling (mutant.rmsnorm.sum_squares_overflow): a row of n values of
 // equal magnitude a overflows once n a^2 passes FLT_MAX ~ 2^128, so at a = 2^64 / sqrt(n).
+#include "harness/safe_domain.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,13 +11,14 @@
 #include <vector>
 
 #include "harness/evaluate.hpp"
-#include "harness/safe_domain.hpp"
 #include "tests/support/test_kernels.hpp"
 
 namespace normcheck::harness {
 namespace {
 
-const impls::KernelInfo& kernel(const char* name) { return testing::builtin_kernel(name); }
+const impls::KernelInfo& kernel(const char* name) {
+  return testing::builtin_kernel(name);
+}
 
 DomainJudge judge_with(const impls::KernelInfo& k) {
   return [&k](const ref::NormProblem& p) -> std::optional<Violation> {
@@ -41,7 +44,8 @@ constexpr double kRounding = 1e-6;
 
 // log2 of the largest a for which n a^2 stays at most FLT_MAX.
 double analytic_overflow_log2(std::int64_t n) {
-  return 0.5 * (std::log2(static_cast<double>(std::numeric_limits<float>::max())) - std::log2(static_cast<double>(n)));
+  return 0.5 * (std::log2(static_cast<double>(std::numeric_limits<float>::max())) -
+                std::log2(static_cast<double>(n)));
 }
 
 TEST(SafeDomain, SumOfSquaresOverflowIsBoundedAtTheAnalyticalMagnitude) {
@@ -59,7 +63,9 @@ TEST(SafeDomain, SumOfSquaresOverflowIsBoundedAtTheAnalyticalMagnitude) {
     EXPECT_GT(domain->log2_abs_x(), analytic - 0.5) << "n = " << n;
     EXPECT_GT(std::log2(domain->failing_abs_x), analytic) << "n = " << n;
     EXPECT_NEAR(std::log2(domain->failing_abs_x) - domain->log2_abs_x(), 0.5, 1e-6);
-    EXPECT_EQ(domain->cause, n == 1 ? DomainCause::square_overflow : DomainCause::square_sum_overflow) << "n = " << n;
+    EXPECT_EQ(domain->cause,
+              n == 1 ? DomainCause::square_overflow : DomainCause::square_sum_overflow)
+        << "n = " << n;
     EXPECT_LE(domain->evaluations, kMaxDomainEvaluations);
     std::printf("n = %lld: %s\n  %s\n", static_cast<long long>(n), describe_domain(*domain).c_str(),
                 describe_domain_evidence(*domain).c_str());
@@ -68,11 +74,13 @@ TEST(SafeDomain, SumOfSquaresOverflowIsBoundedAtTheAnalyticalMagnitude) {
 
 TEST(SafeDomain, TheLineNamesTheBoundTheShapeAndTheCause) {
   const auto& mutant = kernel("mutant.rmsnorm.sum_squares_overflow");
-  const auto domain = measure_safe_domain(alternating_row(ref::Op::rmsnorm, 1, std::ldexp(1.0, 100)),
-                                          ref::Format::f32, judge_with(mutant));
+  const auto domain =
+      measure_safe_domain(alternating_row(ref::Op::rmsnorm, 1, std::ldexp(1.0, 100)),
+                          ref::Format::f32, judge_with(mutant));
   ASSERT_TRUE(domain.has_value());
   // x^2 = 2^128 is already beyond FLT_MAX: 2^63.5 (rounded to f32) is the last half binade within.
-  EXPECT_EQ(describe_domain(*domain).rfind("within budget for |x| <= 2^63.5 (n = 1); beyond, x^2 overflows in fp32", 0),
+  EXPECT_EQ(describe_domain(*domain).rfind(
+                "within budget for |x| <= 2^63.5 (n = 1); beyond, x^2 overflows in fp32", 0),
             0u)
       << describe_domain(*domain);
 }
@@ -82,9 +90,11 @@ TEST(SafeDomain, TinyRowsAreBoundedFromBelowWhereTheSquaresUnderflow) {
   // Significands that use every bit, so the subnormal squares lose them.
   auto failing = alternating_row(ref::Op::rmsnorm, 8, 1.0);
   for (std::size_t i = 0; i < failing.x.size(); ++i)
-    failing.x[i] = static_cast<double>(static_cast<float>(std::ldexp(failing.x[i] * (1.0 + 0.1234567 * static_cast<double>(i)), -90)));
+    failing.x[i] = static_cast<double>(static_cast<float>(
+        std::ldexp(failing.x[i] * (1.0 + 0.1234567 * static_cast<double>(i)), -90)));
   ASSERT_TRUE(has_extreme_magnitude(failing, ref::Format::f32));
-  ASSERT_FALSE(judge_with(mutant)(failing) == std::nullopt) << "the tiny row must fail on the mutant";
+  ASSERT_FALSE(judge_with(mutant)(failing) == std::nullopt)
+      << "the tiny row must fail on the mutant";
   const auto domain = measure_safe_domain(failing, ref::Format::f32, judge_with(mutant));
   ASSERT_TRUE(domain.has_value());
   EXPECT_EQ(domain->side, DomainSide::lower);
@@ -93,10 +103,13 @@ TEST(SafeDomain, TinyRowsAreBoundedFromBelowWhereTheSquaresUnderflow) {
   // below 2^-75.
   EXPECT_LE(domain->log2_abs_x(), -60.0);
   EXPECT_GE(domain->log2_abs_x(), -75.0);
-  EXPECT_TRUE(domain->cause == DomainCause::square_underflow || domain->cause == DomainCause::mean_square_underflow)
+  EXPECT_TRUE(domain->cause == DomainCause::square_underflow ||
+              domain->cause == DomainCause::mean_square_underflow)
       << describe_domain(*domain);
-  EXPECT_EQ(describe_domain(*domain).rfind("within budget for |x| >= 2^", 0), 0u) << describe_domain(*domain);
-  std::printf("%s\n  %s\n", describe_domain(*domain).c_str(), describe_domain_evidence(*domain).c_str());
+  EXPECT_EQ(describe_domain(*domain).rfind("within budget for |x| >= 2^", 0), 0u)
+      << describe_domain(*domain);
+  std::printf("%s\n  %s\n", describe_domain(*domain).c_str(),
+              describe_domain_evidence(*domain).c_str());
 }
 
 TEST(SafeDomain, ACorrectKernelOnTheSameRowHasNoBoundary) {
