@@ -22,6 +22,8 @@ nlohmann::json domain_json(const SafeDomain& d) {
           {"rows", d.rows},
           {"compute", ref::format_name(d.compute)},
           {"cause", domain_cause_name(d.cause)},
+          {"also_cause", d.also_cause ? nlohmann::json(domain_cause_name(*d.also_cause))
+                                      : nlohmann::json(nullptr)},
           {"failing_class", class_name(d.failing_class)},
           {"failing_message", d.failing_message},
           {"evaluations", d.evaluations},

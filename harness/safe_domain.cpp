@@ -114,51 +114,53 @@ double extreme(const std::vector<RowRanges>& rows, double RowRanges::*quantity, 
 // exact quantity crosses; half binade steps move a square by 1 in log2.
 constexpr double kCrossingSlack = 0.25;
 
-// Sets domain.cause and the quantity's log2 on both sides of the boundary.
+struct Candidate {
+  double RowRanges::*quantity;
+  DomainCause cause;
+  bool layernorm_only;
+};
+
+// Sets domain.cause (the first candidate that crosses its limit between the two cases),
+// its log2 on both sides, and domain.also_cause (the next one that crosses: in a row of
+// equal magnitudes and mean 0, sum x^2 and sum (x - mean)^2 are one number).
 void infer_cause(const ref::NormProblem& within, const ref::NormProblem& beyond, ref::Op op,
                  SafeDomain& domain) {
   const DomainSide side = domain.side;
-  const ref::Format compute = domain.compute;
-  const auto& t = ref::traits(compute);
+  const auto& t = ref::traits(domain.compute);
   const auto in = row_ranges(within), out = row_ranges(beyond);
-  struct Candidate {
-    double RowRanges::*quantity;
-    DomainCause cause;
-    bool layernorm_only;
-  };
-  if (side == DomainSide::upper) {
-    // log2 of the largest finite value, (2 - 2^(1-p)) 2^emax.
-    const double limit = t.emax + std::log2(2 - std::ldexp(1.0, 1 - t.precision));
-    for (const Candidate c :
-         {Candidate{&RowRanges::square, DomainCause::square_overflow, false},
-          Candidate{&RowRanges::square_sum, DomainCause::square_sum_overflow, false},
-          Candidate{&RowRanges::deviation_sum, DomainCause::deviation_square_sum_overflow, true},
-          Candidate{&RowRanges::abs_sum, DomainCause::sum_overflow, false}}) {
-      if (c.layernorm_only && op != ref::Op::layernorm) continue;
-      const double at_bound = extreme(in, c.quantity, side), past = extreme(out, c.quantity, side);
-      if (at_bound <= limit + kCrossingSlack && past > limit - kCrossingSlack) {
-        domain.cause = c.cause;
-        domain.cause_log2_within = at_bound;
-        domain.cause_log2_beyond = past;
-        return;
-      }
-    }
-    return;
-  }
-  // Below the smallest normal a quantity keeps fewer bits, below the smallest subnormal none.
+  // log2 of the largest finite value, (2 - 2^(1-p)) 2^emax; below the smallest normal a
+  // quantity keeps fewer bits, below the smallest subnormal none.
+  const double largest = t.emax + std::log2(2 - std::ldexp(1.0, 1 - t.precision));
   const double normal = t.emin, subnormal = t.emin - t.precision + 1;
-  for (const Candidate c :
-       {Candidate{&RowRanges::square, DomainCause::square_underflow, false},
-        Candidate{&RowRanges::mean_square, DomainCause::mean_square_underflow, false},
-        Candidate{&RowRanges::variance, DomainCause::variance_underflow, true}}) {
+  const auto crosses = [&](double at_bound, double past) {
+    if (side == DomainSide::upper)
+      return at_bound <= largest + kCrossingSlack && past > largest - kCrossingSlack;
+    return past < normal + kCrossingSlack && at_bound >= subnormal - kCrossingSlack;
+  };
+  const std::vector<Candidate> candidates =
+      side == DomainSide::upper
+          ? std::vector<Candidate>{{&RowRanges::square, DomainCause::square_overflow, false},
+                                   {&RowRanges::square_sum, DomainCause::square_sum_overflow,
+                                    false},
+                                   {&RowRanges::deviation_sum,
+                                    DomainCause::deviation_square_sum_overflow, true},
+                                   {&RowRanges::abs_sum, DomainCause::sum_overflow, false}}
+          : std::vector<Candidate>{
+                {&RowRanges::square, DomainCause::square_underflow, false},
+                {&RowRanges::mean_square, DomainCause::mean_square_underflow, false},
+                {&RowRanges::variance, DomainCause::variance_underflow, true}};
+  for (const Candidate& c : candidates) {
     if (c.layernorm_only && op != ref::Op::layernorm) continue;
     const double at_bound = extreme(in, c.quantity, side), past = extreme(out, c.quantity, side);
-    if (past < normal + kCrossingSlack && at_bound >= subnormal - kCrossingSlack) {
-      domain.cause = c.cause;
-      domain.cause_log2_within = at_bound;
-      domain.cause_log2_beyond = past;
+    if (!crosses(at_bound, past)) continue;
+    if (domain.cause != DomainCause::not_inferred) {
+      // A row of one element: its sum (or mean) of x^2 is x^2, not another intermediate.
+      if (within.n > 1) domain.also_cause = c.cause;
       return;
     }
+    domain.cause = c.cause;
+    domain.cause_log2_within = at_bound;
+    domain.cause_log2_beyond = past;
   }
 }
 
@@ -213,10 +215,12 @@ std::string cause_text(const SafeDomain& d) {
     return fmt::format("the kernel fails ({}); no intermediate's range explains the boundary",
                        class_name(d.failing_class));
   const std::string_view quantity = quantity_name(d.cause);
-  return fmt::format("{} {} in {} (likely: {} is {} at the bound, {} beyond)", quantity,
+  const std::string also =
+      d.also_cause ? fmt::format("; {} crosses there too", quantity_name(*d.also_cause)) : "";
+  return fmt::format("{} {} in {} (likely: {} is {} at the bound, {} beyond{})", quantity,
                      d.side == DomainSide::upper ? "overflows" : "underflows",
                      arithmetic_name(d.compute), quantity, power_of_two(d.cause_log2_within, 2),
-                     power_of_two(d.cause_log2_beyond, 2));
+                     power_of_two(d.cause_log2_beyond, 2), also);
 }
 
 }  // namespace

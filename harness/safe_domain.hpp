@@ -50,6 +50,9 @@ struct SafeDomain {
   DomainCause cause = DomainCause::not_inferred;
   // log2 of the cause's quantity (over the case's rows) at the bound and just beyond it.
   double cause_log2_within = 0, cause_log2_beyond = 0;
+  // Another intermediate that crosses at the same boundary (nullopt when none): the
+  // evidence cannot tell them apart (in a row of mean 0, sum x^2 = sum (x - mean)^2).
+  std::optional<DomainCause> also_cause;
   ViolationClass failing_class = ViolationClass::score;  // the first violation beyond the boundary
   std::string failing_message;
   int evaluations = 0;  // kernel runs the measurement took

@@ -100,6 +100,7 @@ TEST(CheckerDomain, OverflowFindingsCarryTheAnalyticalBoundary) {
   const std::string text = format_findings(report);
   EXPECT_NE(text.find("within budget for |x| <= 2^"), std::string::npos) << text;
   EXPECT_NE(text.find("overflows in fp32"), std::string::npos) << text;
+  EXPECT_NE(junit_xml(report).find("within budget for |x| &lt;= 2^"), std::string::npos);
   const auto json = nlohmann::json::parse(report_json(report));
   const auto& domain = json["kernels"][0]["domain"];
   ASSERT_TRUE(domain["max_abs_x"].is_number()) << domain;
