@@ -17,6 +17,13 @@ namespace {
 
 constexpr double kNoMagnitude = -std::numeric_limits<double>::infinity();
 
+// Beyond 2^(emax/4) or below 2^(-emax/4) of the compute format (f32: 2^32, 2^-32), where
+// correct kernels start scaling rows; 0 is not a magnitude.
+bool is_extreme(double abs_x, ref::Format compute) {
+  if (abs_x == 0) return false;
+  return std::fabs(std::log2(abs_x)) > ref::traits(compute).emax / 4.0;
+}
+
 // The largest finite |x| (and |residual|) of a problem, 0 when there is none.
 double largest_abs_input(const ref::NormProblem& p) {
   double largest = 0;
@@ -212,8 +219,11 @@ std::string_view quantity_name(DomainCause cause) {
 
 std::string cause_text(const SafeDomain& d) {
   if (d.cause == DomainCause::not_inferred)
-    return fmt::format("the kernel fails ({}); no intermediate's range explains the boundary",
-                       class_name(d.failing_class));
+    return fmt::format(
+        "the kernel fails ({}); no overflow or underflow of x^2, its sums or the variance "
+        "explains the boundary{}",
+        class_name(d.failing_class),
+        d.eps_given ? " (eps is not scaled: the failure may depend on eps / var)" : "");
   const std::string_view quantity = quantity_name(d.cause);
   const std::string also =
       d.also_cause ? fmt::format("; {} crosses there too", quantity_name(*d.also_cause)) : "";
@@ -259,10 +269,7 @@ void DomainBounds::add(const SafeDomain& domain) {
 }
 
 bool has_extreme_magnitude(const ref::NormProblem& failing, ref::Format compute) {
-  const double largest = largest_abs_input(failing);
-  if (largest == 0) return false;
-  const double quarter_range = ref::traits(compute).emax / 4.0;
-  return std::fabs(std::log2(largest)) > quarter_range;
+  return is_extreme(largest_abs_input(failing), compute);
 }
 
 ref::NormProblem equal_magnitude_row(const ref::NormProblem& failing, std::int64_t n) {
@@ -290,6 +297,7 @@ std::optional<SafeDomain> measure_safe_domain(const ref::NormProblem& failing, r
   domain.n = failing.n;
   domain.rows = failing.rows;
   domain.compute = compute;
+  domain.eps_given = failing.eps > 0;
   // Position t half binades from the anchor towards the case (t = span is the case itself).
   const int span = std::abs(anchor);
   const int toward_case = anchor < 0 ? 1 : -1;
@@ -330,6 +338,9 @@ std::optional<SafeDomain> measure_safe_domain(const ref::NormProblem& failing, r
   const ref::NormProblem within_case = at(within), beyond_case = at(beyond);
   domain.abs_x = largest_abs_input(within_case);
   domain.failing_abs_x = largest_abs_input(beyond_case);
+  // A failure that begins at ordinary magnitudes (a cancellation that eps masks near 1,
+  // say) is not one of range, even though the case that showed it was huge or tiny.
+  if (!is_extreme(domain.failing_abs_x, compute)) return std::nullopt;
   domain.failing_class = beyond_violation.klass;
   domain.failing_message = beyond_violation.message;
   infer_cause(within_case, beyond_case, failing.op, domain);

@@ -53,6 +53,7 @@ struct SafeDomain {
   // Another intermediate that crosses at the same boundary (nullopt when none): the
   // evidence cannot tell them apart (in a row of mean 0, sum x^2 = sum (x - mean)^2).
   std::optional<DomainCause> also_cause;
+  bool eps_given = false;  // the case has eps > 0, which scaling leaves as it is
   ViolationClass failing_class = ViolationClass::score;  // the first violation beyond the boundary
   std::string failing_message;
   int evaluations = 0;  // kernel runs the measurement took
@@ -83,7 +84,8 @@ using DomainJudge = std::function<std::optional<Violation>(const ref::NormProble
 bool has_extreme_magnitude(const ref::NormProblem& failing, ref::Format compute);
 
 // Measures the domain around a failing case. Returns nullopt when the case is not a
-// failure of range: its magnitude is ordinary, or scaled to magnitude 1 it still fails.
+// failure of range: its magnitude is ordinary, scaled to magnitude 1 it still fails, or the
+// first failure from 1 outward is at an ordinary magnitude (has_extreme_magnitude's limits).
 // Scaling multiplies x (and the residual) by 2^(h/2) for whole h, each value rounded to
 // its format once: whole binades (even h) are exact, so the row's shape is kept bit for
 // bit where no value leaves the format's normal range; eps, gamma and beta are unchanged.

@@ -113,6 +113,20 @@ TEST(CheckerDomain, OverflowFindingsCarryTheAnalyticalBoundary) {
   EXPECT_TRUE(finding_has_domain);
 }
 
+// One-pass variance cancels at any magnitude; its huge cases pass near 1 only because a
+// fixed eps there outweighs the variance. Such a finding is not one of range: any domain
+// reported must begin at an extreme magnitude.
+TEST(CheckerDomain, AFailureThatBeginsAtOrdinaryMagnitudesHasNoDomain) {
+  const auto report = run_check({kernel("mutant.layernorm.one_pass_variance_clamped")},
+                                BudgetTable{}, props::make_case_source(), gate("cancellation"));
+  ASSERT_FALSE(report.kernels.at(0).findings.empty());
+  for (const Finding& f : report.kernels[0].findings) {
+    if (!f.domain) continue;
+    EXPECT_GT(std::fabs(f.domain->log2_abs_x()), 32.0)
+        << f.signature << ": " << describe_domain(*f.domain);
+  }
+}
+
 TEST(CheckerDomain, ACorrectKernelHasNoDomain) {
   const auto report =
       run_check({kernel("rmsnorm.f32")}, BudgetTable{}, props::make_case_source(), gate("correct"));
