@@ -127,9 +127,14 @@ BudgetTable BudgetTable::load(const std::filesystem::path& path) {
           const auto summation = parse_summation(value.value<std::string>().value_or(""));
           if (!summation) budget_error(path, at, "expected \"pairwise\" or \"sequential\"");
           entry.summation = summation;
+        } else if (key == "bias") {
+          const auto* flag = value.as_boolean();
+          if (flag == nullptr) budget_error(path, at, "expected true or false");
+          entry.bias_test = flag->get();
         } else {
           budget_error(path, at,
-                       "unknown key (max_score, score_per_log2n, summation, max_ulp, special, compute, max_abs_x)");
+                       "unknown key (max_score, score_per_log2n, summation, max_ulp, special, compute, max_abs_x, "
+                       "bias)");
         }
       }
       table.overrides_[name] = entry;
@@ -165,6 +170,7 @@ Budget BudgetTable::for_kernel(const impls::KernelInfo& kernel) const {
   if (entry.compute) budget.compute = *entry.compute;
   if (entry.max_abs_x) budget.max_abs_x = *entry.max_abs_x;
   if (entry.summation) budget.summation = *entry.summation;
+  if (entry.bias_test) budget.bias_test = *entry.bias_test;
   return budget;
 }
 

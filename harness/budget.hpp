@@ -37,6 +37,10 @@ struct Budget {
   // elements is max_score + score_per_log2n * log2(n) (score_limit()).
   double score_per_log2n = 0;
   Summation summation = Summation::pairwise;
+  // Whether check's rounding-bias test may make a finding of this kernel (TOML `bias =
+  // false` opts out knowingly, e.g. for a kernel that truncates by design); its figures
+  // are reported either way.
+  bool bias_test = true;
 };
 
 // The score limit for rows of n elements.
@@ -57,6 +61,7 @@ Budget default_budget(const impls::KernelInfo& kernel);
 //   max_abs_x = 1e4
 //   score_per_log2n = 1.0
 //   summation = "sequential"
+//   bias = false
 // Unlisted kernels and unlisted keys fall back to default_budget().
 class BudgetTable {
  public:
@@ -76,6 +81,7 @@ class BudgetTable {
     std::optional<double> max_abs_x;
     std::optional<double> score_per_log2n;
     std::optional<Summation> summation;
+    std::optional<bool> bias_test;
   };
   std::map<std::string, Override, std::less<>> overrides_;
   std::filesystem::path source_;

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "harness/bias_json.hpp"
 #include "harness/case.hpp"
+#include "harness/domain_json.hpp"
 #include "harness/markup_escape.hpp"
 
 namespace normcheck::harness {
@@ -61,40 +63,22 @@ std::string replay_or_why_not(const Finding& f) {
   return "case not saved (no directory for cases, see the note at the start); it is the JSON above";
 }
 
+// A finding of range: its safe domain, how it was measured, and the bound for a row of the
+// original length (harness/safe_domain.hpp); "" for other findings.
+std::string domain_lines(const Finding& f) {
+  std::string out;
+  if (f.domain)
+    out += fmt::format("  {}\n  ({})\n", describe_domain(*f.domain), describe_domain_evidence(*f.domain));
+  if (f.equal_magnitude_domain)
+    out += fmt::format("  for a row of the case's length before shrinking, every |x| equal, signs alternating: {}\n",
+                       describe_domain(*f.equal_magnitude_domain));
+  return out;
+}
+
 // The bias column: mean signed error and misrounded share, "n/a" where no output qualified.
 std::string bias_cell(const BiasFigures& b) {
   if (!b.applicable()) return "n/a";
   return fmt::format("{:+.3f} {:.1f}%", b.mean_error, 100 * b.misrounded_fraction);
-}
-
-// Every kernel's bias figures, pass or fail, so that the margin to a finding shows.
-nlohmann::json bias_json(const BiasFigures& b) {
-  using nlohmann::json;
-  const auto finite_or_null = [](double v) { return std::isfinite(v) ? json(v) : json(nullptr); };
-  json tests = json::array();
-  for (const auto& t : b.tests) {
-    tests.push_back({{"test", bias_test_name(t.kind)},
-                     {"cases", t.cases},
-                     {"statistic", t.statistic},
-                     {"null_bound", t.null_bound},
-                     {"critical", finite_or_null(t.critical)},  // null: no statistic is a finding yet
-                     {"p_value", t.p_value}});
-  }
-  return {{"applicable", b.applicable()},
-          {"cases", b.cases},
-          {"rows", b.rows},
-          {"outputs", b.outputs},
-          {"mean_signed_error", b.mean_error},
-          {"mean_toward_zero", b.mean_toward_zero},
-          {"toward_zero_fraction", b.toward_zero_fraction},
-          {"misrounded_fraction", b.misrounded_fraction},
-          {"misrounded_rows", b.misrounded_rows},
-          {"row_coherence", b.row_coherence},
-          {"p_value", b.p_value},
-          {"false_alarm_rate", kBiasFalseAlarmRate},
-          {"strongest_test", bias_test_name(b.strongest)},
-          {"finding", b.finding},
-          {"tests", tests}};
 }
 
 }  // namespace
@@ -151,6 +135,7 @@ std::string format_findings(const CheckReport& report) {
                            f.signature, f.case_index, report.seed, f.regime.empty() ? "-" : f.regime,
                            f.minimized.rows * f.minimized.n, f.original.rows * f.original.n, f.message);
       }
+      out += domain_lines(f);
       if (f.hits > 1) out += fmt::format("  (shown by {} cases of the run)\n", f.hits);
       out += case_excerpt(f);
       out += fmt::format("\n{}\n", replay_or_why_not(f));
@@ -183,9 +168,10 @@ std::string junit_xml(const CheckReport& report) {
     }
     out += ">\n";
     for (const auto& f : k.findings) {
-      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}\n{}</failure>\n",
+      out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}\n{}{}\n{}</failure>\n",
                          class_name(f.klass), markup_escape(f.message), markup_escape(f.signature),
-                         markup_escape(case_excerpt(f)), markup_escape(replay_or_why_not(f)));
+                         markup_escape(domain_lines(f)), markup_escape(case_excerpt(f)),
+                         markup_escape(replay_or_why_not(f)));
     }
     out += "    </testcase>\n";
   }
@@ -212,6 +198,10 @@ std::string report_json(const CheckReport& report) {
                           {"shrink_evaluations", f.shrink_evaluations},
                           {"seconds_to_detect", f.seconds_to_detect},
                           {"seconds_to_shrink", f.seconds_to_shrink},
+                          {"domain", f.domain ? domain_json(*f.domain) : json(nullptr)},
+                          {"equal_magnitude_domain",
+                           f.equal_magnitude_domain ? domain_json(*f.equal_magnitude_domain) : json(nullptr)},
+                          {"seconds_to_measure_domain", f.seconds_to_measure_domain},
                           // null when the case was not saved; save_error says why when it failed.
                           {"case_file", f.case_file.empty() ? json(nullptr) : json(f.case_file.string())},
                           {"replay", f.replay.empty() ? json(nullptr) : json(f.replay)},
@@ -230,6 +220,7 @@ std::string report_json(const CheckReport& report) {
                        {"seconds", k.seconds},
                        {"regimes", k.regimes},
                        {"bias", bias_json(k.bias)},
+                       {"domain", domain_bounds_json(k.domain())},
                        {"findings", findings}});
   }
   json out = {{"seed", report.seed},

@@ -18,6 +18,7 @@
 #include "harness/atomic_file.hpp"
 #include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
+#include "harness/finding_domain.hpp"
 #include "harness/isolation.hpp"
 #include "harness/parallel_for.hpp"
 #include "harness/sanitized_build.hpp"
@@ -225,6 +226,9 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
       auto finding = minimize_and_save(evaluator, kernel, generated, index, violation.klass, violation.message,
                                        options, failures);
       finding.seconds_to_detect = detect;
+      // Not for the classes that make a kernel unsafe to call (each run may cost a fork or
+      // a timeout); a failure of range carries the boundary (harness/finding_domain.hpp).
+      if (gravity(finding.klass) != 0) measure_finding_domain(evaluator, budget, finding);
       finding.original_score = outcome.kind == IsolatedOutcome::Kind::evaluated ? outcome.evaluation.max_score : 0;
       found.emplace(signature_key, summary.findings.size());
       summary.findings.push_back(std::move(finding));
@@ -240,9 +244,11 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
     }
   }
   // The bias test judges the whole stream, once at its end (one look, so its stated
-  // false-alarm rate holds). It is a defect of its own, within --max-findings.
+  // false-alarm rate holds). It is a defect of its own, within --max-findings, unless the
+  // budget opts out (bias = false).
   summary.bias = bias.figures();
-  if (summary.bias.finding && static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
+  if (budget.bias_test && summary.bias.finding &&
+      static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
     summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
     summary.findings.back().seconds_to_detect = seconds_since(start);
   }

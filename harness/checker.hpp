@@ -19,6 +19,7 @@
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
 #include "harness/replay_line.hpp"
+#include "harness/safe_domain.hpp"
 #include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -103,6 +104,13 @@ struct Finding {
   int shrink_evaluations = 0;
   double seconds_to_detect = 0;  // from the kernel's start to the failing case
   double seconds_to_shrink = 0;
+  // A failure of range (a huge or tiny case that passes scaled towards 1): the boundary
+  // of the kernel's safe domain, measured on the minimized case; nullopt otherwise.
+  std::optional<SafeDomain> domain;
+  // An overflow's boundary for a row of the original case's length, every value at the
+  // minimized case's largest |x| (equal_magnitude_row); nullopt when not measured.
+  std::optional<SafeDomain> equal_magnitude_domain;
+  double seconds_to_measure_domain = 0;
   std::filesystem::path case_file;  // empty when the case was not saved
   // The shell command that replays case_file with the finding's plugin, budgets file and
   // case timeout; "" when the case was not saved. A bias finding has no case file: its
@@ -132,6 +140,15 @@ struct KernelSummary {
   std::map<std::string, std::int64_t> regimes;  // cases per generator regime
   BiasFigures bias;  // the rounding-bias statistics over the cases checked
   std::vector<Finding> findings;  // distinct defects, worst first (worst_first)
+
+  // The tightest measured bounds of the kernel's safe domain over its findings.
+  DomainBounds domain() const {
+    DomainBounds bounds;
+    for (const auto& f : findings)
+      for (const auto* d : {&f.domain, &f.equal_magnitude_domain})
+        if (*d) bounds.add(**d);
+    return bounds;
+  }
 
   // A kernel passes only if cases were checked and none failed: a kernel for which every
   // case was skipped (UNSUPPORTED, out of its domain) or a time budget too small for a

@@ -83,6 +83,7 @@ const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const
   if (collect_errors_) {
     ulp_errors_.insert(ulp_errors_.end(), last_.ulp_errors.begin(), last_.ulp_errors.end());
     scores_.insert(scores_.end(), last_.scores.begin(), last_.scores.end());
+    signed_errors_.push_back(last_.signed_errors);
   }
   // Rank on the numbers first so a problem is copied only when it is the new worst.
   WorstProblem candidate{{}, !last_.passed(), last_.max_score, last_.max_ulp_error, "", ""};

@@ -39,6 +39,9 @@ class Collector {
   Tally& tally() { return tally_; }
   std::vector<double>& ulp_errors() { return ulp_errors_; }
   std::vector<double>& scores() { return scores_; }
+  // Each evaluated problem's signed-error tally, in order, when collecting errors (the
+  // kernel's rounding-bias figures).
+  std::vector<SignedErrorTally>& signed_errors() { return signed_errors_; }
   std::optional<WorstProblem>& worst() { return worst_; }
 
  private:
@@ -47,6 +50,7 @@ class Collector {
   CaseEvaluation last_;
   Tally tally_;
   std::vector<double> ulp_errors_, scores_;
+  std::vector<SignedErrorTally> signed_errors_;
   std::optional<WorstProblem> worst_;
 };
 

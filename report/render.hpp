@@ -21,4 +21,10 @@ std::string render_html(const ReportModel& model, const nlohmann::json& report_j
 // Short human form of an error: "0.5", "1.2e+03", "inf", "nan".
 std::string format_error(double value);
 
+// A safe-domain bound as the tables show it: "2^63.5 (1.3e+19)", or "-" when not bounded.
+std::string domain_bound_text(const std::optional<double>& bound);
+// The bias figures in a cell: "+0.001 ulp, 0.0% misrounded, p = 1", or "n/a" when no
+// output qualified; "FINDING" is added when the test would fail in check.
+std::string bias_text(const BiasFigures& bias);
+
 }  // namespace normcheck::harness::report

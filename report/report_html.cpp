@@ -114,6 +114,24 @@ void worst_cases(std::string& html, const ReportModel& model) {
   html += "</table>\n";
 }
 
+// The safe input domain (measured on failing worst cases of extreme magnitude) and the
+// rounding-bias figures, per kernel.
+void domain_and_bias(std::string& html, const ReportModel& model) {
+  html += "<h2>Safe input domain and rounding bias</h2><p class=\"note\">Domain: measured on each failing worst case "
+          "of extreme magnitude, scaled in half binades (-: not bounded). Bias: mean signed error of the sweeps' "
+          "outputs, misrounded share and the bias test's p.</p>\n<table><tr><th class=\"name\">kernel</th>"
+          "<th>max |x|</th><th>min |x|</th><th>bias</th><th class=\"name\">domain</th></tr>\n";
+  for (const KernelReport& k : model.kernels) {
+    std::string lines;
+    for (const WorstCase& w : k.worst_cases)
+      if (w.domain) lines += (lines.empty() ? "" : "<br>") + markup_escape(describe_domain(*w.domain));
+    html += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"name\">{}</td></tr>\n",
+                        markup_escape(k.name), domain_bound_text(k.domain.max_abs_x),
+                        domain_bound_text(k.domain.min_abs_x), markup_escape(bias_text(k.bias)), lines);
+  }
+  html += "</table>\n";
+}
+
 void environment(std::string& html, const ReportModel& model) {
   const Environment& e = model.environment;
   html += fmt::format(
@@ -156,6 +174,7 @@ std::string render_html(const ReportModel& model, const nlohmann::json& report_j
   charts(html);
   edge_matrix(html, model);
   worst_cases(html, model);
+  domain_and_bias(html, model);
   environment(html, model);
   html += "<script type=\"application/json\" id=\"report-data\">" + json_script_safe(report_json.dump()) + "</script>\n";
   html += "<script>";

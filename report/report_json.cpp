@@ -2,6 +2,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "harness/bias_json.hpp"
+#include "harness/domain_json.hpp"
 #include "report/render.hpp"
 #include "reference/format.hpp"
 
@@ -47,7 +49,8 @@ json budget_json(const Budget& b) {
           {"special", b.special == SpecialPolicy::strict ? "strict" : "ignore"},
           {"compute", ref::format_name(b.compute)},
           {"max_abs_x", optional_number(b.max_abs_x)},
-          {"score_per_log2n", number_json(b.score_per_log2n)}};
+          {"score_per_log2n", number_json(b.score_per_log2n)},
+          {"bias", b.bias_test}};
 }
 
 json histogram_json(const Histogram& h) {
@@ -89,7 +92,8 @@ json kernel_json(const KernelReport& k) {
                      {"failed", w.failed},
                      {"score", number_json(w.score)},
                      {"ulp_error", number_json(w.ulp_error)},
-                     {"violation", w.violation}});
+                     {"violation", w.violation},
+                     {"domain", w.domain ? domain_json(*w.domain) : json(nullptr)}});
   return {{"name", k.name},
           {"op", k.op},
           {"x_dtype", k.x_dtype},
@@ -110,6 +114,8 @@ json kernel_json(const KernelReport& k) {
           {"eps_grid", grid},
           {"edge_cases", edges},
           {"worst_cases", worst},
+          {"domain", domain_bounds_json(k.domain)},
+          {"bias", bias_json(k.bias)},
           {"seconds", number_json(k.seconds)}};
 }
 

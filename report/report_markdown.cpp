@@ -120,6 +120,24 @@ void worst_cases(std::string& md, const ReportModel& model) {
   md += "\n";
 }
 
+// The safe input domain (measured on failing worst cases of extreme magnitude) and the
+// rounding-bias figures, per kernel.
+void domain_and_bias(std::string& md, const ReportModel& model) {
+  md += "## Safe input domain and rounding bias\n\n";
+  md += "Domain: measured on each failing worst case of extreme magnitude, scaled in half binades (\"-\": not "
+        "bounded). Bias: mean signed error of the sweeps' outputs, misrounded share and the bias test's p "
+        "(docs/error-measures.md).\n\n";
+  md += "| kernel | max abs x | min abs x | bias |\n|---|---|---|---|\n";
+  for (const KernelReport& k : model.kernels)
+    md += fmt::format("| `{}` | {} | {} | {} |\n", k.name, domain_bound_text(k.domain.max_abs_x),
+                      domain_bound_text(k.domain.min_abs_x), bias_text(k.bias));
+  md += "\n";
+  for (const KernelReport& k : model.kernels)
+    for (const WorstCase& w : k.worst_cases)
+      if (w.domain) md += fmt::format("- `{}` ({}): {}\n", k.name, cell(w.source), cell(describe_domain(*w.domain)));
+  md += "\n";
+}
+
 void environment(std::string& md, const ReportModel& model) {
   const Environment& e = model.environment;
   md += "## Environment\n\n";
@@ -153,6 +171,7 @@ std::string render_markdown(const ReportModel& model) {
   eps_grid(md, model);
   edge_matrix(md, model);
   worst_cases(md, model);
+  domain_and_bias(md, model);
   environment(md, model);
   return md;
 }

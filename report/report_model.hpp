@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "harness/bias_statistics.hpp"
 #include "harness/budget.hpp"
+#include "harness/safe_domain.hpp"
 
 namespace normcheck::harness::report {
 
@@ -92,6 +94,9 @@ struct WorstCase {
   double score = 0;
   double ulp_error = 0;
   std::string violation;    // first violation, "" when it passes
+  // A failing case of extreme magnitude that passes scaled towards 1: the kernel's safe
+  // domain measured on it (harness/safe_domain.hpp); nullopt otherwise.
+  std::optional<SafeDomain> domain;
   // The case file's text, written under `file` by write_report together with the rest
   // of the report (never on its own, so a report directory is replaced as a whole).
   std::string case_json;
@@ -112,6 +117,10 @@ struct KernelReport {
   std::vector<EpsCell> eps_grid;  // eps-major: eps_values() x var_over_eps_values()
   std::vector<EdgeCase> edge_cases;
   std::vector<WorstCase> worst_cases;
+  DomainBounds domain;     // the tightest bounds measured on the worst cases
+  // The rounding-bias statistics of check over the sweeps' cases, in plan order: figures
+  // only, the kernel's verdict is the report's cases' (the test is calibrated on check's stream).
+  BiasFigures bias;
   double seconds = 0;      // CPU-thread seconds spent on this kernel
 };
 

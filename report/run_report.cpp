@@ -18,6 +18,7 @@
 #include "harness/replay_line.hpp"
 #include "harness/sanitized_build.hpp"
 #include "report/environment.hpp"
+#include "report/kernel_domain.hpp"
 #include "report/progress.hpp"
 #include "report/stats.hpp"
 #include "report/tasks.hpp"
@@ -88,7 +89,10 @@ void assemble(KernelReport& report, KernelAccumulator& acc) {
   // Tasks were planned in report order; sort back into it after the parallel run.
   std::sort(acc.results.begin(), acc.results.end(),
             [](const TaskResult& a, const TaskResult& b) { return a.order < b.order; });
+  BiasAccumulator bias;
+  std::int64_t bias_case = 0;
   for (TaskResult& result : acc.results) {
+    for (const SignedErrorTally& tally : result.signed_errors) bias.add(tally, bias_case++);
     switch (result.kind) {
       case TaskResult::Kind::sweep_point:
         report.overall.merge(result.point.tally);
@@ -104,6 +108,7 @@ void assemble(KernelReport& report, KernelAccumulator& acc) {
         break;
     }
   }
+  report.bias = bias.figures();
   report.seconds = acc.seconds;
 }
 
@@ -185,6 +190,7 @@ ReportModel run_report(const ReportOptions& options) {
     model.kernels[i].worst_cases =
         prepare_worst_cases(*judges[i], accumulators[i].worst, replay_dir,
                             options.budgets_file.value_or(std::filesystem::path()));
+    measure_worst_case_domains(*judges[i], model.kernels[i]);
     judges[i]->release_idle();
     model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
     progress.step(model.kernels[i].name + " worst cases");

@@ -27,6 +27,7 @@ TaskResult finish_point(Collector& collector, std::size_t sweep, SweepPoint poin
   result.sweep = sweep;
   result.ulp_errors = collector.ulp_errors();
   result.scores = collector.scores();
+  result.signed_errors = std::move(collector.signed_errors());
   std::vector<double> ulp = collector.ulp_errors(), score = collector.scores();
   point.ulp = summarize(ulp);
   point.score = summarize(score);

@@ -42,6 +42,7 @@ struct TaskResult {
   EpsCell cell;
   EdgeCase edge;
   std::vector<double> ulp_errors, scores;  // sweep points only
+  std::vector<SignedErrorTally> signed_errors;  // sweep points only, one per problem
   std::optional<WorstProblem> worst;
 };
 

@@ -114,6 +114,10 @@ TEST(BudgetTest, TheExampleFileOverridesNamedKernelsOnly) {
   const NamedKernel wide("rmsnorm.f32.wide", NORMCHECK_F32);
   EXPECT_EQ(table.for_kernel(wide.info).compute, ref::Format::f64);
 
+  const NamedKernel truncating("layernorm.bf16.truncating", NORMCHECK_F32);
+  EXPECT_FALSE(table.for_kernel(truncating.info).bias_test);
+  EXPECT_TRUE(table.for_kernel(wide.info).bias_test);  // the bias test is on unless opted out
+
   const NamedKernel other("layernorm.other", NORMCHECK_F32);
   const Budget o = table.for_kernel(other.info);
   EXPECT_EQ(o.max_score, default_budget(other.info).max_score);
@@ -161,6 +165,8 @@ TEST(BudgetTest, ErrorsNameTheFileAndTheKey) {
       {"[kernel.\"k\"]\nmax_ulp = 1.5\n", "kernel.\"k\".max_ulp"},
       {"[kernel.\"k\"]\nspecial = \"lenient\"\n", "kernel.\"k\".special"},
       {"[kernel.\"k\"]\ncompute = \"f8\"\n", "kernel.\"k\".compute"},
+      {"[kernel.\"k\"]\nbias = \"no\"\n", "kernel.\"k\".bias: expected true or false"},
+      {"[kernel.\"k\"]\nbias = 0\n", "kernel.\"k\".bias: expected true or false"},
       {"[kernels.\"k\"]\nmax_score = 3\n", "kernels: unknown key"},
       {"kernel = 3\n", "kernel: expected a table"},
       {"[kernel]\nk = 3\n", "kernel.\"k\": expected a table"},

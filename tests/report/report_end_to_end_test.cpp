@@ -1,11 +1,15 @@
-// End to end: a --quick report of a correct kernel and a mutant. Checks the model's
+// End to end: a --quick report of a correct kernel and three mutants (a cancellation, an
+// overflow with its safe domain, a rounding bias). Checks the model's
 // content and determinism across thread counts, that the saved worst cases replay to
 // their recorded verdicts, that report.json validates against docs/report.schema.json
 // (Ajv) and that index.html renders offline in headless Chromium with non-blank charts.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <fmt/format.h>
 
 #include "harness/case.hpp"
@@ -21,6 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kCorrect = "layernorm.f32.two_pass";
 constexpr const char* kMutant = "mutant.layernorm.one_pass_variance";
+// fp32 x^2 summed unscaled: the magnitude sweep's top binades overflow (a safe domain).
+constexpr const char* kOverflowing = "mutant.rmsnorm.sum_squares_overflow";
+// bf16 outputs truncated: within the ULP budget, leaning toward zero (bias figures).
+constexpr const char* kTruncating = "mutant.rmsnorm.bf16_output_truncated";
 
 fs::path source_dir() {
   const char* dir = std::getenv("NORMCHECK_SOURCE_DIR");
@@ -29,7 +37,7 @@ fs::path source_dir() {
 
 ReportOptions quick_options(const fs::path& out, unsigned threads) {
   ReportOptions o;
-  o.kernels = {kCorrect, kMutant};
+  o.kernels = {kCorrect, kMutant, kOverflowing, kTruncating};
   o.out_dir = out;
   o.seed = 5;
   o.quick = true;
@@ -66,7 +74,7 @@ class ReportEndToEnd : public ::testing::Test {
 
 TEST_F(ReportEndToEnd, HasEverySectionForEachKernel) {
   const SweepSizes sizes = quick_sizes();
-  ASSERT_EQ(model_.kernels.size(), 2u);
+  ASSERT_EQ(model_.kernels.size(), 4u);
   for (const KernelReport& k : model_.kernels) {
     ASSERT_EQ(k.sweeps.size(), 3u);
     EXPECT_EQ(k.sweeps[0].points.size(), sizes.n_values.size());
@@ -91,6 +99,51 @@ TEST_F(ReportEndToEnd, TheMutantFailsWhereItsBugIsAndTheCorrectKernelDoesNot) {
   EXPECT_EQ(mutant.points[2].tally.verdict(), Verdict::fail);
   for (const SweepPoint& p : correct.points) EXPECT_EQ(p.tally.verdict(), Verdict::pass) << p.parameter;
   EXPECT_TRUE(kernel(model_, kMutant).worst_cases.front().failed);
+}
+
+TEST_F(ReportEndToEnd, AnOverflowingKernelHasItsMeasuredDomainAndACorrectOneNone) {
+  const KernelReport& overflowing = kernel(model_, kOverflowing);
+  ASSERT_TRUE(overflowing.domain.max_abs_x.has_value()) << "the magnitude sweep's top binades overflow";
+  // The sweep's rows hold 256 values of 2^k (0.5 + N(0, 1)): sum x^2 ~ 256 * 1.25 * 4^k, so
+  // the bound lies within a binade of 2^64 / sqrt(320) ~ 2^59.8 (it depends on the draw).
+  const double bound = std::log2(*overflowing.domain.max_abs_x);
+  EXPECT_GT(bound, 58.5);
+  EXPECT_LT(bound, 61.0);
+  bool line = false;
+  for (const WorstCase& w : overflowing.worst_cases)
+    if (w.domain) line = line || describe_domain(*w.domain).find("overflows in fp32") != std::string::npos;
+  EXPECT_TRUE(line);
+  for (const char* name : {kCorrect, kTruncating}) {
+    EXPECT_FALSE(kernel(model_, name).domain.max_abs_x.has_value()) << name;
+    EXPECT_FALSE(kernel(model_, name).domain.min_abs_x.has_value()) << name;
+  }
+  const nlohmann::json json = report_to_json(model_);
+  for (const auto& k : json["kernels"]) {
+    ASSERT_TRUE(k.contains("domain")) << k["name"];
+    EXPECT_EQ(k["domain"]["max_abs_x"].is_number(), k["name"] == kOverflowing) << k["name"];
+  }
+  const std::string md = render_markdown(model_);
+  EXPECT_NE(md.find("## Safe input domain and rounding bias"), std::string::npos);
+  EXPECT_NE(md.find("within budget for \\|x\\| <= 2^"), std::string::npos);  // '|' escaped in a table
+  std::ifstream page(out_ / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<h2>Safe input domain and rounding bias</h2>"), std::string::npos);
+  EXPECT_NE(html.find("within budget for |x| &lt;= 2^"), std::string::npos);
+}
+
+TEST_F(ReportEndToEnd, CarriesTheRoundingBiasFigures) {
+  const KernelReport& truncating = kernel(model_, kTruncating);
+  ASSERT_TRUE(truncating.bias.applicable());
+  // Truncation leans about 0.3 ulp toward zero and misrounds about half the outputs. A
+  // --quick report has one case per sweep point, too few for the test's false-alarm
+  // rate (10^-6) to make a finding: the figures show, the p-value stays above it.
+  EXPECT_GT(truncating.bias.mean_toward_zero, 0.2) << bias_summary(truncating.bias);
+  EXPECT_GT(truncating.bias.misrounded_fraction, 0.3) << bias_summary(truncating.bias);
+  // f32 outputs of f32 compute: no output qualifies (docs/error-measures.md).
+  EXPECT_FALSE(kernel(model_, kCorrect).bias.applicable());
+  const nlohmann::json json = report_to_json(model_);
+  for (const auto& k : json["kernels"]) ASSERT_TRUE(k["bias"].contains("p_value")) << k["name"];
+  EXPECT_NE(render_markdown(model_).find("% misrounded, p = "), std::string::npos);
 }
 
 TEST_F(ReportEndToEnd, SavedWorstCasesReplayToTheirRecordedVerdicts) {

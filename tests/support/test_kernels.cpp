@@ -3,8 +3,11 @@
 
 #include <cmath>
 #include <csignal>
+#include <stdexcept>
+#include <string>
 
 #include "tests/support/abi_values.hpp"
+#include "impls/plugin_loader.hpp"
 
 namespace normcheck::testing {
 
@@ -117,6 +120,12 @@ impls::KernelInfo oracle_kernel() {
 impls::KernelInfo unsupported_kernel() {
   static const normcheck_kernel kernel = make_kernel("test.unsupported", unsupported_run);
   return info_for(kernel);
+}
+
+const impls::KernelInfo& builtin_kernel(const char* name) {
+  const impls::KernelInfo* found = impls::find_kernel(impls::builtin_kernels(), name);
+  if (found == nullptr) throw std::invalid_argument(std::string("no built-in kernel ") + name);
+  return *found;
 }
 
 }  // namespace normcheck::testing

@@ -51,4 +51,7 @@ impls::KernelInfo wrong_for_wide_rows();    // y off by a large amount when n >=
 impls::KernelInfo oracle_kernel();          // answered by the oracle itself (always passes)
 impls::KernelInfo unsupported_kernel();     // answers NORMCHECK_UNSUPPORTED to every problem
 
+// The built-in kernel (or mutant) of that name; a test failure, and an exception, if none.
+const impls::KernelInfo& builtin_kernel(const char* name);
+
 }  // namespace normcheck::testing
