@@ -164,15 +164,16 @@ FuzzStats summed(const std::vector<Running>& running) {
     const FuzzStats& s = running[i].stats;
     total.executions += s.executions;
     total.exec_per_second += s.exec_per_second;
-    total.corpus += s.corpus;
     total.crashes += s.crashes;
     total.timeouts += s.timeouts;
     total.ooms += s.ooms;
   }
-  // Edge counts of two builds do not add up: the first (the throughput build) speaks.
+  // Edge counts of two builds do not add up, and both parents feed one corpus: the first
+  // (the throughput build) speaks for them.
   if (!running.empty()) {
     total.coverage = running.front().stats.coverage;
     total.features = running.front().stats.features;
+    total.corpus = running.front().stats.corpus;
   }
   return total;
 }

@@ -40,7 +40,7 @@ struct FuzzRunResult {
   bool interrupted = false;  // the user pressed Ctrl-C (or sent SIGTERM)
   bool aborted = false;      // ... twice: the groups were killed at once, collect nothing
   int abort_signal = 0;      // the second signal (SIGINT or SIGTERM) when aborted
-  FuzzStats stats;           // summed over the processes (coverage and features: the first's)
+  FuzzStats stats;           // summed over the processes (coverage, features, corpus: the first's)
   std::vector<FuzzStats> per_process;
   double seconds = 0;
 };
