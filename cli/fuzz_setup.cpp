@@ -98,7 +98,7 @@ fs::path locate_fuzzer_dir(const FuzzerDirChoice& choice, const std::string& tar
   std::string looked;
   for (const auto& dir : candidates) {
     if (access((dir / target).c_str(), X_OK) == 0) return fs::absolute(dir);
-    looked += " " + (dir / target).string();
+    looked.append(" ").append((dir / target).string());  // not " " + ...: g++ 12's -Wrestrict false positive
   }
   throw InputError("fuzz: the libFuzzer target " + target + " was not found (looked at" + looked + "); " +
                    build_hint(choice.build) + ", or pass " +
