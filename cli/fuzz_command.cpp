@@ -1,6 +1,7 @@
 // `normcheck fuzz --kernel NAME [--plugin LIB] --time SECONDS [--jobs N] [--corpus DIR]`:
-// runs the kernel's libFuzzer target (built by the fuzz preset) in fork mode, then turns
-// its findings into minimized, deduplicated regression cases and prints a summary.
+// runs the kernel's libFuzzer target in fork mode (the throughput build, and the
+// AddressSanitizer build for one job of several or with --sanitize), then turns its
+// findings into minimized, deduplicated regression cases and prints a summary.
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +24,7 @@
 #include "cli/common_options.hpp"
 #include "cli/fuzz_findings.hpp"
 #include "cli/fuzz_process.hpp"
+#include "cli/fuzz_setup.hpp"
 #include "harness/output_paths.hpp"
 #include "harness/replay_line.hpp"
 #include "harness/stop_signals.hpp"
@@ -40,36 +42,11 @@ struct FuzzArgs {
   double time_seconds = 0;
   int jobs = 1;
   std::string corpus;      // where minimized findings go
-  std::string fuzzer_dir;  // where the fuzz binaries are
+  std::string fuzzer_dir;  // where the throughput build's fuzz binaries are
+  std::string asan_fuzzer_dir;  // where the AddressSanitizer build's are
+  bool sanitize = false;   // every job runs the AddressSanitizer build
   std::string work_dir;    // libFuzzer's evolving corpus, artifacts and logs
 };
-
-std::string build_hint() {
-  return "build them with: cmake --preset fuzz && cmake --build --preset fuzz --target normcheck_fuzzers";
-}
-
-// --fuzzer-dir, then $NORMCHECK_FUZZER_DIR, then the fuzz preset's folder beside this
-// binary's build folder (build/release/normcheck -> build/fuzz/fuzz), then ./build/fuzz/fuzz.
-fs::path locate_fuzzer_dir(const FuzzArgs& args, const std::string& target) {
-  std::vector<fs::path> candidates;
-  if (!args.fuzzer_dir.empty()) {
-    candidates.push_back(args.fuzzer_dir);
-  } else if (const char* env = std::getenv("NORMCHECK_FUZZER_DIR"); env && *env) {
-    candidates.push_back(env);
-  } else {
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) candidates.push_back(self.parent_path().parent_path() / "fuzz" / "fuzz");
-    candidates.push_back(fs::current_path() / "build" / "fuzz" / "fuzz");
-  }
-  std::string looked;
-  for (const auto& dir : candidates) {
-    if (access((dir / target).c_str(), X_OK) == 0) return fs::absolute(dir);
-    looked += " " + (dir / target).string();
-  }
-  throw InputError("fuzz: the libFuzzer target " + target + " was not found (looked at" + looked + "); " +
-                   build_hint() + ", or pass --fuzzer-dir DIR");
-}
 
 // OSS-Fuzz <target>.options: the [libfuzzer] section's "key = value" lines as -key=value.
 std::vector<std::string> libfuzzer_options(const fs::path& options_file) {
@@ -124,6 +101,36 @@ std::string human_count(std::int64_t n) {
   return text;
 }
 
+// One libFuzzer fork-mode parent of the run: its binary, jobs, artifacts and log.
+struct FuzzProcessPlan {
+  FuzzBuild build;
+  int jobs;
+  FuzzTarget target;
+  fs::path log;
+};
+
+std::vector<std::string> fuzzer_argv(const FuzzProcessPlan& plan, const std::string& target_name, const fs::path& work,
+                                     double time_seconds) {
+  const fs::path dir = plan.target.binary.parent_path();
+  std::vector<std::string> argv = {plan.target.binary.string(),
+                                   "-fork=" + std::to_string(plan.jobs),
+                                   "-ignore_crashes=1",
+                                   "-ignore_timeouts=1",
+                                   "-ignore_ooms=1",
+                                   "-max_total_time=" + std::to_string(static_cast<long long>(time_seconds + 0.5)),
+                                   "-artifact_prefix=" + plan.target.artifacts.string() + "/",
+                                   "-print_final_stats=1"};
+  std::vector<std::string> configured = libfuzzer_options(dir / (target_name + ".options"));
+  shorten_input_timeout(configured, time_seconds);
+  for (auto& flag : configured) argv.push_back(flag);
+  if (fs::exists(dir / (target_name + ".dict"))) argv.push_back("-dict=" + (dir / (target_name + ".dict")).string());
+  // Both builds' parents write new inputs to the one evolving corpus (files named by
+  // content, so they never clash); each reads it when it starts.
+  argv.push_back((work / "corpus").string());
+  if (fs::is_directory(dir / (target_name + "_seed_corpus"))) argv.push_back((dir / (target_name + "_seed_corpus")).string());
+  return argv;
+}
+
 int run_fuzz(const FuzzArgs& args) {
   kill_workers_on_stop_signals();  // Ctrl-C while collecting leaves no worker spinning (fuzzing: fuzz_process)
   // libFuzzer reads -max_total_time=0 as "no limit": under a second is refused, not rounded to 0.
@@ -138,14 +145,27 @@ int run_fuzz(const FuzzArgs& args) {
   (void)load_budgets(args.budgets, kernels);  // bad budgets fail now, not in the child
 
   const std::string target_name = info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
-  const fs::path fuzzer_dir = locate_fuzzer_dir(args, target_name);
-  FuzzTarget target{fuzzer_dir / target_name, *info, args.plugin.empty() ? "" : fs::absolute(args.plugin).string(),
-                    args.budgets.empty() ? "" : fs::absolute(args.budgets).string()};
+  // The throughput build by default; one job of several, or every job with --sanitize,
+  // runs the AddressSanitizer build, so that memory errors in kernels are still caught.
+  const int asan_jobs = args.sanitize ? args.jobs : (args.jobs >= 2 ? 1 : 0);
+  const int fast_jobs = args.jobs - asan_jobs;
+  const std::string plugin = args.plugin.empty() ? "" : fs::absolute(args.plugin).string();
+  const std::string budgets = args.budgets.empty() ? "" : fs::absolute(args.budgets).string();
+  std::vector<FuzzProcessPlan> plans;
+  if (fast_jobs > 0) {
+    const fs::path dir = locate_fuzzer_dir({args.fuzzer_dir, FuzzBuild::throughput}, target_name);
+    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets}, {}});
+  }
+  if (asan_jobs > 0) {
+    const fs::path dir = locate_fuzzer_dir({args.asan_fuzzer_dir, FuzzBuild::sanitizers}, target_name);
+    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets}, {}});
+  }
+  const fs::path fuzzer_dir = plans.front().target.binary.parent_path();
 
   // The evolving corpus persists across runs (overnight runs resume); artifacts are per run.
   const fs::path work = args.work_dir.empty() ? fuzzer_dir / "work" / args.kernel : fs::path(args.work_dir);
   const fs::path run_dir = work / ("run-" + std::to_string(std::time(nullptr)));
-  const fs::path artifacts = run_dir / "artifacts";
+  const fs::path findings_dir = run_dir / "findings";
   const fs::path regressions = args.corpus.empty() ? fs::current_path() / "corpus" / "regressions" / args.kernel
                                                    : fs::path(args.corpus);
   // Folders are checked before the fuzzing starts, not when its findings are written.
@@ -153,28 +173,35 @@ int run_fuzz(const FuzzArgs& args) {
   require_writable_directory("--work-dir", work);
   if (!args.corpus.empty()) require_writable_directory("--corpus", regressions);
   fs::create_directories(work / "corpus");
-  fs::create_directories(artifacts);
+  fs::create_directories(findings_dir);
 
-  std::vector<std::string> argv = {target.binary.string(),
-                                   "-fork=" + std::to_string(args.jobs),
-                                   "-ignore_crashes=1",
-                                   "-ignore_timeouts=1",
-                                   "-ignore_ooms=1",
-                                   "-max_total_time=" + std::to_string(static_cast<long long>(args.time_seconds + 0.5)),
-                                   "-artifact_prefix=" + artifacts.string() + "/",
-                                   "-print_final_stats=1"};
-  std::vector<std::string> configured = libfuzzer_options(fuzzer_dir / (target_name + ".options"));
-  shorten_input_timeout(configured, args.time_seconds);
-  for (auto& flag : configured) argv.push_back(flag);
-  if (fs::exists(fuzzer_dir / (target_name + ".dict"))) argv.push_back("-dict=" + (fuzzer_dir / (target_name + ".dict")).string());
-  argv.push_back((work / "corpus").string());
-  if (fs::is_directory(fuzzer_dir / (target_name + "_seed_corpus"))) argv.push_back((fuzzer_dir / (target_name + "_seed_corpus")).string());
+  std::vector<FuzzProcessSpec> processes;
+  std::vector<FuzzTarget> targets;
+  for (auto& plan : plans) {
+    const bool fast = plan.build == FuzzBuild::throughput;
+    plan.target.artifacts = run_dir / (fast ? "artifacts" : "artifacts-asan");
+    plan.log = run_dir / (fast ? "fuzz.log" : "fuzz-asan.log");
+    fs::create_directories(plan.target.artifacts);
+    auto env = fuzz_target_env(plan.target);
+    // Differential findings are recorded there and fuzzing goes on (not a crash).
+    env["NORMCHECK_FINDING_DIR"] = findings_dir.string();
+    processes.push_back({fuzzer_argv(plan, target_name, work, args.time_seconds), std::move(env), plan.log});
+    targets.push_back(plan.target);
+  }
+  const auto has_any_artifacts = [&] {
+    return std::any_of(plans.begin(), plans.end(), [](const FuzzProcessPlan& p) { return has_artifacts(p.target.artifacts); });
+  };
+  std::string builds;
+  for (const auto& plan : plans) {
+    builds += (builds.empty() ? "" : " + ") + std::to_string(plan.jobs) +
+              (plan.build == FuzzBuild::throughput ? " throughput" : " AddressSanitizer") + " job(s)";
+  }
 
   const bool terminal = isatty(STDERR_FILENO) != 0;
-  std::cerr << "normcheck fuzz: " << args.kernel << " with " << target_name << ", " << args.jobs << " job(s), "
-            << args.time_seconds << " s; log " << (run_dir / "fuzz.log").string() << "\n";
-  const auto result = run_fuzzer_process(
-      argv, fuzz_target_env(target), run_dir / "fuzz.log", args.time_seconds + 60,
+  std::cerr << "normcheck fuzz: " << args.kernel << " with " << target_name << ", " << builds << ", "
+            << args.time_seconds << " s; log " << plans.front().log.string() << "\n";
+  const auto result = run_fuzzer_processes(
+      processes, args.time_seconds + 60,
       [&](const FuzzStats& s, double elapsed) {
         if (!terminal) return;
         std::fprintf(stderr, "\r  %4.0fs/%.0fs  execs %s  %s/s  cov %lld  ft %lld  corpus %lld  crashes %lld   ", elapsed,
@@ -187,7 +214,8 @@ int run_fuzz(const FuzzArgs& args) {
   if (result.aborted) {
     // A second Ctrl-C means now: nothing is replayed or minimized. Dying of the signal,
     // as its default action would have, tells a calling shell or script it was stopped.
-    std::cerr << "normcheck fuzz: stopped; findings not collected (artifacts in " << artifacts.string() << ")\n";
+    std::cerr << "normcheck fuzz: stopped; findings not collected (findings and artifacts in " << run_dir.string()
+              << ")\n";
     std::cout.flush();
     std::signal(result.abort_signal, SIG_DFL);
     std::raise(result.abort_signal);
@@ -196,8 +224,8 @@ int run_fuzz(const FuzzArgs& args) {
   // No input counted, yet artifacts: every job died on its inputs (the seeds hang, say);
   // those are the findings. No artifacts either: the target ran nothing, or its jobs
   // (status lines were printed) vanished without a report.
-  if (result.stats.executions == 0 && !result.interrupted && !has_artifacts(artifacts)) {
-    std::ifstream log(run_dir / "fuzz.log");
+  if (result.stats.executions == 0 && !result.interrupted && !has_any_artifacts()) {
+    std::ifstream log(plans.front().log);
     std::stringstream text;
     text << log.rdbuf();
     std::cerr << text.str().substr(text.str().size() > 2000 ? text.str().size() - 2000 : 0);
@@ -219,18 +247,31 @@ int run_fuzz(const FuzzArgs& args) {
   }
 
   std::cerr << "normcheck fuzz: collecting findings" << (result.interrupted ? " (interrupted; Ctrl-C again stops at once)" : "") << "...\n";
-  const auto findings = collect_fuzz_findings(target, artifacts, run_dir, regressions);
+  const auto findings = collect_fuzz_findings(targets, findings_dir, run_dir, regressions);
 
   const auto& s = result.stats;
   std::cout << "normcheck fuzz summary: " << args.kernel << "\n"
             << "  executions " << s.executions << " in " << static_cast<long long>(result.seconds) << " s ("
             << (result.seconds > 0 ? static_cast<long long>(static_cast<double>(s.executions) / result.seconds) : 0)
-            << " exec/s over " << args.jobs << " job(s))\n"
+            << " exec/s over " << args.jobs << " job(s))\n";
+  if (plans.size() > 1) {
+    // Each build's share: the sanitizer job runs several times slower per input.
+    std::cout << "  builds    ";
+    for (std::size_t i = 0; i < plans.size(); ++i) {
+      const auto& p = result.per_process[i];
+      std::cout << (i ? ", " : " ") << (plans[i].build == FuzzBuild::throughput ? "throughput " : "AddressSanitizer ")
+                << plans[i].jobs << " job(s) "
+                << (result.seconds > 0 ? static_cast<long long>(static_cast<double>(p.executions) / result.seconds) : 0)
+                << " exec/s";
+    }
+    std::cout << "\n";
+  }
+  std::cout
             << "  coverage   " << s.coverage << " edges, " << s.features << " features, corpus " << s.corpus << " inputs\n"
             << "  crashes    " << s.crashes << " (timeouts " << s.timeouts << ", ooms " << s.ooms << "), "
             << findings.size() << " distinct finding(s)\n";
   const auto replay = [&](const fs::path& case_file) {
-    return replay_command(ReplayLine{case_file, args.kernel, target.plugin, target.budgets, kDefaultCaseTimeout, {}});
+    return replay_command(ReplayLine{case_file, args.kernel, plugin, budgets, kDefaultCaseTimeout, {}});
   };
   for (const auto& f : findings) {
     std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";
@@ -270,8 +311,8 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<FuzzArgs>();
   CLI::App* command = app.add_subcommand(
       "fuzz",
-      "Fuzz one kernel with its libFuzzer target (needs the fuzz preset: cmake --preset fuzz &&\n"
-      "cmake --build --preset fuzz). Findings are minimized and written as regression cases.");
+      "Fuzz one kernel with its libFuzzer target (built on first use from the fuzz-fast and fuzz\n"
+      "presets). Findings are minimized and written as regression cases.");
   command->add_option("--kernel", args->kernel, "kernel to fuzz (see `normcheck list`)")->required()->type_name("NAME");
   add_plugin_option(command, args->plugin);
   command->add_option("--time", args->time_seconds, "seconds to fuzz; 1 to 30 days (2592000)")
@@ -282,8 +323,16 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
   add_path_option(command, "--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)",
                   "DIR");
   add_budgets_option(command, args->budgets);
+  command->add_flag("--sanitize", args->sanitize,
+                    "run every job with the AddressSanitizer + UBSan build (default: one job of several)");
   add_path_option(command, "--fuzzer-dir", args->fuzzer_dir,
-                  "folder of the fuzz binaries (default: $NORMCHECK_FUZZER_DIR, else build/fuzz/fuzz)", "DIR");
+                  "folder of the throughput fuzz binaries (default: $NORMCHECK_FUZZER_DIR, else build/fuzz-fast/fuzz, "
+                  "built on first use)",
+                  "DIR");
+  add_path_option(command, "--asan-fuzzer-dir", args->asan_fuzzer_dir,
+                  "folder of the AddressSanitizer fuzz binaries (default: $NORMCHECK_ASAN_FUZZER_DIR, else "
+                  "build/fuzz/fuzz, built on first use)",
+                  "DIR");
   add_path_option(command, "--work-dir", args->work_dir,
                   "libFuzzer corpus, logs and artifacts (default: FUZZER_DIR/work/<kernel>)", "DIR");
   command->callback([args, &exit_code] { exit_code = run_fuzz(*args); });

@@ -14,6 +14,7 @@
 
 #include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
+#include "harness/finding_store.hpp"
 #include "cli/fuzz_process.hpp"
 #include "harness/isolation.hpp"
 #include "harness/replay_line.hpp"
@@ -158,48 +159,92 @@ std::map<std::string, std::string> fuzz_target_env(const FuzzTarget& target) {
   return env;
 }
 
-std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const fs::path& artifacts_dir,
-                                               const fs::path& work_dir, const fs::path& regressions_dir) {
+namespace {
+
+// The crash artifacts of one build, smallest first (the representative of a signature
+// is its smallest input). An empty artifact is no input: libFuzzer writes one when a job
+// fails outside any input (LeakSanitizer at exit after a leaking kernel); the leak-
+// artifacts hold those.
+std::vector<fs::path> artifacts_of(const FuzzTarget& target) {
   std::error_code ec;
   std::vector<fs::path> artifacts;
-  for (const auto& entry : fs::directory_iterator(artifacts_dir, ec)) {
-    // An empty artifact is no input: libFuzzer writes one when a job fails outside any
-    // input (LeakSanitizer at exit after a leaking kernel); the leak- artifacts hold those.
+  for (const auto& entry : fs::directory_iterator(target.artifacts, ec)) {
     if (entry.is_regular_file() && is_artifact(entry.path()) && entry.file_size(ec) > 0) {
       artifacts.push_back(entry.path());
     }
   }
-  // Smallest first: the representative of a signature is its smallest input.
   std::sort(artifacts.begin(), artifacts.end(),
             [](const fs::path& a, const fs::path& b) { return fs::file_size(a) < fs::file_size(b); });
-  // An easy bug crashes every fork-mode job within moments: hundreds of artifacts of one
-  // signature. Replaying the smallest ones bounds the collection time.
-  constexpr std::size_t kMaxReplays = 100;
-  if (artifacts.size() > kMaxReplays) {
-    std::fprintf(stderr, "normcheck fuzz: replaying the %zu smallest of %zu artifacts\n", kMaxReplays, artifacts.size());
-    artifacts.resize(kMaxReplays);
+  return artifacts;
+}
+
+struct Pending {
+  FuzzFinding finding;
+  const FuzzTarget* target = nullptr;  // the build whose artifact it is; nullptr: from the store
+};
+
+}  // namespace
+
+std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& targets, const fs::path& findings_dir,
+                                               const fs::path& work_dir, const fs::path& regressions_dir) {
+  const FuzzTarget& first = targets.front();
+  const std::string stem = std::string(first.kernel.kernel->name) + "-" + op_label(first.kernel) + "-";
+  std::map<std::string, Pending> by_signature;
+  // Differential findings: recorded by the targets, the smallest case of each signature kept.
+  for (const auto& stored : read_finding_store(findings_dir)) {
+    if (stored.signature.rfind(stem, 0) != 0) continue;  // not this kernel's: not this run's
+    Pending& pending = by_signature[stored.signature];
+    pending.finding.signature = stored.signature;
+    pending.finding.klass =
+        parse_violation_class(stored.signature.substr(stem.size())).value_or(ViolationClass::internal_error);
+    pending.finding.hits += std::max<std::int64_t>(stored.hits, 1);
+    pending.finding.artifact = stored.case_file;
   }
-  std::map<std::string, FuzzFinding> by_signature;
-  for (const auto& artifact : artifacts) {
-    const auto [klass, meaning] = reproduce_class(target, artifact);
-    const std::string signature =
-        std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-" + std::string(class_name(klass));
-    auto [it, inserted] = by_signature.try_emplace(signature);
-    it->second.hits++;
-    if (!inserted) continue;
-    it->second.signature = signature;
-    it->second.klass = klass;
-    it->second.meaning = meaning;
-    it->second.artifact = artifact;
+  // Crashes, hangs and sanitizer reports: libFuzzer's artifacts. An easy bug crashes every
+  // fork-mode job within moments: hundreds of artifacts of one signature. Replaying the
+  // smallest ones bounds the collection time.
+  constexpr std::size_t kMaxReplays = 100;
+  for (const FuzzTarget& target : targets) {
+    std::vector<fs::path> artifacts = artifacts_of(target);
+    if (artifacts.size() > kMaxReplays) {
+      std::fprintf(stderr, "normcheck fuzz: replaying the %zu smallest of %zu artifacts\n", kMaxReplays,
+                   artifacts.size());
+      artifacts.resize(kMaxReplays);
+    }
+    for (const auto& artifact : artifacts) {
+      const auto [klass, meaning] = reproduce_class(target, artifact);
+      const std::string signature = stem + std::string(class_name(klass));
+      auto [it, inserted] = by_signature.try_emplace(signature);
+      it->second.finding.hits++;
+      if (!inserted) continue;
+      it->second.finding.signature = signature;
+      it->second.finding.klass = klass;
+      it->second.finding.meaning = meaning;
+      it->second.finding.artifact = artifact;
+      it->second.target = &target;
+    }
   }
   std::vector<FuzzFinding> findings;
   const fs::path decoded_dir = work_dir / "decoded";
   fs::create_directories(decoded_dir);
-  for (auto& [signature, finding] : by_signature) {
+  for (auto& [signature, pending] : by_signature) {
+    FuzzFinding& finding = pending.finding;
     finding.known_as = known_case(regressions_dir, signature);
-    if (finding.known_as.empty()) {
-      const Case found = decode_artifact(target, finding.artifact, decoded_dir / (finding.artifact.filename().string() + ".json"));
-      minimize_and_write(target, finding, found, regressions_dir);
+    if (!finding.known_as.empty()) {
+      findings.push_back(std::move(finding));
+      continue;
+    }
+    if (finding.artifact.empty()) {
+      // Hits were counted but the target could not write the case (a full disk, say).
+      finding.save_error = fmt::format("{}: the fuzz target could not write the case of {} (its jobs' logs say why)",
+                                       findings_dir.string(), signature);
+    } else {
+      // A stored case is already readable; an artifact is decoded by the binary that wrote it.
+      const Case found = pending.target == nullptr
+                             ? read_case_file(finding.artifact)
+                             : decode_artifact(*pending.target, finding.artifact,
+                                               decoded_dir / (finding.artifact.filename().string() + ".json"));
+      minimize_and_write(first, finding, found, regressions_dir);
     }
     findings.push_back(std::move(finding));
   }

@@ -1,8 +1,10 @@
-// Turns the crash artifacts of a `normcheck fuzz` run into findings: reproduces each to
-// read its signature, dedupes by signature, minimizes with the harness shrinker and
-// writes one readable regression case per signature.
+// Turns what a `normcheck fuzz` run found into findings: the differential findings its
+// targets recorded in the run's finding store (harness/finding_store.hpp), and the crash
+// artifacts libFuzzer wrote (each reproduced to read its signature); deduplicated by
+// signature, minimized with the harness shrinker, one readable regression case each.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -15,7 +17,8 @@
 namespace normcheck::harness::cli {
 
 struct FuzzTarget {
-  std::filesystem::path binary;     // e.g. build/fuzz/fuzz/layernorm_fuzzer
+  std::filesystem::path binary;     // e.g. build/fuzz-fast/fuzz/layernorm_fuzzer
+  std::filesystem::path artifacts;  // where this binary's processes write crash artifacts
   impls::KernelInfo kernel;
   std::string plugin;               // "" when the kernel is built in
   std::string budgets;              // "" for the default budgets
@@ -25,8 +28,8 @@ struct FuzzFinding {
   std::string signature;            // "<kernel>-<op>-<class>"
   ViolationClass klass = ViolationClass::crash;
   std::string meaning;              // what a class only the fuzz build sees means ("" otherwise)
-  std::filesystem::path artifact;   // the smallest artifact with this signature
-  int hits = 0;                     // artifacts with this signature
+  std::filesystem::path artifact;   // the smallest artifact (or the stored case) of this signature
+  std::int64_t hits = 0;            // inputs with this signature (artifacts, or the store's count)
   std::filesystem::path case_file;  // written regression case ("" when already known or not saved)
   std::string save_error;           // why the case could not be written ("PATH: cannot write: REASON")
   std::filesystem::path known_as;   // an existing case in the corpus with this signature
@@ -38,7 +41,10 @@ struct FuzzFinding {
 // The environment a fuzz binary needs to test this kernel.
 std::map<std::string, std::string> fuzz_target_env(const FuzzTarget& target);
 
-std::vector<FuzzFinding> collect_fuzz_findings(const FuzzTarget& target, const std::filesystem::path& artifacts_dir,
+// targets: the builds that ran (their artifacts are reproduced with the binary that
+// wrote them); findings_dir: the run's finding store; work_dir: scratch space.
+std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& targets,
+                                               const std::filesystem::path& findings_dir,
                                                const std::filesystem::path& work_dir,
                                                const std::filesystem::path& regressions_dir);
 

@@ -116,12 +116,15 @@ int decode_status(int status) {
   return 3;
 }
 
-int wait_status(pid_t pid) {
+// The raw waitpid status (for decode_status), retried across signals.
+int wait_raw(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return decode_status(status);
+  return status;
 }
+
+int wait_status(pid_t pid) { return decode_status(wait_raw(pid)); }
 
 }  // namespace
 
@@ -141,22 +144,78 @@ bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats) {
   return true;
 }
 
-FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                                 const std::filesystem::path& log_path, double hard_deadline_seconds,
-                                 const std::function<void(const FuzzStats&, double elapsed)>& on_stats) {
-  InterruptGuard guard;
-  std::ofstream log(log_path);
-  const auto start = std::chrono::steady_clock::now();
-  const Child child = spawn(argv, env, true);
-  FuzzRunResult result;
+namespace {
+
+// One running fuzzer process and what has been read from it.
+struct Running {
+  Child child;
+  std::ofstream log;
   std::string pending;
-  int forwarded = 0;
-  double stop_at = -1;    // when the group was asked to stop (SIGTERM); -1: not yet
-  double killed_at = -1;  // when it was killed (SIGKILL); -1: not yet
-  int leader_status = 0;
-  bool leader_reaped = false;
-  double leader_gone_at = 0;
+  FuzzStats stats;
+  bool open = true;  // its pipe not at EOF yet
+  bool reaped = false;
+  int status = 0;
+  double gone_at = 0;
+};
+
+FuzzStats summed(const std::vector<Running>& running) {
+  FuzzStats total;
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    const FuzzStats& s = running[i].stats;
+    total.executions += s.executions;
+    total.exec_per_second += s.exec_per_second;
+    total.crashes += s.crashes;
+    total.timeouts += s.timeouts;
+    total.ooms += s.ooms;
+  }
+  // Edge counts of two builds do not add up, and both parents feed one corpus: the first
+  // (the throughput build) speaks for them.
+  if (!running.empty()) {
+    total.coverage = running.front().stats.coverage;
+    total.features = running.front().stats.features;
+    total.corpus = running.front().stats.corpus;
+  }
+  return total;
+}
+
+void signal_groups(const std::vector<Running>& running, int signal_number) {
+  for (const auto& r : running) kill(-r.child.pid, signal_number);
+}
+
+// Reads what is ready on r's pipe; false at EOF.
+bool read_lines(Running& r, double elapsed, std::vector<Running>& all,
+                const std::function<void(const FuzzStats&, double elapsed)>& on_stats) {
   char buffer[4096];
+  const ssize_t got = read(r.child.output_fd, buffer, sizeof buffer);
+  if (got < 0 && errno == EINTR) return true;
+  if (got <= 0) return false;  // EOF: the process and its workers closed the pipe
+  r.pending.append(buffer, static_cast<std::size_t>(got));
+  std::size_t newline;
+  while ((newline = r.pending.find('\n')) != std::string::npos) {
+    const std::string line = r.pending.substr(0, newline);
+    r.pending.erase(0, newline + 1);
+    r.log << line << '\n';
+    if (parse_fuzz_stats_line(line, r.stats) && on_stats) on_stats(summed(all), elapsed);
+  }
+  r.log.flush();  // `tail -f fuzz.log` follows the run (a few lines a second)
+  return true;
+}
+
+}  // namespace
+
+FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes, double hard_deadline_seconds,
+                                   const std::function<void(const FuzzStats&, double elapsed)>& on_stats) {
+  InterruptGuard guard;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Running> running(processes.size());
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    running[i].log.open(processes[i].log_path);
+    running[i].child = spawn(processes[i].argv, processes[i].env, true);
+  }
+  FuzzRunResult result;
+  int forwarded = 0;
+  double stop_at = -1;    // when the groups were asked to stop (SIGTERM); -1: not yet
+  double killed_at = -1;  // when they were killed (SIGKILL); -1: not yet
   for (;;) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (interrupt_count > forwarded) {
@@ -164,7 +223,7 @@ FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std
       result.interrupted = true;
       if (forwarded >= 2) {
         // The second one: stop at once; the caller collects nothing.
-        kill(-child.pid, SIGKILL);
+        signal_groups(running, SIGKILL);
         result.aborted = true;
         result.abort_signal = last_interrupt;
         break;
@@ -179,43 +238,54 @@ FuzzRunResult run_fuzzer_process(const std::vector<std::string>& argv, const std
     // fuzzing on until -max_total_time. libFuzzer handles SIGTERM as an interrupt
     // (-handle_term=1), in the parent and in its jobs; the artifacts already written stay.
     if (stop_at < 0 && (result.interrupted || elapsed > hard_deadline_seconds)) {
-      kill(-child.pid, SIGTERM);
+      signal_groups(running, SIGTERM);
       stop_at = elapsed;
     }
     if (stop_at >= 0 && killed_at < 0 && elapsed > stop_at + kStopGraceSeconds) {
-      kill(-child.pid, SIGKILL);
+      signal_groups(running, SIGKILL);
       killed_at = elapsed;
     }
-    // A killed group closes the pipe at once; should anything outside it still hold
-    // the pipe open, stop reading rather than wait for it.
+    // A killed group closes its pipe at once; should anything outside it still hold a
+    // pipe open, stop reading rather than wait for it.
     if (killed_at >= 0 && elapsed > killed_at + 1) break;
-    // The leader gone: what its workers still write is read for a moment, then they end.
-    if (!leader_reaped && waitpid(child.pid, &leader_status, WNOHANG) == child.pid) {
-      leader_reaped = true;
-      leader_gone_at = elapsed;
+    std::vector<pollfd> fds;
+    std::vector<std::size_t> which;
+    bool any_left = false;
+    for (std::size_t i = 0; i < running.size(); ++i) {
+      Running& r = running[i];
+      // A leader gone: what its workers still write is read for a moment, then they end.
+      if (!r.reaped && waitpid(r.child.pid, &r.status, WNOHANG) == r.child.pid) {
+        r.reaped = true;
+        r.gone_at = elapsed;
+      }
+      if (r.reaped && elapsed > r.gone_at + 1) r.open = false;
+      if (!r.open) continue;
+      any_left = true;
+      fds.push_back(pollfd{r.child.output_fd, POLLIN, 0});
+      which.push_back(i);
     }
-    if (leader_reaped && elapsed > leader_gone_at + 1) break;
-    pollfd pfd{child.output_fd, POLLIN, 0};
-    const int ready = poll(&pfd, 1, 200);
+    if (!any_left) break;
+    const int ready = poll(fds.data(), fds.size(), 200);
     if (ready <= 0) continue;  // timeout, or EINTR from a signal: the checks above see it
-    const ssize_t got = read(child.output_fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // EOF: the child and its workers closed the pipe
-    pending.append(buffer, static_cast<std::size_t>(got));
-    std::size_t newline;
-    while ((newline = pending.find('\n')) != std::string::npos) {
-      const std::string line = pending.substr(0, newline);
-      pending.erase(0, newline + 1);
-      log << line << '\n';
-      if (parse_fuzz_stats_line(line, result.stats) && on_stats) on_stats(result.stats, elapsed);
+    for (std::size_t k = 0; k < fds.size(); ++k) {
+      if (fds[k].revents == 0) continue;
+      Running& r = running[which[k]];
+      if (!read_lines(r, elapsed, running, on_stats)) r.open = false;
     }
-    log.flush();  // `tail -f fuzz.log` follows the run (a few lines a second)
   }
-  log << pending;
-  close(child.output_fd);
-  // Workers still alive after the parent went (or a stop that ends here): end them all.
-  kill(-child.pid, SIGKILL);
-  result.exit_status = leader_reaped ? decode_status(leader_status) : wait_status(child.pid);
+  for (auto& r : running) {
+    r.log << r.pending;
+    close(r.child.output_fd);
+    // Workers still alive after their parent went (or a stop that ends here): end them all.
+    kill(-r.child.pid, SIGKILL);
+    if (!r.reaped) r.status = wait_raw(r.child.pid);
+    result.per_process.push_back(r.stats);
+  }
+  for (auto& r : running) {
+    const int code = decode_status(r.status);
+    if (result.exit_status == 0) result.exit_status = code;
+  }
+  result.stats = summed(running);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -1,6 +1,7 @@
 // Decodes, evaluates and reports one differential fuzz input (differential.hpp).
 #include "fuzz/differential.hpp"
 
+#include <array>
 #include <exception>
 #include <string>
 #include <vector>
@@ -57,9 +58,15 @@ int check_differential_input(const std::uint8_t* data, std::size_t size) {
     return 0;
   }
   if (evaluation.passed()) return 0;
-  if (!config.only_class) report_finding(config, problem, evaluation.violations.front().klass, evaluation.violations);
+  // Each class the input shows is its own signature (the first one when a finding
+  // aborts): a kernel with two bugs keeps a case for each, whichever shows first.
+  std::array<bool, harness::kViolationClasses.size()> reported{};
   for (const auto& violation : evaluation.violations) {
-    if (violation.klass == config.only_class) report_finding(config, problem, violation.klass, evaluation.violations);
+    if (config.only_class && violation.klass != config.only_class) continue;
+    const auto index = static_cast<std::size_t>(violation.klass);
+    if (index >= reported.size() || reported[index]) continue;
+    reported[index] = true;
+    report_finding(config, problem, violation.klass, evaluation.violations);
   }
   return 0;
 }

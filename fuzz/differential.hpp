@@ -9,7 +9,7 @@
 namespace normcheck::fuzz {
 
 // Returns -1 for bytes that hold no case (libFuzzer keeps them out of the corpus), else 0.
-// Never returns on a finding. Precondition: configure_target() ran.
+// A finding aborts unless NORMCHECK_FINDING_DIR is set (finding.hpp). Precondition: configure_target() ran.
 int check_differential_input(const std::uint8_t* data, std::size_t size);
 
 }  // namespace normcheck::fuzz

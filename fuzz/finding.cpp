@@ -1,12 +1,14 @@
-// Prints a differential finding and aborts with a dedupable signature (finding.hpp).
+// Records a differential finding, or prints it and aborts with a dedupable signature (finding.hpp).
 #include "fuzz/finding.hpp"
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
+#include <exception>
+#include <string>
 
 #include "harness/case.hpp"
+#include "harness/finding_store.hpp"
 #include "harness/replay_line.hpp"
 
 namespace normcheck::fuzz {
@@ -67,29 +69,16 @@ std::string finding_signature(std::string_view kernel, ref::Op op, harness::Viol
   return signature;
 }
 
-void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
-                    const std::vector<harness::Violation>& violations) {
-  const std::string kernel = config.kernel.kernel->name;
-  const std::string signature = finding_signature(kernel, problem.op, klass);
-  harness::Case finding;
-  finding.problem = problem;
-  finding.kernel = kernel;
-  finding.expect = harness::expected_verdict(config.kernel);
-  finding.note = signature;
+namespace {
 
-  std::string case_path = "case.json";
-  if (!config.finding_dir.empty()) {
-    // Named by signature and content so repeated hits of one input overwrite one file.
-    const std::string json = harness::case_to_json(finding);
-    const auto path = std::filesystem::path(config.finding_dir) /
-                      (signature + "-" + std::to_string(std::hash<std::string>{}(json) % 1000000007u) + ".json");
-    std::error_code ignored;
-    std::filesystem::create_directories(config.finding_dir, ignored);
-    harness::write_case_file(path, finding);
-    case_path = path.string();
-  }
-  std::fprintf(stderr, "\n==== normcheck finding: %s ====\ncase:\n%s\n", signature.c_str(),
-               harness::case_to_json(finding).c_str());
+// Prints what was found: the case (unless it is only on disk), up to ten violations, the
+// replay command and the signature line that `normcheck fuzz` and ClusterFuzz look for.
+void print_finding(const TargetConfig& config, const std::string& signature, const harness::Case& finding,
+                   const std::string& case_path, const std::vector<harness::Violation>& violations,
+                   std::string_view status) {
+  std::fprintf(stderr, "\n==== normcheck finding: %s%.*s ====\n", signature.c_str(), static_cast<int>(status.size()),
+               status.data());
+  if (case_path.empty()) std::fprintf(stderr, "case:\n%s\n", harness::case_to_json(finding).c_str());
   std::size_t shown = 0;
   for (const auto& violation : violations) {
     if (++shown > 10) {
@@ -100,14 +89,56 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
   }
   // The target is not normcheck: `normcheck fuzz` hands it its own path to print.
   const char* normcheck = std::getenv("NORMCHECK_EXECUTABLE");
-  harness::ReplayLine line{case_path, kernel, config.plugin_path, {}, harness::kDefaultCaseTimeout,
+  harness::ReplayLine line{case_path.empty() ? "case.json" : case_path, finding.kernel, config.plugin_path, {},
+                           harness::kDefaultCaseTimeout,
                            normcheck != nullptr && *normcheck != '\0' ? normcheck : "normcheck"};
   const std::string replay = harness::replay_command(line);
   std::fprintf(stderr, "replay: %s%s\n%.*s%s\n", replay.c_str(),
-               config.finding_dir.empty() ? "   (save the case above as case.json)" : "",
+               case_path.empty() ? "   (save the case above as case.json)" : "",
                static_cast<int>(kFindingPrefix.size()), kFindingPrefix.data(), signature.c_str());
   std::fflush(stderr);
-  abort_for_class(klass);
+}
+
+// Every finding of this process, kept in NORMCHECK_FINDING_DIR. Made on first use and
+// destroyed at exit, when it writes its hit counts a last time.
+harness::FindingStore& finding_store(const TargetConfig& config) {
+  static harness::FindingStore store(config.finding_dir);
+  return store;
+}
+
+}  // namespace
+
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
+                    const std::vector<harness::Violation>& violations) {
+  const std::string kernel = config.kernel.kernel->name;
+  const std::string signature = finding_signature(kernel, problem.op, klass);
+  const auto make_case = [&] {
+    harness::Case finding;
+    finding.problem = problem;
+    finding.kernel = kernel;
+    finding.expect = harness::expected_verdict(config.kernel);
+    finding.note = signature;
+    return finding;
+  };
+  if (config.finding_dir.empty()) {
+    // By hand or under ClusterFuzz: libFuzzer's crash path is how a finding is kept.
+    print_finding(config, signature, make_case(), "", violations, "");
+    abort_for_class(klass);
+  }
+  // Under `normcheck fuzz`: recorded, and the fuzzer goes on at full speed. Only the
+  // first hit of a signature in this process is printed (to the job's log).
+  try {
+    const auto recorded = finding_store(config).record(signature, harness::case_elements(problem), make_case);
+    if (recorded.first) {
+      print_finding(config, signature, make_case(), recorded.file.string(), violations,
+                    " (recorded; fuzzing goes on)");
+    }
+  } catch (const std::exception& error) {
+    // A full disk loses this case, not the fuzzing run: the hit counts show the finding.
+    static bool said = false;
+    if (!said) std::fprintf(stderr, "normcheck fuzz target: cannot record %s: %s\n", signature.c_str(), error.what());
+    said = true;
+  }
 }
 
 }  // namespace normcheck::fuzz

@@ -1,5 +1,8 @@
-// How a fuzz target reports a finding: the case as JSON, what broke, the replay command,
-// then an abort whose signature and stack dedupe (`normcheck-finding: <kernel>-<op>-<class>`).
+// How a fuzz target reports a finding. Under `normcheck fuzz` (NORMCHECK_FINDING_DIR set)
+// it is recorded in the run's finding store (harness/finding_store.hpp) and fuzzing goes
+// on; otherwise (by hand, ClusterFuzz) it is printed (the case as JSON, what broke, the
+// replay command) and the process aborts with a signature and a stack that dedupe
+// (`normcheck-finding: <kernel>-<op>-<class>`).
 #pragma once
 
 #include <string>
@@ -19,9 +22,11 @@ std::string finding_signature(std::string_view kernel, ref::Op op, harness::Viol
 // The line `normcheck fuzz` and ClusterFuzz search for in a crash log.
 inline constexpr std::string_view kFindingPrefix = "normcheck-finding: ";
 
-// Prints the finding (capped at 10 violation lines) and aborts. Each class aborts from
-// its own function, so stack-based deduplication (ClusterFuzz) also tells classes apart.
-[[noreturn]] void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
+// With a finding dir: counts the hit, keeps the case when it is the smallest of its
+// signature, prints the first hit of each signature, and returns. Without: prints the
+// finding (capped at 10 violation lines) and aborts; each class aborts from its own
+// function, so stack-based deduplication (ClusterFuzz) also tells classes apart.
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
                                  harness::ViolationClass klass, const std::vector<harness::Violation>& violations);
 
 }  // namespace normcheck::fuzz

@@ -24,7 +24,8 @@ struct TargetConfig {
   // NORMCHECK_FUZZ_ONLY_CLASS: report only violations of this class ("crash" reports
   // none), so libFuzzer's -minimize_crash keeps the finding it started from.
   std::optional<harness::ViolationClass> only_class;
-  // NORMCHECK_FINDING_DIR: also write each finding's case file into this directory.
+  // NORMCHECK_FINDING_DIR: record findings in this directory's finding store and go on
+  // fuzzing (harness/finding_store.hpp); "" (unset): a finding aborts.
   std::string finding_dir;
 };
 

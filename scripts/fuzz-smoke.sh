@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# CI fuzz smoke: builds the fuzz preset, then fuzzes two at a time (2 cores): correct
-# kernels must give no finding, two mutants must be found, minimized and replayable, two
-# hostile plugin kernels must be findings, and the parser and plugin-validation targets
-# must survive. About 3 minutes after the build.
+# CI fuzz smoke: builds the fuzz presets (fuzz: ASan + UBSan; fuzz-fast: the throughput
+# build `normcheck fuzz` runs by default), then fuzzes two at a time (2 cores): correct
+# kernels must give no finding under the sanitizers, a fused kernel none with one
+# throughput and one sanitizer job, two mutants must be found (recorded in-process, hit
+# many times: fuzzing went on), minimized and replayable, two hostile plugin kernels must
+# be findings, and the parser and plugin-validation targets must survive. About 3
+# minutes after the build.
 #   NORMCHECK_FUZZ_SMOKE_SECONDS  seconds per correct-kernel run (default 60)
 #   NORMCHECK_BIN                 the release normcheck (default build/release/normcheck)
 #   NORMCHECK_FAULTY_PLUGIN       the release tests' faulty plugin (default
@@ -15,9 +18,12 @@ short=$(( seconds / 2 ))
 normcheck=${NORMCHECK_BIN:-build/release/normcheck}
 faulty_plugin=${NORMCHECK_FAULTY_PLUGIN:-build/release/tests/cli/libnormcheck_faulty_plugin.so}
 fuzzers=build/fuzz/fuzz
+fast_fuzzers=build/fuzz-fast/fuzz
 
-[ -f build/fuzz/build.ninja ] || cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz --target normcheck_fuzzers -j 2
+for preset in fuzz fuzz-fast; do
+  [ -f "build/$preset/build.ninja" ] || cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" --target normcheck_fuzzers -j 2
+done
 [ -x "$normcheck" ] || { echo "fuzz-smoke: $normcheck missing; build the release preset first" >&2; exit 2; }
 
 tmp=$(mktemp -d)
@@ -29,7 +35,7 @@ fuzz_kernel() {
   local label=$1 kernel=$2 time=$3
   shift 3
   ( set +e
-    "$normcheck" fuzz --kernel "$kernel" --time "$time" --fuzzer-dir "$fuzzers" \
+    "$normcheck" fuzz --kernel "$kernel" --time "$time" --fuzzer-dir "$fast_fuzzers" --asan-fuzzer-dir "$fuzzers" \
       --work-dir "$tmp/$label-work" --corpus "$tmp/$label-findings" "$@" >"$tmp/$label.log" 2>&1
     echo $? >"$tmp/$label.rc" ) &
 }
@@ -44,6 +50,13 @@ run_target() {
     echo $? >"$tmp/$1.rc" ) &
 }
 
+# fail LABEL WHAT LINES: counts a failed check and shows the end of the run's output.
+fail() {
+  echo "fuzz-smoke: FAIL $1: $2"
+  tail -"$3" "$tmp/$1.log" | sed 's/^/    /'
+  failures=$((failures + 1))
+}
+
 # expect LABEL EXIT_CODE WHAT: checks a finished run and prints its summary.
 expect() {
   local rc
@@ -53,9 +66,7 @@ expect() {
     grep -E "executions|coverage|finding|replay:|stat::(number_of_executed_units|average_exec_per_sec)" "$tmp/$1.log" |
       sed 's/^/    /' | head -12 || true
   else
-    echo "fuzz-smoke: FAIL $1: expected exit $2 ($3), got $rc"
-    tail -40 "$tmp/$1.log" | sed 's/^/    /'
-    failures=$((failures + 1))
+    fail "$1" "expected exit $2 ($3), got $rc" 40
   fi
 }
 
@@ -99,21 +110,44 @@ expect_replayable() {
   fi
 }
 
-echo "fuzz-smoke: correct kernels, ${seconds}s each"
-fuzz_kernel layernorm-f32 layernorm.f32.two_pass "$seconds"
-fuzz_kernel rmsnorm-f32 rmsnorm.f32 "$seconds"
+# expect_line LABEL TEXT WHAT: the run's output holds TEXT.
+expect_line() {
+  if grep -qF -- "$2" "$tmp/$1.log"; then
+    echo "fuzz-smoke: ok   $1: $3"
+  else
+    fail "$1" "$3 (no \"$2\" in its output)" 20
+  fi
+}
+
+# A finding is recorded and fuzzing goes on: the summary counts its hits. One hit (or a
+# handful) would mean every finding still ended its job.
+expect_many_hits() {
+  local hits
+  hits=$(sed -n 's/^  finding .* (\([0-9]*\) hit(s))$/\1/p' "$tmp/$1.log" | sort -n | tail -1)
+  if [ -n "$hits" ] && [ "$hits" -ge 20 ]; then
+    echo "fuzz-smoke: ok   $1: the finding was hit $hits times (fuzzing went on)"
+  else
+    echo "fuzz-smoke: FAIL $1: the finding was hit ${hits:-0} times; expected fuzzing to go on past it"
+    failures=$((failures + 1))
+  fi
+}
+
+echo "fuzz-smoke: correct kernels under ASan + UBSan (--sanitize), ${seconds}s each"
+fuzz_kernel layernorm-f32 layernorm.f32.two_pass "$seconds" --sanitize
+fuzz_kernel rmsnorm-f32 rmsnorm.f32 "$seconds" --sanitize
 wait
 expect layernorm-f32 0 "no finding on a correct kernel"
 expect rmsnorm-f32 0 "no finding on a correct kernel"
 
-echo "fuzz-smoke: a fused kernel and the case parser, ${short}s each"
-fuzz_kernel fused-f16 fused_add_layernorm.f16 "$short"
+echo "fuzz-smoke: a fused kernel (a throughput and a sanitizer job) and the case parser, ${short}s each"
+fuzz_kernel fused-f16 fused_add_layernorm.f16 "$short" --jobs 2
 run_target case-parser case_parser_fuzzer "$short"
 wait
 expect fused-f16 0 "no finding on a correct fused kernel"
+expect_line fused-f16 "AddressSanitizer 1 job(s)" "one of the two jobs ran the sanitizer build"
 expect case-parser 0 "parse_case never crashes, round-trips exactly"
 
-echo "fuzz-smoke: two mutants must be found, ${short}s each"
+echo "fuzz-smoke: two mutants must be found (throughput build), ${short}s each"
 fuzz_kernel one-pass-variance mutant.layernorm.one_pass_variance "$short"
 fuzz_kernel eps-ignored mutant.rmsnorm.eps_ignored "$short"
 run_target plugin-validation plugin_validation_fuzzer "$short"
@@ -121,26 +155,17 @@ wait
 expect one-pass-variance 1 "finding on the one-pass-variance mutant"
 expect eps-ignored 1 "finding on the eps mutant"
 expect plugin-validation 0 "load_plugin accepts exactly the valid tables"
+expect_many_hits one-pass-variance
+expect_many_hits eps-ignored
 expect_replayable one-pass-variance mutant.layernorm.one_pass_variance
 expect_replayable eps-ignored mutant.rmsnorm.eps_ignored
-
-# expect_line LABEL TEXT WHAT: the run's output holds TEXT.
-expect_line() {
-  if grep -qF -- "$2" "$tmp/$1.log"; then
-    echo "fuzz-smoke: ok   $1: $3"
-  else
-    echo "fuzz-smoke: FAIL $1: $3 (no \"$2\" in its output)"
-    tail -20 "$tmp/$1.log" | sed 's/^/    /'
-    failures=$((failures + 1))
-  fi
-}
 
 # Hostile kernels of the release tests' faulty plugin (about 10 s): one that _exit()s the
 # fuzzer's jobs without a trace, and one that leaks on every call.
 if [ -f "$faulty_plugin" ]; then
   echo "fuzz-smoke: hostile plugin kernels, 5s each"
   fuzz_kernel quick-exits faulty.layernorm.f32.quick_exits 5 --plugin "$faulty_plugin"
-  fuzz_kernel leaks faulty.layernorm.f32.leaks 5 --plugin "$faulty_plugin"
+  fuzz_kernel leaks faulty.layernorm.f32.leaks 5 --plugin "$faulty_plugin" --sanitize  # LeakSanitizer sees it
   wait
   expect quick-exits 1 "a kernel that _exit()s is a finding"
   expect_line quick-exits "faulty.layernorm.f32.quick_exits-layernorm-exit:" "named as ending its process"

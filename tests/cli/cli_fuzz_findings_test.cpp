@@ -1,0 +1,126 @@
+// `normcheck fuzz` collecting what its fuzz targets recorded, driven by stand-ins for the
+// libFuzzer fork-mode parents (shell scripts): a differential finding recorded in the
+// finding store (NORMCHECK_FINDING_DIR) becomes a minimized regression case with the
+// store's hit count, and with --jobs 2 a throughput and a sanitizer parent run side by
+// side, their executions summed.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "harness/case.hpp"
+#include "harness/evaluate.hpp"
+#include "harness/finding_store.hpp"
+#include "impls/plugin_loader.hpp"
+#include "tests/cli/cli_support.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace cli_testing;
+
+constexpr const char* kMutant = "mutant.layernorm.unbiased_variance";
+constexpr const char* kSignature = "mutant.layernorm.unbiased_variance-layernorm-score";
+
+// A stand-in fuzzer at dir/layernorm_fuzzer: keeps its arguments in dir/args, prints
+// `executions` in one status line and,
+// with a case to record, writes it and a hit count into the finding store as a target does.
+void write_stand_in(const fs::path& dir, int executions, const fs::path& recorded_case) {
+  fs::create_directories(dir);
+  const fs::path script = dir / "layernorm_fuzzer";
+  std::ofstream out(script);
+  out << "#!/bin/sh\n"
+      << "echo \"$@\" > \"$(dirname \"$0\")/args\"\n";
+  if (!recorded_case.empty()) {
+    out << "cp '" << recorded_case.string() << "' \"$NORMCHECK_FINDING_DIR/" << kSignature << ".json\"\n"
+        << "echo 500 > \"$NORMCHECK_FINDING_DIR/" << kSignature << ".hits-$$\"\n";
+  }
+  out << "echo '#" << executions
+      << ": cov: 5 ft: 6 corp: 2 exec/s 10 oom/timeout/crash: 0/0/0 time: 1s job: 1 dft_time: 0'\n";
+  out.close();
+  fs::permissions(script, fs::perms::owner_all);
+}
+
+// Two rows of four with a spread: dividing the variance by n - 1 is far outside budget.
+Case failing_case() {
+  Case c;
+  c.problem.rows = 2;
+  c.problem.n = 4;
+  c.problem.eps = 0x1p-20;
+  c.problem.x = {1, 2, 3, 4, -1, 0.5, 3, 8};
+  c.kernel = kMutant;
+  c.expect = "fail";
+  c.note = kSignature;
+  return c;
+}
+
+TEST(CliFuzzFindings, ARecordedFindingIsMinimizedAndKeepsItsHits) {
+  const fs::path dir = scratch_dir() / "fuzz_recorded_finding";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  write_case_file(dir / "recorded.json", failing_case());
+  write_stand_in(dir / "fuzzers", 1234, dir / "recorded.json");
+
+  const Outcome o = normcheck("fuzz --kernel " + std::string(kMutant) + " --time 2 --fuzzer-dir '" +
+                              (dir / "fuzzers").string() + "' --work-dir '" + (dir / "work").string() +
+                              "' --corpus '" + (dir / "corpus").string() + "'");
+  ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("executions 1234 in"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("finding " + std::string(kSignature) + " (500 hit(s))"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("(minimized)"), std::string::npos) << o.out;
+
+  // One regression case, smaller than the recorded one, still a finding of its class.
+  std::vector<fs::path> written;
+  for (const auto& entry : fs::directory_iterator(dir / "corpus")) written.push_back(entry.path());
+  ASSERT_EQ(written.size(), 1u);
+  EXPECT_EQ(written[0].filename().string().rfind("layernorm-score-", 0), 0u) << written[0];
+  const Case kept = read_case_file(written[0]);
+  EXPECT_EQ(kept.note, kSignature);
+  EXPECT_EQ(kept.expect, "fail");
+  EXPECT_LT(case_elements(kept.problem), case_elements(failing_case().problem));
+  const auto kernels = impls::all_kernels({});
+  const impls::KernelInfo* mutant = impls::find_kernel(kernels, kMutant);
+  ASSERT_NE(mutant, nullptr);
+  const auto verdict = evaluate_case(*mutant, kept.problem, default_budget(*mutant));
+  EXPECT_TRUE(std::any_of(verdict.violations.begin(), verdict.violations.end(),
+                          [](const Violation& v) { return v.klass == ViolationClass::score; }));
+}
+
+// `normcheck fuzz` of the correct f32 LayerNorm over the stand-ins in dir/fast and dir/asan.
+Outcome fuzz_two_builds(const fs::path& dir, const std::string& options, const std::string& work) {
+  return normcheck("fuzz --kernel layernorm.f32.two_pass --time 2 " + options + " --fuzzer-dir '" +
+                   (dir / "fast").string() + "' --asan-fuzzer-dir '" + (dir / "asan").string() + "' --work-dir '" +
+                   (dir / work).string() + "' --corpus '" + (dir / "corpus").string() + "'");
+}
+
+TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerParent) {
+  const fs::path dir = scratch_dir() / "fuzz_two_builds";
+  fs::remove_all(dir);
+  write_stand_in(dir / "fast", 3000, {});
+  write_stand_in(dir / "asan", 500, {});
+  const Outcome o = fuzz_two_builds(dir, "--jobs 2", "work");
+  ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
+  EXPECT_NE(o.out.find("executions 3500 in"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("over 2 job(s)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("builds     throughput 1 job(s)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("AddressSanitizer 1 job(s)"), std::string::npos) << o.out;
+  // Each parent is asked for its own share: one fork-mode job each, artifacts apart.
+  EXPECT_NE(slurp(dir / "fast" / "args").find("-fork=1 "), std::string::npos) << slurp(dir / "fast" / "args");
+  EXPECT_NE(slurp(dir / "asan" / "args").find("-fork=1 "), std::string::npos) << slurp(dir / "asan" / "args");
+  EXPECT_NE(slurp(dir / "asan" / "args").find("/artifacts-asan/"), std::string::npos) << slurp(dir / "asan" / "args");
+
+  // --sanitize: every job on the sanitizer build, none on the throughput build.
+  fs::remove(dir / "fast" / "args");
+  const Outcome all = fuzz_two_builds(dir, "--jobs 2 --sanitize", "work2");
+  ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
+  EXPECT_NE(all.out.find("executions 500 in"), std::string::npos) << all.out;
+  EXPECT_NE(slurp(dir / "asan" / "args").find("-fork=2 "), std::string::npos) << slurp(dir / "asan" / "args");
+  EXPECT_FALSE(fs::exists(dir / "fast" / "args"));
+}
+
+}  // namespace
+}  // namespace normcheck::harness
