@@ -38,17 +38,15 @@ class AbiBuffer {
         width_(static_cast<std::size_t>(ref::traits(format).bits / 8)),
         count_(count),
         storage_(((count + 2 * kGuard) * width_ + sizeof(double) - 1) / sizeof(double)) {
-    for (std::size_t i = 0; i < count + 2 * kGuard; ++i) put_raw(i, sentinel_bits(format_));
+    fill_with_sentinels();
   }
 
   void* data() { return bytes() + kGuard * width_; }
 
-  void store(const std::vector<double>& values) {
-    for (std::size_t i = 0; i < values.size(); ++i) put_raw(kGuard + i, ref::to_bits(format_, values[i]));
-  }
+  void store(const std::vector<double>& values) { ref::encode_values(format_, values.data(), values.size(), data()); }
   std::vector<double> load() const {
     std::vector<double> values(count_);
-    for (std::size_t i = 0; i < count_; ++i) values[i] = ref::from_bits(format_, raw(kGuard + i));
+    ref::decode_values(format_, bytes() + kGuard * width_, count_, values.data());
     return values;
   }
   bool holds_sentinel(std::size_t i) const { return raw(kGuard + i) == sentinel_bits(format_); }
@@ -68,18 +66,19 @@ class AbiBuffer {
   unsigned char* bytes() { return reinterpret_cast<unsigned char*>(storage_.data()); }
   const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(storage_.data()); }
 
-  // Through fixed-width integers so the byte order is the machine's, as the kernel's.
-  void put_raw(std::size_t index, std::uint64_t bits) {
-    unsigned char* at = bytes() + index * width_;
-    if (width_ == 2) {
-      const auto narrow = static_cast<std::uint16_t>(bits);
-      std::memcpy(at, &narrow, 2);
-    } else if (width_ == 4) {
-      const auto narrow = static_cast<std::uint32_t>(bits);
-      std::memcpy(at, &narrow, 4);
-    } else {
-      std::memcpy(at, &bits, 8);
-    }
+  // Every element, guards included, through fixed-width integers so the byte order is the
+  // machine's, as the kernel's; one loop per width.
+  template <typename Bits>
+  void fill_as(std::uint64_t pattern) {
+    const auto narrow = static_cast<Bits>(pattern);
+    unsigned char* at = bytes();
+    for (std::size_t i = 0; i < count_ + 2 * kGuard; ++i) std::memcpy(at + i * sizeof(Bits), &narrow, sizeof(Bits));
+  }
+  void fill_with_sentinels() {
+    const std::uint64_t pattern = sentinel_bits(format_);
+    if (width_ == 2) fill_as<std::uint16_t>(pattern);
+    else if (width_ == 4) fill_as<std::uint32_t>(pattern);
+    else fill_as<std::uint64_t>(pattern);
   }
   std::uint64_t raw(std::size_t index) const {
     const unsigned char* at = bytes() + index * width_;

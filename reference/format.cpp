@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -125,6 +126,88 @@ double from_bits(Format format, std::uint64_t bits) {
   const std::uint64_t exponent = field - static_cast<std::uint64_t>(exponent_bias(t)) + 1023;
   return std::bit_cast<double>((negative ? std::uint64_t{1} << 63 : 0) | (exponent << 52) |
                                (mantissa << (52 - mantissa_bits)));
+}
+
+namespace {
+
+// The canonical quiet NaN of f32 (to_bits of any NaN).
+constexpr std::uint32_t kF32QuietNan = 0x7fc0'0000u;
+
+// f32 and bf16 (its upper half): the hardware conversion, checked by converting back.
+// Values beyond f32's range are replaced by 0 before the conversion (they are reported,
+// not converted), so that no out-of-range conversion is ever evaluated.
+template <bool upper_half>
+bool encode_single(const double* values, std::size_t count, unsigned char* out) {
+  bool exact = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double v = values[i];
+    const bool in_range = std::fabs(v) <= 0x1.fffffep127 || !std::isfinite(v);
+    const auto single = static_cast<float>(in_range ? v : 0.0);
+    std::uint32_t bits = std::bit_cast<std::uint32_t>(single);
+    bits = v != v ? kF32QuietNan : bits;
+    exact &= in_range && (static_cast<double>(single) == v || v != v);
+    if constexpr (upper_half) {
+      exact &= (bits & 0xffffu) == 0 || v != v;
+      const auto half = static_cast<std::uint16_t>(bits >> 16);
+      std::memcpy(out + 2 * i, &half, 2);
+    } else {
+      std::memcpy(out + 4 * i, &bits, 4);
+    }
+  }
+  return exact;
+}
+
+}  // namespace
+
+void encode_values(Format format, const double* values, std::size_t count, void* out) {
+  auto* bytes = static_cast<unsigned char*>(out);
+  bool exact = true;
+  switch (format) {
+    case Format::f64:
+      std::memcpy(bytes, values, count * sizeof(double));
+      return;
+    case Format::f32: exact = encode_single<false>(values, count, bytes); break;
+    case Format::bf16: exact = encode_single<true>(values, count, bytes); break;
+    case Format::f16:
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto bits = static_cast<std::uint16_t>(to_bits(format, values[i]));
+        std::memcpy(bytes + 2 * i, &bits, 2);
+      }
+      return;
+  }
+  if (exact) return;
+  // Name the first value at fault, as to_bits does.
+  for (std::size_t i = 0; i < count; ++i) (void)to_bits(format, values[i]);
+}
+
+void decode_values(Format format, const void* in, std::size_t count, double* values) {
+  const auto* bytes = static_cast<const unsigned char*>(in);
+  switch (format) {
+    case Format::f64:
+      std::memcpy(values, bytes, count * sizeof(double));
+      return;
+    case Format::f32:
+      for (std::size_t i = 0; i < count; ++i) {
+        float single;
+        std::memcpy(&single, bytes + 4 * i, 4);
+        values[i] = single;
+      }
+      return;
+    case Format::bf16:
+      for (std::size_t i = 0; i < count; ++i) {
+        std::uint16_t half;
+        std::memcpy(&half, bytes + 2 * i, 2);
+        values[i] = std::bit_cast<float>(static_cast<std::uint32_t>(half) << 16);
+      }
+      return;
+    case Format::f16:
+      for (std::size_t i = 0; i < count; ++i) {
+        std::uint16_t half;
+        std::memcpy(&half, bytes + 2 * i, 2);
+        values[i] = from_bits(format, half);
+      }
+      return;
+  }
 }
 
 double next_up(Format format, double value) {

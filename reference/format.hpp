@@ -7,6 +7,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -54,6 +55,14 @@ bool is_representable(Format format, double value);
 std::uint64_t to_bits(Format format, double value);
 // Exact value of a bit pattern (NaN payloads are not preserved).
 double from_bits(Format format, std::uint64_t bits);
+
+// Bit patterns of count values, each of the format's width (2, 4 or 8 bytes, the
+// machine's byte order), written to out: to_bits of each, with a loop per format that
+// the compiler can vectorize (kernel buffers are encoded and decoded per call). Throws
+// std::invalid_argument, as to_bits, if a value is not representable.
+void encode_values(Format format, const double* values, std::size_t count, void* out);
+// The exact values of count bit patterns of the format's width read from in (from_bits).
+void decode_values(Format format, const void* in, std::size_t count, double* values);
 
 // Round-to-nearest-even of a double to the format, with subnormals and overflow
 // to infinity. Single rounding: never goes through an intermediate format.

@@ -6,6 +6,8 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
+#include <vector>
 #include <limits>
 
 #include "tests/reference/bit_compare.hpp"
@@ -147,6 +149,36 @@ RC_GTEST_PROP(Format, CodecAgreesWithRoundingOnRandomDoubles, (std::uint64_t bit
       if (std::isfinite(w)) {
         const int exponent = w == 0.0 ? t.emin : std::max(std::ilogb(w), t.emin);
         RC_ASSERT(ulp(f, w) == std::ldexp(1.0, exponent - t.precision + 1));
+      }
+    }
+  }
+}
+
+// The array codecs give each value's to_bits / from_bits, in every format, specials
+// included, and refuse an array holding one value the format cannot represent.
+RC_GTEST_PROP(Format, ArrayCodecsAgreeWithTheScalarOnes, (std::vector<std::uint64_t> bits)) {
+  for (Format f : {Format::f16, Format::bf16, Format::f32, Format::f64}) {
+    const auto width = static_cast<std::size_t>(traits(f).bits / 8);
+    std::vector<double> values{0.0, -0.0, std::numeric_limits<double>::infinity(),
+                               -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN()};
+    for (const auto b : bits) values.push_back(round_to_format(f, std::bit_cast<double>(b)));
+    std::vector<unsigned char> encoded(values.size() * width);
+    encode_values(f, values.data(), values.size(), encoded.data());
+    std::vector<double> decoded(values.size());
+    decode_values(f, encoded.data(), values.size(), decoded.data());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::uint64_t pattern = 0;
+      std::memcpy(&pattern, encoded.data() + i * width, width);  // little-endian, as the kernels
+      RC_ASSERT(pattern == to_bits(f, values[i]));
+      const bool same = std::isnan(values[i]) ? std::isnan(decoded[i]) : same_bits(decoded[i], values[i]);
+      RC_ASSERT(same);
+    }
+    if (f != Format::f64 && !bits.empty()) {
+      const double inexact = from_bits(Format::f64, bits.front() | 1);  // odd f64 significand
+      if (std::isfinite(inexact) && !is_representable(f, inexact)) {
+        values.push_back(inexact);
+        encoded.resize(values.size() * width);
+        RC_ASSERT_THROWS_AS(encode_values(f, values.data(), values.size(), encoded.data()), std::invalid_argument);
       }
     }
   }
