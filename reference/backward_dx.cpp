@@ -1,0 +1,175 @@
+// dx_i = 2^q (V (n g_i - sum g) - D_i P) / V^(3/2), P = sum_j g_j D_j (RMSNorm: no sum g):
+// the fast double tier and its exact fallback (docs/oracle.md, "The backward pass").
+#include "reference/backward_dx.hpp"
+
+#include <mpfr.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "reference/certified_search.hpp"
+#include "reference/certify_double.hpp"
+
+namespace normcheck::ref::detail {
+namespace {
+
+constexpr double kUnit = 0x1p-53;
+// The tier keeps every intermediate normal: |gamma|, |dy| in [2^-150, 2^150] (or 0), so the
+// exact g is 0 or within [2^-300, 2^300] and its double rounding relative; with |D| < 2^53 and
+// 1 <= V < 2^128 (ExactRowStats::double_tier_row) products and sums stay within 2^+-500.
+constexpr double kMinFactor = 0x1p-150;
+constexpr double kMaxFactor = 0x1p150;
+// Absolute slack for the few results that may still be subnormal after cancellation (each such
+// rounding is exact or below 2^-1075); far below any half gap the test compares with.
+constexpr double kAbsoluteSlack = 0x1p-1000;
+// Accepted results also give dx_exact: the bound must be within 2^-40 of |dx|.
+constexpr double kExactRelative = 0x1p-40;
+
+bool in_tier_range(double factor) {
+  const double a = std::fabs(factor);
+  return a == 0.0 || (a >= kMinFactor && a <= kMaxFactor);
+}
+
+// The fast tier over the whole row: approx and err per element, or false when the row is
+// outside the tier's ranges. The bound (docs/oracle.md) is
+//   err = 1.01 u rs (2|g_i| + (n+4) G1/n + (n+9) |D_i| H1 rs^2/n + 4|T_i|),
+// G1 = sum |g|, H1 = sum |g_j D_j|, T_i = g_i - mean(g) - D_i P rs^2 / n, approx = rs T_i.
+bool fast_row(const BackwardRow& row, DxScratch& s) {
+  const ExactRowStats& st = *row.stats;
+  if (!st.double_tier_row) return false;
+  const std::int64_t n = st.n;
+  const auto count = static_cast<std::size_t>(n);
+  s.g.resize(count);
+  s.deviation.resize(count);
+  s.approx.resize(count);
+  s.err.resize(count);
+  double sum_g = 0.0, abs_g = 0.0, dot = 0.0, abs_dot = 0.0;
+  bool in_range = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double g = row.gamma ? row.gamma[i] * row.dy[i] : row.dy[i];
+    const double d = static_cast<double>(st.scaled[i] * n - st.sum_small);  // exact: |D| < 2^53
+    in_range = in_range && in_tier_range(row.dy[i]) && (!row.gamma || in_tier_range(row.gamma[i]));
+    s.g[i] = g;
+    s.deviation[i] = d;
+    sum_g += g;
+    abs_g += std::fabs(g);
+    const double gd = g * d;
+    dot += gd;
+    abs_dot += std::fabs(gd);
+  }
+  if (!in_range) return false;
+  const double nd = static_cast<double>(n);
+  const double rs = st.rsqrt_hi;
+  // rstd = n 2^q / sqrt(V) as fl(n rs) 2^q: one more rounding (the bound's 4|T| covers it), and
+  // kept within 2^+-400 so that rstd T neither overflows nor underflows (T is 0 or at least
+  // 2^-480: every sum here is a multiple of the smallest nonzero g D).
+  if (st.q < -400 || st.q > 400) return false;
+  const double rstd = nd * rs * pow2(st.q);
+  if (!(rstd >= 0x1p-400 && rstd <= 0x1p400)) return false;
+  const double rs2 = rs * rs;
+  const double mean_g = row.input.op == Op::layernorm ? sum_g / nd : 0.0;
+  const double k = dot * rs2 / nd;
+  const double bound_g = (nd + 4.0) * abs_g / nd;
+  const double bound_h = (nd + 9.0) * abs_dot * rs2 / nd;
+  const double scale = 1.01 * kUnit * rstd;
+  for (std::size_t i = 0; i < count; ++i) {
+    const double d = s.deviation[i];
+    const double t = (s.g[i] - mean_g) - d * k;
+    s.approx[i] = rstd * t;
+    s.err[i] = scale * (2.0 * std::fabs(s.g[i]) + bound_g + std::fabs(d) * bound_h + 4.0 * std::fabs(t)) +
+               kAbsoluteSlack;
+  }
+  return true;
+}
+
+// The row's exact integers: G_i = g_i 2^-base, sum G, P = sum G_j D_j, V^3; returns base.
+int exact_row(const BackwardRow& row, DxScratch& s) {
+  const ExactRowStats& st = *row.stats;
+  const std::int64_t n = st.n;
+  const auto count = static_cast<std::size_t>(n);
+  s.scaled_g.resize(count);
+  s.exact_deviation.resize(count);
+  int base = std::numeric_limits<int>::max();
+  for (std::size_t i = 0; i < count; ++i) {
+    const Dyadic dy = to_dyadic(row.dy[i]);
+    const Dyadic gamma = row.gamma ? to_dyadic(row.gamma[i]) : Dyadic{1, 0};
+    if (dy.mantissa != 0 && gamma.mantissa != 0) base = std::min(base, dy.exponent + gamma.exponent);
+  }
+  if (base == std::numeric_limits<int>::max()) base = 0;
+  s.sum_g = 0;
+  s.dot = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    const Dyadic dy = to_dyadic(row.dy[i]);
+    const Dyadic gamma = row.gamma ? to_dyadic(row.gamma[i]) : Dyadic{1, 0};
+    mpz_int& g = s.scaled_g[i];
+    g = dy.mantissa;
+    g *= gamma.mantissa;
+    if (g != 0) g <<= static_cast<unsigned>(dy.exponent + gamma.exponent - base);
+    exact_deviation(row.input, st, static_cast<std::int64_t>(i), s.exact_deviation[i], s.scratch);
+    if (row.input.op == Op::layernorm) s.sum_g += g;
+    mpz_addmul(s.dot.backend().data(), g.backend().data(), s.exact_deviation[i].backend().data());
+  }
+  s.v_cubed = st.denom_square * st.denom_square;
+  s.v_cubed *= st.denom_square;
+  return base;
+}
+
+// N_i = n V G_i - V sum G - D_i P.
+void exact_numerator(const ExactRowStats& st, DxScratch& s, std::size_t i) {
+  s.numerator = s.scaled_g[i] * st.n;
+  s.numerator -= s.sum_g;
+  s.numerator *= st.denom_square;
+  s.tmp = s.exact_deviation[i] * s.dot;
+  s.numerator -= s.tmp;
+}
+
+// RN_f64(N 2^a / V^(3/2)) to within one f64 ulp: 128-bit MPFR (a guess for the search, and
+// dx_exact).
+double approximate(const mpz_int& numerator, long a, const mpz_int& v) {
+  mpfr_t value, root;
+  mpfr_init2(value, 128);
+  mpfr_init2(root, 128);
+  mpfr_set_z(root, v.backend().data(), MPFR_RNDN);
+  mpfr_rec_sqrt(root, root, MPFR_RNDN);
+  mpfr_set_z(value, numerator.backend().data(), MPFR_RNDN);
+  mpfr_mul(value, value, root, MPFR_RNDN);
+  mpfr_mul(value, value, root, MPFR_RNDN);
+  mpfr_mul(value, value, root, MPFR_RNDN);
+  mpfr_mul_2si(value, value, a, MPFR_RNDN);
+  const double result = mpfr_get_d(value, MPFR_RNDN);
+  mpfr_clear(value);
+  mpfr_clear(root);
+  return result;
+}
+
+}  // namespace
+
+void backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& s, double* dx,
+                     double* dx_exact) {
+  const ExactRowStats& st = *row.stats;
+  const auto count = static_cast<std::size_t>(st.n);
+  const bool fast = !force_exact && fast_row(row, s);
+  bool exact_ready = false;
+  int base = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (fast && s.err[i] <= kExactRelative * std::fabs(s.approx[i]) &&
+        certify_double(format, s.approx[i], s.err[i], dx[i])) {
+      dx_exact[i] = s.approx[i];
+      continue;
+    }
+    if (!exact_ready) {
+      base = exact_row(row, s);
+      exact_ready = true;
+    }
+    exact_numerator(st, s, i);
+    const long a = static_cast<long>(st.q) + base;
+    dx_exact[i] = approximate(s.numerator, a, st.denom_square);
+    // An exact zero dx is +0 (as an exact zero from cancellation is in the forward pass).
+    dx[i] = round_by_search(
+        format, dx_exact[i],
+        [&](Dyadic m) { return s.comparator.over_sqrt_minus(s.numerator, a, s.v_cubed, m); }, false);
+  }
+}
+
+}  // namespace normcheck::ref::detail

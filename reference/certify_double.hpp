@@ -1,0 +1,36 @@
+// Ziv's rounding test for an approximation held as a double: RN_format of every real within
+// err of approx is one nonzero finite value of the format. Used by the backward oracle's fast
+// paths, whose error bounds are proven in docs/oracle.md ("The backward pass").
+#pragma once
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+
+#include "reference/format.hpp"
+#include "reference/rounding.hpp"
+
+namespace normcheck::ref::detail {
+
+// True (and out = the rounding) when |exact - approx| <= err implies RN_format(exact) = out.
+// c = RN_format(approx); the half gaps next to c are powers of two (the one towards zero is
+// halved at a binade start above the subnormals); d = |approx| - |c| is exact (Sterbenz), and
+// one monotonic rounding of d + err (err - d) below a power of two proves the real sum below
+// it. Zeros, infinities and NaN are left undecided (the sign of a zero needs the exact path).
+inline bool certify_double(Format format, double approx, double err, double& out) {
+  const FormatTraits& t = traits(format);
+  const double c = round_double(t, approx);
+  if (c == 0.0 || !std::isfinite(c) || !(err >= 0.0) || !std::isfinite(err)) return false;
+  const double magnitude = std::fabs(c);
+  const int exponent = std::max(std::ilogb(magnitude), t.emin);
+  const double half_away = pow2(exponent - t.precision);
+  const bool binade_start =
+      magnitude > pow2(t.emin) && (std::bit_cast<std::uint64_t>(magnitude) & ((std::uint64_t{1} << 52) - 1)) == 0;
+  const double half_toward = binade_start ? half_away / 2 : half_away;
+  const double d = std::fabs(approx) - magnitude;
+  if (!(d + err < half_away) || !(err - d < half_toward)) return false;
+  out = c;
+  return true;
+}
+
+}  // namespace normcheck::ref::detail
