@@ -207,8 +207,10 @@ class DgammaSolver {
   }
 
   // Ziv: rising precision until [lo, hi] rounds to one value. At the cap the midpoint's
-  // rounding is returned and the column counted: either neighbour of the exact value may be
-  // the right one (expected only for constructed cancellations, e.g. V_a = 4 V_b).
+  // rounding is returned (+0 when the interval still holds 0) and the column counted: either
+  // neighbour of the exact value may be the right one. Only sums the loop cannot separate from
+  // a midpoint reach it: constructed cancellations across rows whose V differ by a square
+  // factor (V_a = 4 V_b with A_a = -2 A_b is exactly 0), or a rational sum on a midpoint.
   bool ziv(Format format, int base, double& out, double& out_exact) {
     Real lo, hi;
     for (long precision = kDgammaStartBits; precision <= kDgammaCapBits; precision *= 2) {
@@ -217,6 +219,11 @@ class DgammaSolver {
         out_exact = midpoint(lo, hi);
         return false;
       }
+    }
+    // An interval still holding 0 is most likely an exact cancellation, which is +0.
+    if (mpfr_sgn(lo.v) <= 0 && mpfr_sgn(hi.v) >= 0) {
+      out = out_exact = 0.0;
+      return true;
     }
     out_exact = midpoint(lo, hi);
     out = round_to_format(format, out_exact);
