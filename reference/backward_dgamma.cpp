@@ -15,6 +15,8 @@
 #include "reference/backward_sums.hpp"
 #include "reference/certified_search.hpp"
 #include "reference/certify_double.hpp"
+#include "reference/rounding.hpp"
+#include "reference/two_sum.hpp"
 
 namespace normcheck::ref::detail {
 namespace {
@@ -192,11 +194,25 @@ class DgammaSolver {
     mpfr_mul_2si(hi.v, hi.v, base, MPFR_RNDU);
   }
 
-  // The exact column value to within one f64 ulp (a guess for the search, and dgamma_exact).
+  // The exact column value to within one f64 ulp (a guess for the search, and dgamma_exact):
+  // the interval at rising precision until it is narrow (see narrow()).
   double approximate(int base) {
     Real lo, hi;
-    bounds(kDgammaStartBits, base, lo, hi);
+    for (long precision = kDgammaStartBits; precision <= kDgammaCapBits; precision *= 2) {
+      bounds(precision, base, lo, hi);
+      if (narrow(lo, hi)) break;
+    }
     return midpoint(lo, hi);
+  }
+
+  // hi - lo <= 2^-56 min(|lo|, |hi|) with lo, hi of one sign: the midpoint is then within
+  // 2^-57 relative of every point of the interval, so its RN_f64 is within one f64 ulp.
+  static bool narrow(Real& lo, Real& hi) {
+    if (mpfr_sgn(lo.v) * mpfr_sgn(hi.v) <= 0) return false;
+    Real width(mpfr_get_prec(lo.v));
+    mpfr_sub(width.v, hi.v, lo.v, MPFR_RNDU);
+    mpfr_mul_2si(width.v, width.v, 56, MPFR_RNDU);
+    return mpfr_cmpabs(width.v, lo.v) <= 0 && mpfr_cmpabs(width.v, hi.v) <= 0;
   }
 
   static double midpoint(Real& lo, Real& hi) {
@@ -213,12 +229,16 @@ class DgammaSolver {
   // factor (V_a = 4 V_b with A_a = -2 A_b is exactly 0), or a rational sum on a midpoint.
   bool ziv(Format format, int base, double& out, double& out_exact) {
     Real lo, hi;
+    bool decided = false;
     for (long precision = kDgammaStartBits; precision <= kDgammaCapBits; precision *= 2) {
       bounds(precision, base, lo, hi);
-      if (decide(format, lo.v, hi.v, out)) {
-        out_exact = midpoint(lo, hi);
-        return false;
-      }
+      decided = decided || decide(format, lo.v, hi.v, out);
+      // Once decided, more precision only narrows dgamma_exact to one f64 ulp.
+      if (decided && narrow(lo, hi)) break;
+    }
+    if (decided) {
+      out_exact = midpoint(lo, hi);
+      return false;
     }
     // An interval still holding 0 is most likely an exact cancellation, which is +0.
     if (mpfr_sgn(lo.v) <= 0 && mpfr_sgn(hi.v) >= 0) {
@@ -238,29 +258,45 @@ class DgammaSolver {
   BackwardComparator comparator_;
 };
 
-// The double tier: t_rj = fl(fl(dy_rj D_rj) rs_r), summed recursively with sum |t|. Each term
-// errs by (1+u)^2 (1+rho) - 1 <= 3.01u relative (rs = RN(RN_128(1/sqrt V)), |rho| <= 1.0001u);
-// the sum of R terms by gamma_{R-1} sum |t_hat|; so err = 1.01 (R+4) u |computed sum |t||.
-// Only for rows of the first tier (|D| < 2^53, 1 <= V < 2^128) and |dy| in [2^-900, 2^900]
-// or 0: every product is then a normal double, and subnormal sums are exact.
+// The double tier: t_rj = fl(fl(dy_rj D_rj) rs_r), D_rj = x_rj (n 2^q) - S exactly in doubles
+// (n X and S are integers below 2^53 on the first tier's rows), summed down each column by
+// Sum2 (Ogita, Rump, Oishi). Each term errs by (1+u)^2 (1+rho) - 1 <= 3.01u relative
+// (rs = RN(RN_128(1/sqrt V)), |rho| <= 1.0001u); Sum2 adds u|res| + gamma_{R-1}^2 sum|t|, and
+// gamma_{R-1}^2 <= 2^-13 u for R < 2^20; so err = 1.01 u (3.1 A + |res|), A the computed
+// sum |t| (within 1 + 2^-33 of the true one). Only for rows of the first tier
+// (|D| < 2^53, 1 <= V < 2^128), |q| <= 1000 and |dy| in [2^-900, 2^900] or 0: every product is
+// then a normal double, and subnormal sums are exact.
 bool fast_sums(const std::vector<BackwardRow>& rows, std::int64_t n, std::vector<double>& sum,
                std::vector<double>& magnitude, std::vector<char>& in_range) {
   const auto count = static_cast<std::size_t>(n);
+  if (rows.size() >= (std::size_t{1} << 20)) return false;
   sum.assign(count, 0.0);
   magnitude.assign(count, 0.0);
-  in_range.assign(count, 1);
+  std::vector<double> compensation(count, 0.0), smallest(count, std::numeric_limits<double>::infinity()),
+      largest(count, 0.0);
   for (const BackwardRow& row : rows) {
     const ExactRowStats& st = *row.stats;
-    if (!st.double_tier_row) return false;
+    if (!st.double_tier_row || st.q < -1000 || st.q > 1000) return false;
     const double rs = st.rsqrt_hi;
+    const double scale_x = static_cast<double>(n) * pow2(st.q);
+    const double sum_x = static_cast<double>(st.sum_small);
+    const double* x = row.input.first;
     for (std::size_t j = 0; j < count; ++j) {
       const double dy = row.dy[j];
       const double a = std::fabs(dy);
-      in_range[j] = in_range[j] & static_cast<char>(a == 0.0 || (a >= 0x1p-900 && a <= 0x1p900));
-      const double t = (dy * static_cast<double>(st.scaled[j] * n - st.sum_small)) * rs;
-      sum[j] += t;
+      smallest[j] = std::min(smallest[j], a == 0.0 ? 1.0 : a);
+      largest[j] = std::max(largest[j], a);
+      const double t = (dy * (x[j] * scale_x - sum_x)) * rs;
+      double e;
+      two_sum(sum[j], t, sum[j], e);
+      compensation[j] += e;
       magnitude[j] += std::fabs(t);
     }
+  }
+  in_range.resize(count);
+  for (std::size_t j = 0; j < count; ++j) {
+    sum[j] += compensation[j];
+    in_range[j] = smallest[j] >= 0x1p-900 && largest[j] <= 0x1p900;
   }
   return true;
 }
@@ -272,15 +308,14 @@ std::int64_t dgamma_columns(const std::vector<BackwardRow>& rows, std::int64_t n
   std::vector<double> sum, magnitude;
   std::vector<char> in_range;
   const bool fast = !force_exact && fast_sums(rows, n, sum, magnitude, in_range);
-  const double bound = 1.01 * (static_cast<double>(rows.size()) + 4.0) * 0x1p-53;
   std::unique_ptr<DgammaSolver> solver;
   std::int64_t capped = 0;
   for (std::int64_t j = 0; j < n; ++j) {
     const auto c = static_cast<std::size_t>(j);
     if (!plan.needed[c]) continue;
     if (fast && in_range[c]) {
-      const double err = bound * magnitude[c];
-      if (err <= 0x1p-40 * std::fabs(sum[c]) && certify_double(format, sum[c], err, out[j])) {
+      const double err = 1.01 * 0x1p-53 * (3.1 * magnitude[c] + std::fabs(sum[c]));
+      if (certify_double(format, sum[c], err, out[j])) {
         out_exact[j] = sum[c];
         continue;
       }

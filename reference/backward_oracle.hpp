@@ -21,8 +21,9 @@ struct BackwardOracleResult {
   std::vector<double> dgamma;         // n: RN_{param_format}(exact dgamma)
   std::vector<double> dbeta;          // n: RN_{param_format}(exact dbeta)
   // The same exact values as doubles, not rounded to the output format (same special
-  // values; finite where the rounded value overflowed): within 2^-40 relative of the exact
-  // value (one f64 ulp on the exact paths), for the error measures.
+  // values; finite where the rounded value overflowed), for the error measures: within 2^-10
+  // of an output ulp where a fast tier decided (within 2^-9 of the smaller half gap), within
+  // one f64 ulp where an exact path did.
   std::vector<double> dx_exact;
   std::vector<double> dgamma_exact;
   std::vector<double> dbeta_exact;

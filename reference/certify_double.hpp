@@ -12,7 +12,12 @@
 
 namespace normcheck::ref::detail {
 
-// True (and out = the rounding) when |exact - approx| <= err implies RN_format(exact) = out.
+// The accepted approximations also serve as the exact value for the error measures: err must be
+// within 2^-9 of the smaller half gap, i.e. approx is within 2^-10 of an output ulp of the exact.
+inline constexpr double kExactWithinHalfGap = 0x1p-9;
+
+// True (and out = the rounding) when |exact - approx| <= err implies RN_format(exact) = out,
+// and err <= kExactWithinHalfGap times the smaller half gap next to out.
 // c = RN_format(approx); the half gaps next to c are powers of two (the one towards zero is
 // halved at a binade start above the subnormals); d = |approx| - |c| is exact (Sterbenz), and
 // one monotonic rounding of d + err (err - d) below a power of two proves the real sum below
@@ -28,7 +33,7 @@ inline bool certify_double(Format format, double approx, double err, double& out
       magnitude > pow2(t.emin) && (std::bit_cast<std::uint64_t>(magnitude) & ((std::uint64_t{1} << 52) - 1)) == 0;
   const double half_toward = binade_start ? half_away / 2 : half_away;
   const double d = std::fabs(approx) - magnitude;
-  if (!(d + err < half_away) || !(err - d < half_toward)) return false;
+  if (!(d + err < half_away) || !(err - d < half_toward) || !(err <= kExactWithinHalfGap * half_toward)) return false;
   out = c;
   return true;
 }
