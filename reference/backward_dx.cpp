@@ -52,32 +52,58 @@ bool fast_row(const BackwardRow& row, DxScratch& s) {
   const double scale_x = nd * pow2(st.q);
   const double sum_x = static_cast<double>(st.sum_small);
   const double* x = row.input.first;
-  double sum_g = 0.0, sum_g_err = 0.0, abs_g = 0.0, dot = 0.0, dot_err = 0.0, abs_dot = 0.0;
+  // Four interleaved Sum2 lanes (the TwoSum chain is latency-bound): the proof of Sum2's bound
+  // carries over unchanged, since every TwoSum keeps sum p = sum s + sum q exactly, there are
+  // n - 1 of them (lanes combined last), and each |q| <= u sum |p|.
+  constexpr std::size_t kLanes = 4;
+  double sum_g[kLanes] = {}, sum_g_err[kLanes] = {}, dot[kLanes] = {}, dot_err[kLanes] = {};
+  double abs_g = 0.0, abs_dot = 0.0;
   double min_factor = std::numeric_limits<double>::infinity(), max_factor = 0.0;
   for (std::size_t i = 0; i < count; ++i) {
     const double gamma = row.gamma ? row.gamma[i] : 1.0;
-    const double g = gamma * row.dy[i];
-    const double d = x[i] * scale_x - sum_x;
     const double a_dy = std::fabs(row.dy[i]), a_gamma = std::fabs(gamma);
     min_factor = std::min(min_factor, std::min(a_dy == 0.0 ? 1.0 : a_dy, a_gamma == 0.0 ? 1.0 : a_gamma));
     max_factor = std::max(max_factor, std::max(a_dy, a_gamma));
+    const double g = gamma * row.dy[i];
+    const double d = x[i] * scale_x - sum_x;
     s.g[i] = g;
     s.deviation[i] = d;
-    double e;
-    two_sum(sum_g, g, sum_g, e);
-    sum_g_err += e;
     abs_g += std::fabs(g);
-    const double gd = g * d;
-    two_sum(dot, gd, dot, e);
-    dot_err += e;
-    abs_dot += std::fabs(gd);
+    abs_dot += std::fabs(g * d);
   }
   if (!(min_factor >= kMinFactor && max_factor <= kMaxFactor)) return false;
-  sum_g += sum_g_err;
-  dot += dot_err;
+  const std::size_t whole = count - count % kLanes;
+  for (std::size_t i = 0; i < whole; i += kLanes) {
+    for (std::size_t l = 0; l < kLanes; ++l) {
+      const double g = s.g[i + l];
+      double e;
+      two_sum(sum_g[l], g, sum_g[l], e);
+      sum_g_err[l] += e;
+      two_sum(dot[l], g * s.deviation[i + l], dot[l], e);
+      dot_err[l] += e;
+    }
+  }
+  for (std::size_t i = whole; i < count; ++i) {
+    double e;
+    two_sum(sum_g[0], s.g[i], sum_g[0], e);
+    sum_g_err[0] += e;
+    two_sum(dot[0], s.g[i] * s.deviation[i], dot[0], e);
+    dot_err[0] += e;
+  }
+  auto combine = [](double* sums, double* errs) {
+    double total = sums[0], err = errs[0];
+    for (std::size_t l = 1; l < kLanes; ++l) {
+      double e;
+      two_sum(total, sums[l], total, e);
+      err += e + errs[l];
+    }
+    return total + err;
+  };
+  const double total_g = combine(sum_g, sum_g_err);
+  const double total_dot = combine(dot, dot_err);
   const double rs2 = rs * rs;
-  const double mean_g = row.input.op == Op::layernorm ? sum_g / nd : 0.0;
-  const double k = dot * rs2 / nd;
+  const double mean_g = row.input.op == Op::layernorm ? total_g / nd : 0.0;
+  const double k = total_dot * rs2 / nd;
   const double bound_g = 5.0 * abs_g / nd;
   const double bound_h = 10.0 * abs_dot * rs2 / nd;
   const double scale = 1.01 * kUnit * rstd;

@@ -3,6 +3,7 @@
 // paths, whose error bounds are proven in docs/oracle.md ("The backward pass").
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -27,7 +28,10 @@ inline bool certify_double(Format format, double approx, double err, double& out
   const double c = round_double(t, approx);
   if (c == 0.0 || !std::isfinite(c) || !(err >= 0.0) || !std::isfinite(err)) return false;
   const double magnitude = std::fabs(c);
-  const int exponent = std::max(std::ilogb(magnitude), t.emin);
+  // floor(log2 |c|) from the exponent field (ilogb is a libm call per element); only an f64
+  // subnormal c has field 0.
+  const auto field = static_cast<int>(std::bit_cast<std::uint64_t>(magnitude) >> 52);
+  const int exponent = std::max(field == 0 ? std::ilogb(magnitude) : field - 1023, t.emin);
   const double half_away = pow2(exponent - t.precision);
   const bool binade_start =
       magnitude > pow2(t.emin) && (std::bit_cast<std::uint64_t>(magnitude) & ((std::uint64_t{1} << 52) - 1)) == 0;
