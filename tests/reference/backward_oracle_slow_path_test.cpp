@@ -91,6 +91,26 @@ TEST_P(BackwardSlowPath, LongRowsAndManyRows) {
   }
 }
 
+// Many short rows: dgamma sums hundreds of groups (distinct V, and repeats merged exactly).
+TEST_P(BackwardSlowPath, HundredsOfRows) {
+  const Format x_format = GetParam();
+  std::mt19937_64 rng(91 + static_cast<unsigned>(x_format));
+#if defined(__SANITIZE_ADDRESS__)
+  const std::int64_t rows = 40;
+#else
+  const std::int64_t rows = 300;
+#endif
+  for (testing::Regime regime : {testing::Regime::unit, testing::Regime::huge_and_tiny}) {
+    for (testing::Gradient gradient : {testing::Gradient::random, testing::Gradient::repeated_rows}) {
+      const BackwardProblem p = testing::random_backward_problem(rng, x_format, Format::f32, x_format, rows, 6,
+                                                                 regime, gradient);
+      const BackwardOracleResult want = testing::slow_backward_oracle(p);
+      EXPECT_EQ(testing::compare_backward(p, compute_backward_oracle(p), want), 0);
+      EXPECT_EQ(testing::compare_backward(p, compute_backward_oracle(p, {.force_exact = true}), want), 0);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, BackwardSlowPath, ::testing::ValuesIn(kFormats),
                          [](const auto& param_info) { return std::string(format_name(param_info.param)); });
 
