@@ -57,39 +57,33 @@ bool fast_row(const BackwardRow& row, DxScratch& s) {
   // n - 1 of them (lanes combined last), and each |q| <= u sum |p|.
   constexpr std::size_t kLanes = 4;
   double sum_g[kLanes] = {}, sum_g_err[kLanes] = {}, dot[kLanes] = {}, dot_err[kLanes] = {};
-  double abs_g = 0.0, abs_dot = 0.0;
+  double abs_g[kLanes] = {}, abs_dot[kLanes] = {};
   double min_factor = std::numeric_limits<double>::infinity(), max_factor = 0.0;
-  for (std::size_t i = 0; i < count; ++i) {
+  auto step = [&](std::size_t i, std::size_t l) {
     const double gamma = row.gamma ? row.gamma[i] : 1.0;
     const double a_dy = std::fabs(row.dy[i]), a_gamma = std::fabs(gamma);
     min_factor = std::min(min_factor, std::min(a_dy == 0.0 ? 1.0 : a_dy, a_gamma == 0.0 ? 1.0 : a_gamma));
     max_factor = std::max(max_factor, std::max(a_dy, a_gamma));
     const double g = gamma * row.dy[i];
     const double d = x[i] * scale_x - sum_x;
+    const double gd = g * d;
     s.g[i] = g;
     s.deviation[i] = d;
-    abs_g += std::fabs(g);
-    abs_dot += std::fabs(g * d);
-  }
-  if (!(min_factor >= kMinFactor && max_factor <= kMaxFactor)) return false;
+    double e;
+    two_sum(sum_g[l], g, sum_g[l], e);
+    sum_g_err[l] += e;
+    two_sum(dot[l], gd, dot[l], e);
+    dot_err[l] += e;
+    abs_g[l] += std::fabs(g);
+    abs_dot[l] += std::fabs(gd);
+  };
   const std::size_t whole = count - count % kLanes;
   for (std::size_t i = 0; i < whole; i += kLanes) {
-    for (std::size_t l = 0; l < kLanes; ++l) {
-      const double g = s.g[i + l];
-      double e;
-      two_sum(sum_g[l], g, sum_g[l], e);
-      sum_g_err[l] += e;
-      two_sum(dot[l], g * s.deviation[i + l], dot[l], e);
-      dot_err[l] += e;
-    }
+    for (std::size_t l = 0; l < kLanes; ++l) step(i + l, l);
   }
-  for (std::size_t i = whole; i < count; ++i) {
-    double e;
-    two_sum(sum_g[0], s.g[i], sum_g[0], e);
-    sum_g_err[0] += e;
-    two_sum(dot[0], s.g[i] * s.deviation[i], dot[0], e);
-    dot_err[0] += e;
-  }
+  for (std::size_t i = whole; i < count; ++i) step(i, 0);
+  // Out of range, the products above may have underflowed: the results are discarded.
+  if (!(min_factor >= kMinFactor && max_factor <= kMaxFactor)) return false;
   auto combine = [](double* sums, double* errs) {
     double total = sums[0], err = errs[0];
     for (std::size_t l = 1; l < kLanes; ++l) {
@@ -104,8 +98,10 @@ bool fast_row(const BackwardRow& row, DxScratch& s) {
   const double rs2 = rs * rs;
   const double mean_g = row.input.op == Op::layernorm ? total_g / nd : 0.0;
   const double k = total_dot * rs2 / nd;
-  const double bound_g = 5.0 * abs_g / nd;
-  const double bound_h = 10.0 * abs_dot * rs2 / nd;
+  const double total_abs_g = (abs_g[0] + abs_g[1]) + (abs_g[2] + abs_g[3]);
+  const double total_abs_dot = (abs_dot[0] + abs_dot[1]) + (abs_dot[2] + abs_dot[3]);
+  const double bound_g = 5.0 * total_abs_g / nd;
+  const double bound_h = 10.0 * total_abs_dot * rs2 / nd;
   const double scale = 1.01 * kUnit * rstd;
   for (std::size_t i = 0; i < count; ++i) {
     const double d = s.deviation[i];
