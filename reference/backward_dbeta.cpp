@@ -14,8 +14,9 @@
 
 namespace normcheck::ref::detail {
 
-void dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format format, bool force_exact,
-                   const ColumnPlan& plan, double* out, double* out_exact) {
+std::int64_t dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format format, bool force_exact,
+                           const ColumnPlan& plan, double* out, double* out_exact) {
+  std::int64_t exact_count = 0;
   const auto count = static_cast<std::size_t>(n);
   // Sum2 (Ogita, Rump, Oishi) down each column: res = s + c with |res - sum| <= u|res| +
   // gamma_{R-1}^2 sum|dy| (+ the final rounding); gamma_{R-1}^2 <= 2^-13 u for R < 2^20, so
@@ -44,6 +45,7 @@ void dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format f
       out_exact[j] = sum[j];
       continue;
     }
+    ++exact_count;
     int base = std::numeric_limits<int>::max();
     for (std::int64_t r = 0; r < rows; ++r) {
       const Dyadic d = to_dyadic(dy[r * n + static_cast<std::int64_t>(j)]);
@@ -66,6 +68,7 @@ void dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format f
         plan.zero_is_negative[j] != 0);
     if (total == 0) out_exact[j] = out[j];
   }
+  return exact_count;
 }
 
 }  // namespace normcheck::ref::detail

@@ -304,7 +304,8 @@ bool fast_sums(const std::vector<BackwardRow>& rows, std::int64_t n, std::vector
 }  // namespace
 
 std::int64_t dgamma_columns(const std::vector<BackwardRow>& rows, std::int64_t n, Format format, bool force_exact,
-                            const ColumnPlan& plan, double* out, double* out_exact) {
+                            const ColumnPlan& plan, double* out, double* out_exact, std::int64_t& exact_count) {
+  exact_count = 0;
   std::vector<double> sum, magnitude;
   std::vector<char> in_range;
   const bool fast = !force_exact && fast_sums(rows, n, sum, magnitude, in_range);
@@ -320,6 +321,7 @@ std::int64_t dgamma_columns(const std::vector<BackwardRow>& rows, std::int64_t n
         continue;
       }
     }
+    ++exact_count;
     if (!solver) solver = std::make_unique<DgammaSolver>(rows);
     if (solver->solve(j, format, plan.zero_is_negative[c] != 0, out[j], out_exact[j])) ++capped;
   }

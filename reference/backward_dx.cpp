@@ -175,13 +175,14 @@ double approximate(const mpz_int& numerator, long a, const mpz_int& v) {
 
 }  // namespace
 
-void backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& s, double* dx,
+std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& s, double* dx,
                      double* dx_exact) {
   const ExactRowStats& st = *row.stats;
   const auto count = static_cast<std::size_t>(st.n);
   const bool fast = !force_exact && fast_row(row, s);
   bool exact_ready = false;
   int base = 0;
+  std::int64_t exact_count = 0;
   for (std::size_t i = 0; i < count; ++i) {
     if (fast && certify_double(format, s.approx[i], s.err[i], dx[i])) {
       dx_exact[i] = s.approx[i];
@@ -191,6 +192,7 @@ void backward_dx_row(const BackwardRow& row, Format format, bool force_exact, Dx
       base = exact_row(row, s);
       exact_ready = true;
     }
+    ++exact_count;
     exact_numerator(st, s, i);
     const long a = static_cast<long>(st.q) + base;
     dx_exact[i] = approximate(s.numerator, a, st.denom_square);
@@ -199,6 +201,7 @@ void backward_dx_row(const BackwardRow& row, Format format, bool force_exact, Dx
         format, dx_exact[i],
         [&](Dyadic m) { return s.comparator.over_sqrt_minus(s.numerator, a, s.v_cubed, m); }, false);
   }
+  return exact_count;
 }
 
 }  // namespace normcheck::ref::detail

@@ -124,7 +124,7 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
     // A non-finite g_i (gamma or dy inf / NaN) reaches every dx_i of the row through mean(g)
     // and mean(g xhat): the row's dx is NaN (docs/oracle.md).
     if (dy_finite && gamma_finite) {
-      detail::backward_dx_row(row, problem.x_format, options.force_exact, scratch, result.dx.data() + r * n,
+      result.exact_path_outputs += detail::backward_dx_row(row, problem.x_format, options.force_exact, scratch, result.dx.data() + r * n,
                               result.dx_exact.data() + r * n);
     }
   }
@@ -199,10 +199,12 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
       beta_plan.zero_is_negative[j] = b_state.all_negative_zero;
     }
   }
-  detail::dbeta_columns(problem.dy.data(), rows, n, problem.param_format, options.force_exact, beta_plan,
+  result.exact_path_outputs += detail::dbeta_columns(problem.dy.data(), rows, n, problem.param_format, options.force_exact, beta_plan,
                         result.dbeta.data(), result.dbeta_exact.data());
+  std::int64_t dgamma_exact_count = 0;
   result.dgamma_capped = detail::dgamma_columns(finite_rows, n, problem.param_format, options.force_exact, gamma_plan,
-                                                result.dgamma.data(), result.dgamma_exact.data());
+                                                result.dgamma.data(), result.dgamma_exact.data(), dgamma_exact_count);
+  result.exact_path_outputs += dgamma_exact_count;
   return result;
 }
 

@@ -31,6 +31,9 @@ struct BackwardOracleResult {
   // (docs/oracle.md): rounded from the last interval's midpoint, so either neighbour of the
   // exact value may be returned. Expected zero outside constructed cases.
   std::int64_t dgamma_capped = 0;
+  // Finite outputs (dx, dgamma, dbeta) that the exact paths decided rather than a fast tier:
+  // all of them with force_exact; for random f16 / bf16 / f32 rows a small fraction.
+  std::int64_t exact_path_outputs = 0;
 };
 
 // Special values follow the forward rules applied to the exact gradient (docs/oracle.md):

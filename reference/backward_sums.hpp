@@ -17,8 +17,9 @@ struct ColumnPlan {
   std::vector<char> zero_is_negative;
 };
 
-// dbeta over all rows of dy (rows * n, row-major; finite in every needed column).
-void dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format format, bool force_exact,
+// dbeta over all rows of dy (rows * n, row-major; finite in every needed column). Returns how
+// many columns the exact path decided.
+std::int64_t dbeta_columns(const double* dy, std::int64_t rows, std::int64_t n, Format format, bool force_exact,
                    const ColumnPlan& plan, double* out, double* out_exact);
 
 // The dgamma loop's precision: from kDgammaStartBits, doubling, up to kDgammaCapBits.
@@ -26,8 +27,9 @@ inline constexpr long kDgammaStartBits = 128;
 inline constexpr long kDgammaCapBits = 1L << 16;
 
 // dgamma over the rows with finite x and V > 0 (dy finite in every needed column). Returns the
-// number of columns whose interval loop reached kDgammaCapBits undecided.
+// number of columns whose interval loop reached kDgammaCapBits undecided; exact_count gets the
+// number the exact paths decided.
 std::int64_t dgamma_columns(const std::vector<BackwardRow>& rows, std::int64_t n, Format format, bool force_exact,
-                            const ColumnPlan& plan, double* out, double* out_exact);
+                            const ColumnPlan& plan, double* out, double* out_exact, std::int64_t& exact_count);
 
 }  // namespace normcheck::ref::detail

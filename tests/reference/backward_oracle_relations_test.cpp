@@ -213,5 +213,19 @@ TEST(BackwardFastExact, AgreeOnManyOutputs) {
   EXPECT_EQ(failures, 0);
 }
 
+// The tiers must carry the load: on random f32 rows (outputs f32) at most 1% of the outputs
+// go to the exact paths, and with force_exact all of them do.
+TEST(BackwardFastExact, TiersDecideAlmostEveryOutput) {
+  std::mt19937_64 rng(16);
+  const BackwardProblem p = testing::random_backward_problem(rng, Format::f32, Format::f32, Format::f32, 16, 256,
+                                                             Regime::unit, Gradient::random);
+  const auto outputs = static_cast<std::int64_t>(p.x.size() + 2 * static_cast<std::size_t>(p.n));
+  const BackwardOracleResult fast = compute_backward_oracle(p);
+  std::printf("%ld of %ld outputs on the exact paths\n", static_cast<long>(fast.exact_path_outputs),
+              static_cast<long>(outputs));
+  EXPECT_LE(fast.exact_path_outputs * 100, outputs);
+  EXPECT_EQ(compute_backward_oracle(p, {.force_exact = true}).exact_path_outputs, outputs);
+}
+
 }  // namespace
 }  // namespace normcheck::ref
