@@ -2,6 +2,7 @@
 // (docs/oracle.md, "The backward pass"), then dx per row and dgamma / dbeta per column.
 #include "reference/backward_oracle.hpp"
 
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -26,7 +27,14 @@ void validate(const BackwardProblem& p) {
   if (p.dy.size() != total) throw std::invalid_argument("backward oracle: dy must hold rows*n values");
   if (!p.gamma.empty() && p.gamma.size() != n) throw std::invalid_argument("backward oracle: gamma must be empty or n");
   auto check = [](const std::vector<double>& values, Format format, const char* field) {
+    const FormatTraits& t = traits(format);
+    const std::uint64_t dropped = (std::uint64_t{1} << (53 - t.precision)) - 1;
     for (double v : values) {
+      // Most values are in the format's normal range: then representable means the dropped
+      // significand bits are zero (read from the bits; is_representable is the general test).
+      const std::uint64_t bits = std::bit_cast<std::uint64_t>(v);
+      const auto field_bits = static_cast<int>((bits >> 52) & 0x7ff);
+      if (field_bits >= t.emin + 1023 && field_bits <= t.emax + 1023 && (bits & dropped) == 0) continue;
       if (!is_representable(format, v)) {
         throw std::invalid_argument(std::string("backward oracle: ") + field + " holds a value not representable in " +
                                     std::string(format_name(format)));
@@ -133,10 +141,15 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
   detail::ColumnPlan gamma_plan{std::vector<char>(count, 0), std::vector<char>(count, 0)};
   detail::ColumnPlan beta_plan = gamma_plan;
   detail::mpz_int d_value, d_scratch;
-  for (std::size_t j = 0; j < count; ++j) {
-    ColumnState g_state, b_state;
-    if (rows == 0) g_state.all_negative_zero = b_state.all_negative_zero = false;  // empty sums: +0
-    for (std::int64_t r = 0; r < rows; ++r) {
+  // Row by row (the arrays are row-major), one state per column.
+  std::vector<ColumnState> g_states(count), b_states(count);
+  if (rows == 0) {
+    for (std::size_t j = 0; j < count; ++j) g_states[j].all_negative_zero = b_states[j].all_negative_zero = false;
+  }
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::size_t j = 0; j < count; ++j) {
+      ColumnState& g_state = g_states[j];
+      ColumnState& b_state = b_states[j];
       const double x = problem.x[static_cast<std::size_t>(r * n) + j];
       const double dy = problem.dy[static_cast<std::size_t>(r * n) + j];
       if (std::isnan(dy)) {
@@ -186,6 +199,10 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
         }
       }
     }
+  }
+  for (std::size_t j = 0; j < count; ++j) {
+    const ColumnState& g_state = g_states[j];
+    const ColumnState& b_state = b_states[j];
     if (g_state.special()) {
       result.dgamma[j] = result.dgamma_exact[j] = g_state.special_value();
     } else {
@@ -199,8 +216,9 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
       beta_plan.zero_is_negative[j] = b_state.all_negative_zero;
     }
   }
-  result.exact_path_outputs += detail::dbeta_columns(problem.dy.data(), rows, n, problem.param_format, options.force_exact, beta_plan,
-                        result.dbeta.data(), result.dbeta_exact.data());
+  result.exact_path_outputs += detail::dbeta_columns(problem.dy.data(), rows, n, problem.param_format,
+                                                     options.force_exact, beta_plan, result.dbeta.data(),
+                                                     result.dbeta_exact.data());
   std::int64_t dgamma_exact_count = 0;
   result.dgamma_capped = detail::dgamma_columns(finite_rows, n, problem.param_format, options.force_exact, gamma_plan,
                                                 result.dgamma.data(), result.dgamma_exact.data(), dgamma_exact_count);
