@@ -28,15 +28,16 @@ constexpr double kAbsoluteSlack = 0x1p-1000;
 // The fast tier over the whole row: approx and err per element, or false when the row is
 // outside the tier's ranges. The sums sum g and P = sum g D are compensated (Sum2 of Ogita,
 // Rump and Oishi: |res - s| <= u|s| + gamma_{n-1}^2 sum|p|), so no error grows with n; the
-// bound (docs/oracle.md, "dx: the double tier") is
+// bound (docs/oracle.md, "dx: the double tier and its bound") is
 //   err = 1.01 u rstd (2|g_i| + 5 G1/n + 10 |D_i| H1 rs^2/n + 5|T_i|),
 // G1 = sum |g|, H1 = sum |g_j D_j|, T_i = g_i - mean(g) - D_i P rs^2/n, approx = rstd T_i,
 // rs = RN(RN_128(1/sqrt(V))), rstd = fl(n rs) 2^q.
 bool fast_row(const BackwardRow& row, DxScratch& s) {
   const ExactRowStats& st = *row.stats;
   const std::int64_t n = st.n;
-  // rstd T must neither overflow nor underflow (T is 0 or at least 2^-480: every sum here is a
-  // multiple of the smallest nonzero g D), and n^2 u stays below 2^-13 (the bound's O(u^2)).
+  // rstd T must neither overflow nor underflow (a nonzero T is at least about 2^-560: every
+  // operand is a multiple of a quantum above that, |g| >= 2^-300 and rs^2 >= 2^-128), and n^2 u
+  // stays below 2^-13 (the bound's O(u^2) terms).
   if (!st.double_tier_row || n >= (std::int64_t{1} << 20) || st.q < -400 || st.q > 400) return false;
   const double nd = static_cast<double>(n);
   const double rs = st.rsqrt_hi;
@@ -176,7 +177,7 @@ double approximate(const mpz_int& numerator, long a, const mpz_int& v) {
 }  // namespace
 
 std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& s, double* dx,
-                     double* dx_exact) {
+                             double* dx_exact) {
   const ExactRowStats& st = *row.stats;
   const auto count = static_cast<std::size_t>(st.n);
   const bool fast = !force_exact && fast_row(row, s);

@@ -29,7 +29,7 @@ struct DxScratch {
 
 // Writes dx and dx_exact (n values each) of the row, rounded to format; returns how many
 // elements the exact path decided.
-std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& scratch, double* dx,
-                     double* dx_exact);
+std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& scratch,
+                             double* dx, double* dx_exact);
 
 }  // namespace normcheck::ref::detail
