@@ -134,6 +134,10 @@ void slow_non_finite_row(const NormProblem& p, const std::vector<double>& z_valu
 
 }  // namespace
 
+double slow_round_mpfr(Format format, const mpfr_t value) { return round_mpfr(value, format); }
+
+double slow_round_rational(Format format, const mpq_rational& q) { return round_rational(q, format); }
+
 double slow_round(Format format, double value) {
   if (std::isnan(value)) return value;
   Mpfr v(64);
