@@ -117,8 +117,10 @@ void check_outputs(const Context& ctx) {
       }
       if (!std::isfinite(want) || !std::isfinite(got)) continue;  // matching specials, or an overflow in budget
 
-      const double ulp_err = ulp_error(p.y_format, got, exact);
-      const double score = error_score(p.y_format, got, exact, scale, u_c);
+      // want is RN(exact): its ulp is the unit of every measure of this output.
+      const double unit = ref::ulp(p.y_format, want);
+      const double ulp_err = ulp_error_in(unit, got, exact);
+      const double score = error_score_in(unit, got, exact, scale, u_c);
       const std::int64_t distance = ulp_distance(p.y_format, got, want);
       ctx.result.max_ulp_error = std::max(ctx.result.max_ulp_error, ulp_err);
       ctx.result.max_score = std::max(ctx.result.max_score, score);
@@ -138,7 +140,7 @@ void check_outputs(const Context& ctx) {
       }
       // Rows holding a non-finite value have no rounding to be biased.
       if (!nan_accepted) {
-        signed_errors.add(got, want, exact, param_or(p.beta, c, 0.0), static_cast<long double>(limit * u_c) * scale);
+        signed_errors.add(got, want, unit, exact, param_or(p.beta, c, 0.0), static_cast<long double>(limit * u_c) * scale);
       }
       if (ctx.budget.max_ulp && distance > *ctx.budget.max_ulp) {
         const auto message = [&] {

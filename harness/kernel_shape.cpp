@@ -48,7 +48,7 @@ ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem 
   problem.param_format = format_of(kernel.param_dtype);
   problem.y_format = format_of(kernel.y_dtype);
   const auto round_all = [](std::vector<double>& values, ref::Format format) {
-    for (double& v : values) v = ref::round_to_format(format, v);
+    ref::round_to_format(format, values.data(), values.size());
   };
   round_all(problem.x, problem.x_format);
   round_all(problem.residual, problem.x_format);

@@ -28,18 +28,28 @@ std::int64_t ulp_distance(ref::Format format, double actual, double expected) {
   return static_cast<std::int64_t>(distance > kMax ? kMax : distance);
 }
 
+// ulp of the correctly rounded value, so that a measure is the same for every exact value
+// that rounds to the same output (ref::ulp caps an overflowed RN at max finite).
+namespace {
+double unit_of(ref::Format format, double exact) { return ref::ulp(format, ref::round_to_format(format, exact)); }
+}  // namespace
+
 double ulp_error(ref::Format format, double actual, double exact) {
+  return ulp_error_in(unit_of(format, exact), actual, exact);
+}
+
+double ulp_error_in(double unit, double actual, double exact) {
   if (std::isnan(actual)) return std::numeric_limits<double>::quiet_NaN();
   if (std::isinf(actual)) return std::numeric_limits<double>::infinity();
-  // ulp of the correctly rounded value, so that the measure is the same for every exact
-  // value that rounds to the same output (ref::ulp caps an overflowed RN at max finite).
-  const double unit = ref::ulp(format, ref::round_to_format(format, exact));
   return std::fabs(actual - exact) / unit;
 }
 
 double signed_ulp_error(ref::Format format, double actual, double exact) {
+  return signed_ulp_error_in(unit_of(format, exact), actual, exact);
+}
+
+double signed_ulp_error_in(double unit, double actual, double exact) {
   if (std::isnan(actual) || std::isinf(actual)) return actual;
-  const double unit = ref::ulp(format, ref::round_to_format(format, exact));
   return (actual - exact) / unit;
 }
 
@@ -62,9 +72,13 @@ long double underflow_scale(ref::Format compute, double gamma, double rstd) {
 
 double error_score(ref::Format format, double actual, double exact, long double term_scale,
                    double compute_unit_roundoff) {
+  return error_score_in(unit_of(format, exact), actual, exact, term_scale, compute_unit_roundoff);
+}
+
+double error_score_in(double unit, double actual, double exact, long double term_scale,
+                      double compute_unit_roundoff) {
   if (std::isnan(actual)) return std::numeric_limits<double>::quiet_NaN();
   if (std::isinf(actual)) return std::numeric_limits<double>::infinity();
-  const long double unit = ref::ulp(format, ref::round_to_format(format, exact));
   const long double error = std::fabs(static_cast<long double>(actual) - exact);
   return static_cast<double>(error / (unit + static_cast<long double>(compute_unit_roundoff) * term_scale));
 }

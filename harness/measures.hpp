@@ -42,6 +42,13 @@ long double underflow_scale(ref::Format compute, double gamma, double rstd);
 double error_score(ref::Format format, double actual, double exact, long double term_scale,
                    double compute_unit_roundoff);
 
+// The three measures above with their unit given: unit = ulp(RN(exact)). The judge has
+// RN(exact), the oracle's y, and computes the unit once per output instead of once per
+// measure (check_outputs, harness/evaluate.cpp).
+double ulp_error_in(double unit, double actual, double exact);
+double signed_ulp_error_in(double unit, double actual, double exact);
+double error_score_in(double unit, double actual, double exact, long double term_scale, double compute_unit_roundoff);
+
 // Special values are compared class by class, never folded into a number.
 enum class SpecialMismatch {
   none,

@@ -15,13 +15,13 @@ double clip(double e) { return std::clamp(e, -0.5, 0.5); }
 
 }  // namespace
 
-void SignedErrorCounter::add(double got, double rounded, double exact, double beta, long double compute_error) {
+void SignedErrorCounter::add(double got, double rounded, double unit, double exact, double beta,
+                             long double compute_error) {
   const auto& t = ref::traits(format_);
   if (!std::isfinite(got) || !std::isfinite(rounded) || !(std::fabs(rounded) >= ref::exact_pow2(t.emin))) return;
-  const double unit = ref::ulp(format_, rounded);
   const auto slack = static_cast<double>(compute_error / unit);
   if (!(slack <= kMaxBiasComputeSlack)) return;
-  const double e = signed_ulp_error(format_, got, exact);
+  const double e = signed_ulp_error_in(unit, got, exact);
   const double toward_zero = exact > 0 ? -e : e;
   ++tally_.outputs;
   ++row_outputs_;

@@ -5,6 +5,8 @@
 // (docs/error-measures.md, "Rounding bias").
 #pragma once
 
+#include <cmath>
+
 #include <cstdint>
 
 #include "reference/format.hpp"
@@ -46,10 +48,15 @@ class SignedErrorCounter {
     tally_.row_length = row_length;
   }
 
-  // One finite output of a finite row: the kernel's value, RN(y), the exact y, beta_i and
-  // the absolute compute error the budget allows there (limit * u_c * A_i). Outputs whose
-  // RN(y) is zero or subnormal (an absolute ulp) or whose slack is too large are not used.
-  void add(double got, double rounded, double exact, double beta, long double compute_error);
+  // One finite output of a finite row: the kernel's value, RN(y) and its ulp, the exact y,
+  // beta_i and the absolute compute error the budget allows there (limit * u_c * A_i).
+  // Outputs whose RN(y) is zero or subnormal (an absolute ulp) or whose slack is too large
+  // are not used.
+  void add(double got, double rounded, double unit, double exact, double beta, long double compute_error);
+  // The same with the unit computed here: ulp(RN(y)).
+  void add(double got, double rounded, double exact, double beta, long double compute_error) {
+    add(got, rounded, std::isfinite(rounded) ? ref::ulp(format_, rounded) : 0.0, exact, beta, compute_error);
+  }
   // Closes the current row (its index in the case).
   void end_row(std::int64_t row);
 

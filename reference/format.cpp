@@ -91,6 +91,12 @@ double round_to_format(Format format, double value) {
   return detail::round_double(traits(format), value);
 }
 
+void round_to_format(Format format, double* values, std::size_t count) {
+  if (format == Format::f64) return;
+  const FormatTraits& t = traits(format);
+  for (std::size_t i = 0; i < count; ++i) values[i] = detail::round_double(t, values[i]);
+}
+
 std::uint64_t to_bits(Format format, double value) {
   if (format == Format::f64) return std::bit_cast<std::uint64_t>(value);
   const FormatTraits& t = traits(format);
@@ -160,6 +166,7 @@ bool encode_single(const double* values, std::size_t count, unsigned char* out) 
 }  // namespace
 
 void encode_values(Format format, const double* values, std::size_t count, void* out) {
+  if (count == 0) return;  // an empty vector's data() may be null, which memcpy may not take
   auto* bytes = static_cast<unsigned char*>(out);
   bool exact = true;
   switch (format) {
@@ -181,6 +188,7 @@ void encode_values(Format format, const double* values, std::size_t count, void*
 }
 
 void decode_values(Format format, const void* in, std::size_t count, double* values) {
+  if (count == 0) return;
   const auto* bytes = static_cast<const unsigned char*>(in);
   switch (format) {
     case Format::f64:

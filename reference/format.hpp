@@ -67,6 +67,8 @@ void decode_values(Format format, const void* in, std::size_t count, double* val
 // Round-to-nearest-even of a double to the format, with subnormals and overflow
 // to infinity. Single rounding: never goes through an intermediate format.
 double round_to_format(Format format, double value);
+// round_to_format of each of count values, in place (one loop, the rounding inlined).
+void round_to_format(Format format, double* values, std::size_t count);
 
 // Neighbouring values in the format (value must be representable).
 double next_up(Format format, double value);

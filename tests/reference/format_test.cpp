@@ -184,6 +184,16 @@ RC_GTEST_PROP(Format, ArrayCodecsAgreeWithTheScalarOnes, (std::vector<std::uint6
   }
 }
 
+RC_GTEST_PROP(Format, ArrayRoundingIsTheScalarRounding, (std::vector<std::uint64_t> bits)) {
+  for (Format f : {Format::f16, Format::bf16, Format::f32, Format::f64}) {
+    std::vector<double> values;
+    for (const auto b : bits) values.push_back(std::bit_cast<double>(b));
+    std::vector<double> rounded = values;
+    round_to_format(f, rounded.data(), rounded.size());
+    for (std::size_t i = 0; i < values.size(); ++i) RC_ASSERT(same_bits(rounded[i], round_to_format(f, values[i])));
+  }
+}
+
 TEST(Format, ClassifyUlpAndErrors) {
   EXPECT_EQ(classify(Format::f16, 0x1p-15), FpClass::subnormal);
   EXPECT_EQ(classify(Format::f16, 0x1p-14), FpClass::normal);
