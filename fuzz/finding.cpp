@@ -128,7 +128,7 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
   // Under `normcheck fuzz`: recorded, and the fuzzer goes on at full speed. Only the
   // first hit of a signature in this process is printed (to the job's log).
   try {
-    const auto recorded = finding_store(config).record(signature, harness::case_elements(problem), make_case);
+    const auto recorded = finding_store(config).record(signature, problem.value_count(), make_case);
     if (recorded.first) {
       print_finding(config, signature, make_case(), recorded.file.string(), violations,
                     " (recorded; fuzzing goes on)");

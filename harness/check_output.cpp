@@ -19,18 +19,14 @@ namespace {
 // the values around the output its finding reports (the case file has everything).
 constexpr std::size_t kInlineValues = 64;
 
-std::size_t value_count(const ref::NormProblem& p) {
-  return p.x.size() + p.residual.size() + p.gamma.size() + p.beta.size();
-}
-
 // The finding's case for people: whole when small, else its shape and the elements of
 // the offending row around the offending column.
 std::string case_excerpt(const Finding& f) {
   const ref::NormProblem& p = f.saved_case.problem;
-  if (value_count(p) <= kInlineValues) return case_to_json(f.saved_case);
+  if (p.value_count() <= static_cast<std::int64_t>(kInlineValues)) return case_to_json(f.saved_case);
   std::string out = fmt::format(
       "case of {} values, elided (the case file has them all): {} {}/{}/{}, rows {}, n {}, eps {}{}{}{}",
-      value_count(p), ref::op_name(p.op), ref::format_name(p.x_format), ref::format_name(p.param_format),
+      p.value_count(), ref::op_name(p.op), ref::format_name(p.x_format), ref::format_name(p.param_format),
       ref::format_name(p.y_format), p.rows, p.n, hex_float(p.eps),
       p.gamma.empty() ? "" : ", gamma", p.beta.empty() ? "" : ", beta", p.has_residual() ? ", residual" : "");
   const std::int64_t row = f.location.row;

@@ -20,11 +20,6 @@ constexpr std::string_view kHitsInfix = ".hits-";
 
 }  // namespace
 
-std::int64_t case_elements(const ref::NormProblem& problem) {
-  return static_cast<std::int64_t>(problem.x.size() + problem.residual.size() + problem.gamma.size() +
-                                   problem.beta.size());
-}
-
 FindingStore::FindingStore(fs::path dir) : dir_(std::move(dir)) {
   std::error_code ignored;  // a directory that cannot be made fails the first write, with its reason
   fs::create_directories(dir_, ignored);
@@ -49,7 +44,7 @@ bool FindingStore::smaller_than_on_disk(const fs::path& file, std::int64_t eleme
   std::error_code missing;
   if (!fs::exists(file, missing)) return true;
   try {
-    const std::int64_t on_disk = case_elements(read_case_file(file).problem);
+    const std::int64_t on_disk = read_case_file(file).problem.value_count();
     entry.kept_elements = std::min(entry.kept_elements, on_disk);
     return elements < on_disk;
   } catch (const std::exception&) {

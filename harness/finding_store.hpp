@@ -24,9 +24,8 @@
 
 namespace normcheck::harness {
 
-// The size "smallest" compares: every input element of the case (x, residual, gamma,
-// beta), so a shorter row or fewer rows is smaller whatever the values.
-std::int64_t case_elements(const ref::NormProblem& problem);
+// The size "smallest" compares is NormProblem::value_count(): every input element of the
+// case (x, residual, gamma, beta), so a shorter row or fewer rows is smaller whatever the values.
 
 class FindingStore {
  public:

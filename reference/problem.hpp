@@ -34,6 +34,11 @@ struct NormProblem {
   ResidualSum residual_sum = ResidualSum::exact;
 
   bool has_residual() const { return !residual.empty(); }
+  // Every value the problem holds (x, residual, gamma, beta): the size of a case as a
+  // person reads it, and what a fuzzing run keeps the smallest of.
+  std::int64_t value_count() const {
+    return static_cast<std::int64_t>(x.size() + residual.size() + gamma.size() + beta.size());
+  }
 };
 
 // "layernorm" or "rmsnorm": the spelling of case files, signatures and reports.

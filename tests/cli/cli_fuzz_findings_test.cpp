@@ -81,7 +81,7 @@ TEST(CliFuzzFindings, ARecordedFindingIsMinimizedAndKeepsItsHits) {
   const Case kept = read_case_file(written[0]);
   EXPECT_EQ(kept.note, kSignature);
   EXPECT_EQ(kept.expect, "fail");
-  EXPECT_LT(case_elements(kept.problem), case_elements(failing_case().problem));
+  EXPECT_LT(kept.problem.value_count(), failing_case().problem.value_count());
   const auto kernels = impls::all_kernels({});
   const impls::KernelInfo* mutant = impls::find_kernel(kernels, kMutant);
   ASSERT_NE(mutant, nullptr);

@@ -67,7 +67,7 @@ TEST(DifferentialFinding, IsRecordedAndFuzzingGoesOn) {
     ++findings;
     for (const auto& violation : verdict.violations) {
       const auto signature = finding_signature(config.kernel.kernel->name, ref::Op::layernorm, violation.klass);
-      const auto elements = harness::case_elements(problem);
+      const auto elements = problem.value_count();
       auto [it, inserted] = smallest.try_emplace(signature, elements);
       if (!inserted) it->second = std::min(it->second, elements);
     }
@@ -81,7 +81,7 @@ TEST(DifferentialFinding, IsRecordedAndFuzzingGoesOn) {
     EXPECT_EQ(kept.note, signature);
     EXPECT_EQ(kept.kernel, "mutant.layernorm.unbiased_variance");
     EXPECT_EQ(kept.expect, "fail");
-    EXPECT_EQ(harness::case_elements(kept.problem), elements) << signature << ": not the smallest failing input";
+    EXPECT_EQ(kept.problem.value_count(), elements) << signature << ": not the smallest failing input";
     // The kept case is a finding of its class, not merely a case of the right size.
     const auto again = harness::evaluate_case(config.kernel, kept.problem, config.budget, {});
     EXPECT_FALSE(again.passed()) << signature;

@@ -43,7 +43,7 @@ class FindingStoreTest : public ::testing::Test {
 
   // Records c under signature; counts how often the store built the case.
   FindingStore::Recorded record(FindingStore& store, const std::string& signature, const Case& c) {
-    return store.record(signature, case_elements(c.problem), [&] {
+    return store.record(signature, c.problem.value_count(), [&] {
       ++built_;
       return c;
     });
