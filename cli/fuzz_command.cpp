@@ -20,6 +20,7 @@
 
 #include "harness/input_error.hpp"
 #include "harness/checker.hpp"
+#include "harness/input_trace.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/fuzz_findings.hpp"
@@ -154,11 +155,11 @@ int run_fuzz(const FuzzArgs& args) {
   std::vector<FuzzProcessPlan> plans;
   if (fast_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.fuzzer_dir, FuzzBuild::throughput}, target_name);
-    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets}, {}});
+    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets, false}, {}});
   }
   if (asan_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.asan_fuzzer_dir, FuzzBuild::sanitizers}, target_name);
-    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets}, {}});
+    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets, true}, {}});
   }
   const fs::path fuzzer_dir = plans.front().target.binary.parent_path();
 
@@ -221,27 +222,15 @@ int run_fuzz(const FuzzArgs& args) {
     std::raise(result.abort_signal);
     std::_Exit(128 + result.abort_signal);
   }
-  // No input counted, yet artifacts: every job died on its inputs (the seeds hang, say);
-  // those are the findings. No artifacts either: the target ran nothing, or its jobs
-  // (status lines were printed) vanished without a report.
-  if (result.stats.executions == 0 && !result.interrupted && !has_any_artifacts()) {
+  // No input counted, yet artifacts or inputs left running: every job died on its inputs
+  // (the seeds hang, or the kernel calls _exit()); those are the findings. Neither: the
+  // target ran nothing.
+  if (result.stats.executions == 0 && !result.interrupted && !has_any_artifacts() &&
+      read_unfinished_inputs(findings_dir).empty()) {
     std::ifstream log(plans.front().log);
     std::stringstream text;
     text << log.rdbuf();
     std::cerr << text.str().substr(text.str().size() > 2000 ? text.str().size() - 2000 : 0);
-    if (result.stats.coverage > 0) {
-      // A kernel that ends the process with _exit() runs no handler: libFuzzer sees a job
-      // exit 0 having reported nothing, and starts the next. Not normcheck's failure.
-      std::cout << "normcheck fuzz summary: " << args.kernel << "\n"
-                << "  finding " << args.kernel << "-" << (info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm" : "rmsnorm")
-                << "-exit: every fuzzing job ended before it completed an input, with no crash, timeout or "
-                   "report (exit status "
-                << result.exit_status << "): the kernel ends its process (_exit?)\n"
-                << "    no case: `normcheck check --kernel " << args.kernel
-                << (args.plugin.empty() ? "" : " --plugin " + shell_quote(args.plugin))
-                << "` runs it in isolated workers, where this is a crash finding with its case\n";
-      return 1;
-    }
     throw std::runtime_error("fuzz: " + target_name + " ran no input (exit status " +
                              std::to_string(result.exit_status) + "); see the log above");
   }
@@ -285,7 +274,7 @@ int run_fuzz(const FuzzArgs& args) {
                 << "    replay: " << replay(f.known_as) << "\n";
       continue;
     }
-    if (!f.reproduced_in_release) std::cout << "    note: only the fuzz build (sanitizers) sees it; case kept unminimized\n";
+    if (!f.reproduced_in_release) std::cout << "    note: " << f.unreproduced_note << "; case kept unminimized\n";
     if (!f.save_error.empty()) {
       std::cout << "    case: NOT saved (see below); artifact " << f.artifact.string() << "\n";
       continue;
@@ -302,6 +291,12 @@ int run_fuzz(const FuzzArgs& args) {
     failed_to_write = true;
   }
   if (failed_to_write) return 2;
+  if (findings.empty() && s.executions > 0 && !any_input_checked(findings_dir)) {
+    // As check's NO CASES: nothing was verified, so this is no pass.
+    std::cout << "  no input checked: the kernel skipped every input (it answered UNSUPPORTED, or every case\n"
+                 "  was outside its budget's max_abs_x); nothing was verified\n";
+    return 1;
+  }
   return findings.empty() ? 0 : 1;
 }
 

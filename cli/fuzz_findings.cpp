@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <set>
 #include <system_error>
@@ -15,6 +17,7 @@
 #include "harness/atomic_file.hpp"
 #include "harness/case.hpp"
 #include "harness/finding_store.hpp"
+#include "harness/input_trace.hpp"
 #include "cli/fuzz_process.hpp"
 #include "harness/isolation.hpp"
 #include "harness/replay_line.hpp"
@@ -111,12 +114,19 @@ fs::path known_case(const fs::path& dir, const std::string& signature) {
 // (the replay line keeps the default: the case hangs there too).
 constexpr std::chrono::milliseconds kMinimizeCaseTimeout{2'000};
 
-void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, const fs::path& regressions_dir) {
+void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, bool from_sanitizer_build,
+                        const fs::path& regressions_dir) {
   const Budget budget = budget_for(target);
   IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kMinimizeCaseTimeout);
   const auto first = evaluator.evaluate(found.problem);
   finding.reproduced_in_release = first.has_class(finding.klass);
-  finding.detail = first.message_for(finding.klass);
+  if (!finding.reproduced_in_release) {
+    // What the case does alone (a timeout, say) is not this finding: say what it means.
+    finding.unreproduced_note = finding.klass == ViolationClass::memory
+                                    ? "memory grows over many inputs: this one input alone does not reproduce it"
+                                    : from_sanitizer_build ? "only the fuzz build (sanitizers) sees it"
+                                                           : "this case alone does not reproduce it (state kept between inputs?)";
+  }
   if (finding.reproduced_in_release) {
     const auto shrunk = minimize_problem(
         found.problem, [&](const ref::NormProblem& candidate) { return evaluator.evaluate(candidate).has_class(finding.klass); });
@@ -183,6 +193,59 @@ struct Pending {
   const FuzzTarget* target = nullptr;  // the build whose artifact it is; nullptr: from the store
 };
 
+std::set<std::string> artifact_contents(const std::vector<FuzzTarget>& targets) {
+  std::set<std::string> contents;
+  for (const FuzzTarget& target : targets) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(target.artifacts, ec)) {
+      if (!entry.is_regular_file() || !is_artifact(entry.path())) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      contents.insert(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+    }
+  }
+  return contents;
+}
+
+// Inputs a job was running when it ended with no report at all: a kernel that calls
+// _exit() (libFuzzer runs no handler and writes no artifact) or a job killed from outside.
+// Each is replayed in an isolated worker, where ending the process is a crash; one that
+// passes there (a job stopped at the end of the run) is no finding. Inputs libFuzzer kept
+// as artifacts are already counted, and a few suffice: every such job dies the same way.
+void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path& findings_dir, const std::string& stem,
+                         const fs::path& decoded_dir, std::map<std::string, Pending>& by_signature) {
+  constexpr std::size_t kMaxVanishedReplays = 8;
+  const std::set<std::string> known = artifact_contents(targets);
+  const FuzzTarget& first = targets.front();
+  IsolatedEvaluator evaluator(first.kernel, budget_for(first), EvaluateOptions{}, kMinimizeCaseTimeout);
+  std::size_t replayed = 0;
+  for (const std::string& input : read_unfinished_inputs(findings_dir)) {
+    if (known.count(input) != 0) continue;
+    if (replayed++ == kMaxVanishedReplays) break;
+    const std::string name = fmt::format("vanished-{:08x}", std::hash<std::string>{}(input) & 0xFFFF'FFFFu);
+    const fs::path raw = decoded_dir / name;
+    {
+      std::ofstream out(raw, std::ios::binary);
+      out << input;
+    }
+    const fs::path case_file = decoded_dir / (name + ".json");
+    Case decoded;
+    try {
+      decoded = decode_artifact(first, raw, case_file);
+    } catch (const std::exception&) {
+      continue;  // not an input of this layout (cannot happen for a traced input)
+    }
+    const auto outcome = evaluator.evaluate(decoded.problem);
+    const auto klass = outcome.first_class();
+    if (!klass) continue;
+    Pending& pending = by_signature[stem + std::string(class_name(*klass))];
+    pending.finding.hits++;
+    if (!pending.finding.signature.empty()) continue;
+    pending.finding.signature = stem + std::string(class_name(*klass));
+    pending.finding.klass = *klass;
+    pending.finding.artifact = case_file;  // a case file: read as the store's are
+  }
+}
+
 }  // namespace
 
 std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& targets, const fs::path& findings_dir,
@@ -224,9 +287,10 @@ std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& ta
       it->second.target = &target;
     }
   }
-  std::vector<FuzzFinding> findings;
   const fs::path decoded_dir = work_dir / "decoded";
   fs::create_directories(decoded_dir);
+  add_vanished_inputs(targets, findings_dir, stem, decoded_dir, by_signature);
+  std::vector<FuzzFinding> findings;
   for (auto& [signature, pending] : by_signature) {
     FuzzFinding& finding = pending.finding;
     finding.known_as = known_case(regressions_dir, signature);
@@ -244,7 +308,7 @@ std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& ta
                              ? read_case_file(finding.artifact)
                              : decode_artifact(*pending.target, finding.artifact,
                                                decoded_dir / (finding.artifact.filename().string() + ".json"));
-      minimize_and_write(first, finding, found, regressions_dir);
+      minimize_and_write(first, finding, found, pending.target != nullptr && pending.target->sanitizers, regressions_dir);
     }
     findings.push_back(std::move(finding));
   }

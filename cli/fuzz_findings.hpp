@@ -22,6 +22,7 @@ struct FuzzTarget {
   impls::KernelInfo kernel;
   std::string plugin;               // "" when the kernel is built in
   std::string budgets;              // "" for the default budgets
+  bool sanitizers = false;          // the AddressSanitizer + UBSan build (else the throughput one)
 };
 
 struct FuzzFinding {
@@ -36,6 +37,7 @@ struct FuzzFinding {
   std::string detail;               // first violation of the minimized case, or the crash
   bool minimized = false;
   bool reproduced_in_release = true;  // the release build agrees it fails
+  std::string unreproduced_note;      // why not, when it does not
 };
 
 // The environment a fuzz binary needs to test this kernel.

@@ -11,6 +11,7 @@
 #include "fuzz/target_config.hpp"
 #include "harness/case.hpp"
 #include "harness/evaluate.hpp"
+#include "harness/input_trace.hpp"
 
 namespace normcheck::fuzz {
 namespace {
@@ -43,11 +44,16 @@ int check_differential_input(const std::uint8_t* data, std::size_t size) {
     return 0;
   }
 
+  // Under `normcheck fuzz`: the input a job was running when it vanished without a report,
+  // and whether any input was checked (harness/input_trace.hpp). Destroyed at exit.
+  static harness::InputTrace trace(config.finding_dir);
   harness::CaseEvaluation evaluation;
   try {
     harness::EvaluateOptions options;
     options.check_contracts = problem.rows > 1 && contracts_sampled(data, size);
+    trace.begin(data, size);
     evaluation = harness::evaluate_case(config.kernel, problem, config.budget, options);
+    trace.end();
   } catch (const std::exception& error) {
     // The harness or the oracle failed on a valid case: a normcheck bug, reported as
     // its own class so it never hides among (or as) kernel findings.
@@ -55,8 +61,10 @@ int check_differential_input(const std::uint8_t* data, std::size_t size) {
     if (!config.only_class || config.only_class == ViolationClass::internal_error) {
       report_finding(config, problem, ViolationClass::internal_error, {{ViolationClass::internal_error, error.what()}});
     }
+    trace.end();
     return 0;
   }
+  if (!evaluation.skipped) trace.checked();
   if (evaluation.passed()) return 0;
   // Each class the input shows is its own signature (the first one when a finding
   // aborts): a kernel with two bugs keeps a case for each, whichever shows first.

@@ -3,9 +3,9 @@
 # build `normcheck fuzz` runs by default), then fuzzes two at a time (2 cores): correct
 # kernels must give no finding under the sanitizers, a fused kernel none with one
 # throughput and one sanitizer job, two mutants must be found (recorded in-process, hit
-# many times: fuzzing went on), minimized and replayable, two hostile plugin kernels must
-# be findings, and the parser and plugin-validation targets must survive. About 3
-# minutes after the build.
+# many times: fuzzing went on), minimized and replayable, eight hostile plugin kernels must
+# be findings (or, checking nothing, no pass), and the parser and plugin-validation targets
+# must survive. About 4 minutes after the build.
 #   NORMCHECK_FUZZ_SMOKE_SECONDS  seconds per correct-kernel run (default 60)
 #   NORMCHECK_BIN                 the release normcheck (default build/release/normcheck)
 #   NORMCHECK_FAULTY_PLUGIN       the release tests' faulty plugin (default
@@ -160,17 +160,54 @@ expect_many_hits eps-ignored
 expect_replayable one-pass-variance mutant.layernorm.one_pass_variance
 expect_replayable eps-ignored mutant.rmsnorm.eps_ignored
 
-# Hostile kernels of the release tests' faulty plugin (about 10 s): one that _exit()s the
-# fuzzer's jobs without a trace, and one that leaks on every call.
+# Hostile kernels of the release tests' faulty plugin (about 40 s), two at a time: each is
+# a finding with a case that replays (or, for the one that checks nothing, exit 1), and
+# what a kernel prints never reaches normcheck's own output.
 if [ -f "$faulty_plugin" ]; then
   echo "fuzz-smoke: hostile plugin kernels, 5s each"
-  fuzz_kernel quick-exits faulty.layernorm.f32.quick_exits 5 --plugin "$faulty_plugin"
-  fuzz_kernel leaks faulty.layernorm.f32.leaks 5 --plugin "$faulty_plugin" --sanitize  # LeakSanitizer sees it
+  hostile() { fuzz_kernel "$1" "faulty.$2" 5 --plugin "$faulty_plugin" "${@:3}"; }
+  hostile quick-exits layernorm.f32.quick_exits
+  hostile leaks layernorm.f32.leaks --sanitize  # LeakSanitizer sees it
+  wait
+  hostile crash layernorm.f32.crash
+  hostile hang layernorm.f32.hang
+  wait
+  hostile rounds-upward layernorm.f32.rounds_upward
+  hostile status7 layernorm.f32.status7
+  wait
+  hostile unsupported rmsnorm.f32.unsupported
+  hostile chatty layernorm.f32.chatty
   wait
   expect quick-exits 1 "a kernel that _exit()s is a finding"
-  expect_line quick-exits "faulty.layernorm.f32.quick_exits-layernorm-exit:" "named as ending its process"
+  expect_line quick-exits "faulty.layernorm.f32.quick_exits-layernorm-crash" "the job it ended gives its input: a crash with a case"
+  expect_line quick-exits "worker exited with status 0" "replayed in a worker, where ending the process is seen"
   expect leaks 1 "a leaking kernel is a finding"
   expect_line leaks "faulty.layernorm.f32.leaks-layernorm-memory" "a memory finding"
+  expect crash 1 "a crashing kernel is a finding"
+  expect_line crash 'kernel output, 30 bytes: "faulty kernel: about to crash\n"' "what the kernel printed goes with its crash"
+  expect hang 1 "a hanging kernel is a finding"
+  expect_line hang "faulty.layernorm.f32.hang-layernorm-timeout" "a timeout finding"
+  expect rounds-upward 1 "a kernel that leaves the rounding mode changed is a finding"
+  expect_line rounds-upward "faulty.layernorm.f32.rounds_upward-layernorm-fp-state" "an fp-state finding"
+  expect status7 1 "a status outside the enum is a finding"
+  expect_line status7 "the kernel returned status 7" "the status is reported as a number"
+  expect unsupported 1 "a kernel that checks no input does not pass"
+  expect_line unsupported "no input checked" "said so"
+  expect chatty 0 "a chatty correct kernel passes"
+  if grep -qF "all within budget" "$tmp/chatty.log"; then
+    fail chatty "the kernel's fake verdict reached normcheck's output" 10
+  else
+    echo "fuzz-smoke: ok   chatty: the kernel's output stays in the fuzzer's log"
+  fi
+  for label in quick-exits crash rounds-upward status7; do
+    printed=$(sed -n 's/^    replay: //p' "$tmp/$label.log" | head -1)
+    # The kernel is under test ("expect": "pass") and still fails: its replay exits 1.
+    if [ -n "$printed" ] && { bash -c "$printed" >"$tmp/$label-printed.log" 2>&1; [ $? = 1 ]; }; then
+      echo "fuzz-smoke: ok   $label: the printed replay command runs verbatim and still fails"
+    else
+      fail "$label" "the printed replay command does not reproduce the finding: ${printed:-none}" 10
+    fi
+  done
 else
   echo "fuzz-smoke: skip hostile plugin kernels: $faulty_plugin missing (build the release preset's tests)"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Differential fuzzing throughput as a user gets it (DESIGN.md "Performance targets"):
+# Differential fuzzing throughput as a user gets it (bench/README.md, "Performance targets"):
 # one run of `normcheck fuzz` per figure, exec/s read from its summary.
 #   - a correct kernel with --jobs 1 and --jobs 2 (target: >= 20,000 exec/s per core);
 #   - a mutant on which most inputs are findings, --jobs 1 (target: >= 10,000 exec/s).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The gate's throughput as CI gets it (DESIGN.md "Performance targets": the default
+# The gate's throughput as CI gets it (bench/README.md, "Performance targets": the default
 # `normcheck check` over every built-in kernel under 60 s on 2 cores, at >= 5 million
 # checked outputs per second): one run of the default gate on one thread and one on
 # every hardware thread, each figure read from the run's own summary line

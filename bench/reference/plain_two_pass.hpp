@@ -1,5 +1,5 @@
 // The oracle bench's baseline: a textbook fp64 two-pass LayerNorm (not correctly rounded), the
-// yardstick of DESIGN.md's "within 4x" target. Its own translation unit, compiled at -O2.
+// yardstick of bench/README.md's "within 4x" target. Its own translation unit, compiled at -O2.
 #pragma once
 
 #include <cstdint>

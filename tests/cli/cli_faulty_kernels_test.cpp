@@ -1,4 +1,4 @@
-// The commands against a plugin of faulty kernels (tests/harness/plugins/faulty_plugin.c):
+// The commands against a plugin of faulty kernels (tests/cli/plugins/faulty_plugin.c):
 // every replay command they print runs verbatim in a shell, report survives crashing,
 // hanging and non-reentrant kernels, a kernel with no case checked is never a pass, and an
 // unknown kernel name points at --plugin.
@@ -222,6 +222,36 @@ TEST(CliFaultyKernels, AKernelIsCalledWithItsOwnTableEntry) {
                                     "' --kernel faulty.layernorm.f32.finds_itself --cases 10" + isolation);
     EXPECT_EQ(check.exit_code, 0) << isolation << "\n" << check.out << check.err;
   }
+}
+
+// A kernel that leaves the rounding mode or FTZ / DAZ changed is an fp-state finding, and
+// the kernels judged after it in the same process see the default state: their figures are
+// those of a run without it, in check and in report.
+TEST(CliFaultyKernels, AKernelThatLeavesTheFpStateChangedIsAFindingAndChangesNoOtherVerdict) {
+  for (const std::string faulty : {"faulty.layernorm.f32.rounds_upward", "faulty.layernorm.f32.flushes_subnormals"}) {
+    const Outcome check = normcheck("check --no-isolate --cases 200 --plugin '" + kPlugin + "' --kernel " + faulty +
+                                    " --kernel layernorm.f32.two_pass");
+    EXPECT_EQ(check.exit_code, 1) << check.out << check.err;
+    EXPECT_NE(check.out.find("FAIL (fp-state)"), std::string::npos) << check.out;
+    EXPECT_NE(check.out.find("normcheck restored it after the call"), std::string::npos) << check.out;
+    EXPECT_EQ(check.out.find("FINDING layernorm.f32.two_pass"), std::string::npos) << check.out;
+  }
+  // report's exit code says whether a kernel under test failed: the faulty ones do.
+  const auto two_pass_figures = [](const std::string& kernels, const std::string& label, int exit_code) {
+    const fs::path out = scratch_dir() / ("report-fp-state-" + label);
+    fs::remove_all(out);
+    const Outcome report = normcheck("report --quick --no-isolate --plugin '" + kPlugin + "'" + kernels +
+                                     " --kernel layernorm.f32.two_pass --out '" + out.string() + "'");
+    EXPECT_EQ(report.exit_code, exit_code) << report.out << report.err;
+    return kernel_entry(read_json(out / "report.json"), "layernorm.f32.two_pass");
+  };
+  const nlohmann::json alone = two_pass_figures("", "alone", 0);
+  const nlohmann::json beside = two_pass_figures(
+      " --kernel faulty.layernorm.f32.rounds_upward --kernel faulty.layernorm.f32.flushes_subnormals", "beside", 1);
+  EXPECT_EQ(beside.at("verdict"), "pass");
+  EXPECT_EQ(beside.at("score"), alone.at("score"));
+  EXPECT_EQ(beside.at("ulp_error"), alone.at("ulp_error"));
+  EXPECT_EQ(beside.at("sweeps"), alone.at("sweeps"));
 }
 
 TEST(CliFaultyKernels, AnUnknownKernelSuggestsThePlugin) {

@@ -15,10 +15,14 @@
  *   faulty.layernorm.f32.renames         correct, but renames its own table entry to a built-in's name
  *   faulty.layernorm.f32.exits           calls exit(0) on rows of one element (atexit handlers run)
  *   faulty.layernorm.f32.quick_exits     calls _exit(0) on rows of one element (nothing runs)
+ *   faulty.layernorm.f32.rounds_upward   correct, but leaves the rounding mode set upward (fesetround)
+ *   faulty.layernorm.f32.flushes_subnormals  correct, but leaves FTZ and DAZ set in MXCSR (x86; elsewhere
+ *                                        it leaves the rounding mode toward zero)
  *   faulty.layernorm.f32.finds_itself    correct, but finds its entry by the address of self
  *                                        (self - table, as container_of does): NORMCHECK_ERROR when
  *                                        self is not an entry of its own table
  * Built against the version-2 header as a user would: cc -shared -fPIC. */
+#include <fenv.h>
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -29,7 +33,26 @@
 
 #include "normcheck/kernel_abi.h"
 
-enum fault { UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES, FINDS_ITSELF, EXITS, QUICK_EXITS };
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+enum fault {
+  UNBIASED, CRASH, HANG, STATIC_SCRATCH, CHATTY, FORKS, LEAKS, RENAMES, FINDS_ITSELF, EXITS, QUICK_EXITS,
+  ROUNDS_UPWARD, FLUSHES_SUBNORMALS
+};
+
+/* The state a careless kernel leaves behind after computing a correct result. */
+static void leave_fp_state(enum fault fault) {
+  if (fault == ROUNDS_UPWARD) fesetround(FE_UPWARD);
+  if (fault == FLUSHES_SUBNORMALS) {
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(_mm_getcsr() | 0x8040u); /* FTZ (bit 15) and DAZ (bit 6) */
+#else
+    fesetround(FE_TOWARDZERO);
+#endif
+  }
+}
 
 static void rename_self(void);
 static int is_own_entry(const normcheck_kernel *self);
@@ -103,6 +126,7 @@ static normcheck_status layernorm(const normcheck_problem *p, enum fault fault) 
       y[i] = (float)(beta ? t + beta[i] : t);
     }
   }
+  leave_fp_state(fault);
   return NORMCHECK_OK;
 }
 
@@ -148,6 +172,8 @@ static normcheck_kernel kernels[] = {
     FAULTY("faulty.layernorm.f32.finds_itself", FINDS_ITSELF, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.exits", EXITS, NORMCHECK_THREAD_SAFE),
     FAULTY("faulty.layernorm.f32.quick_exits", QUICK_EXITS, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.rounds_upward", ROUNDS_UPWARD, NORMCHECK_THREAD_SAFE),
+    FAULTY("faulty.layernorm.f32.flushes_subnormals", FLUSHES_SUBNORMALS, NORMCHECK_THREAD_SAFE),
     {"faulty.rmsnorm.f32.unsupported", NORMCHECK_RMSNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL,
      unsupported},
     {"faulty.layernorm.f32.status7", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
