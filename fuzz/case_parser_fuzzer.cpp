@@ -40,7 +40,7 @@ bool same_case(const normcheck::harness::Case& a, const normcheck::harness::Case
   return p.op == q.op && p.x_format == q.x_format && p.param_format == q.param_format && p.y_format == q.y_format &&
          p.rows == q.rows && p.n == q.n && same_values({p.eps}, {q.eps}) && same_values(p.x, q.x) &&
          same_values(p.residual, q.residual) && same_values(p.gamma, q.gamma) && same_values(p.beta, q.beta) &&
-         p.residual_sum == q.residual_sum && a.kernel == b.kernel && a.expect == b.expect && a.note == b.note;
+         p.residual_sum == q.residual_sum && a.direction == b.direction && same_values(a.dy, b.dy) && a.kernel == b.kernel && a.expect == b.expect && a.note == b.note;
 }
 
 }  // namespace

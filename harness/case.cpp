@@ -38,9 +38,9 @@ constexpr std::uint64_t kMaxCaseFileBytes =
 // Deeper nesting is never a case file; bounding it keeps hostile input cheap.
 constexpr int kMaxJsonDepth = 16;
 
-constexpr std::array<std::string_view, 15> kKnownKeys = {
-    "op",   "x_dtype", "param_dtype", "y_dtype",  "rows",         "n",      "eps",  "x",
-    "gamma", "beta",   "residual",    "residual_sum", "kernel",   "expect", "note"};
+constexpr std::array<std::string_view, 17> kKnownKeys = {
+    "op",   "x_dtype", "param_dtype", "y_dtype",      "rows",      "n",  "eps",    "x",   "gamma",
+    "beta", "residual", "residual_sum", "direction", "dy",     "kernel", "expect", "note"};
 
 // Everything that can go wrong names the file and the field, on one line.
 class Reader {
@@ -64,7 +64,7 @@ class Reader {
 // The value arrays, by key. They are not kept in the JSON DOM (some 64 bytes per
 // element: a 2^26-value case took 4.2 GB) but stored as they are parsed, as the value and
 // what kind of element it was; the dtypes that judge them may come later in the file.
-constexpr std::array<std::string_view, 4> kValueKeys = {"x", "gamma", "beta", "residual"};
+constexpr std::array<std::string_view, 5> kValueKeys = {"x", "gamma", "beta", "residual", "dy"};
 
 enum class Item : std::uint8_t { exact, number, inexact_hex, not_a_token, wrong_type };
 
@@ -334,6 +334,29 @@ double read_eps(const Reader& reader, const Json& doc) {
   return eps + 0.0;  // -0 becomes +0
 }
 
+// "direction" (absent: forward) and, for a backward case, its dy: rows*n values of y_dtype,
+// the gradient of the forward output (y_dtype is dy's dtype, as in the ABI). A backward case
+// has neither beta (no gradient depends on it) nor a residual (the backward ABI is not fused).
+void read_direction(const Reader& reader, const Json& doc, ValueArrays& arrays, Case& result) {
+  const std::string direction = optional_string(reader, doc, "direction");
+  if (direction == "" || direction == "forward") {
+    result.direction = Direction::forward;
+  } else if (direction == "backward") {
+    result.direction = Direction::backward;
+  } else {
+    reader.fail("direction", fmt::format("{} is neither \"forward\" nor \"backward\"", shown_string(direction)));
+  }
+  const ref::NormProblem& p = result.problem;
+  result.dy = read_values(reader, doc, arrays, "dy", p.rows * p.n, "rows*n", p.y_format, true);
+  if (result.direction == Direction::forward) {
+    if (!result.dy.empty()) reader.fail("dy", "only a backward case (\"direction\": \"backward\") has dy");
+    return;
+  }
+  if (result.dy.empty()) reader.fail("dy", "missing: a backward case needs dy, rows*n values of y_dtype");
+  if (!p.beta.empty()) reader.fail("beta", "a backward case has no beta (no gradient depends on it): use null");
+  if (p.has_residual()) reader.fail("residual", "a backward case has no residual (the backward pass is not fused): use null");
+}
+
 Case parse_document(const Json& doc, ValueArrays& arrays, const Reader& reader) {
   if (!doc.is_object()) reader.fail_file(fmt::format("expected a JSON object, got {}", doc.type_name()));
   for (const auto& item : doc.items()) {
@@ -372,6 +395,8 @@ Case parse_document(const Json& doc, ValueArrays& arrays, const Reader& reader) 
   } else {
     reader.fail("residual_sum", fmt::format("{} is neither \"exact\" nor \"rounded\"", shown_string(residual_sum)));
   }
+
+  read_direction(reader, doc, arrays, result);
 
   result.kernel = optional_string(reader, doc, "kernel");
   result.expect = optional_string(reader, doc, "expect");
@@ -422,8 +447,8 @@ Case parse_case(std::string_view json_text, std::string_view source_name) {
       reader.fail_file(fmt::format("{} bytes, more than a case of rows = {} and n = {} can need ({} bytes)",
                                    json_text.size(), rows, n, limit));
     }
-    most = {*shape.rows * *shape.n, *shape.n, *shape.n, *shape.rows * *shape.n};
-    most_name = {"rows*n", "n", "n", "rows*n"};
+    most = {*shape.rows * *shape.n, *shape.n, *shape.n, *shape.rows * *shape.n, *shape.rows * *shape.n};
+    most_name = {"rows*n", "n", "n", "rows*n", "rows*n"};
   }
   ValueArrays arrays;
   Json doc;
@@ -565,11 +590,32 @@ std::string case_to_json(const Case& c) {
   array_field("beta", p.beta);
   array_field("residual", p.residual);
   out += string_field("residual_sum", p.residual_sum == ref::ResidualSum::exact ? "exact" : "rounded");
+  if (c.direction == Direction::backward) {
+    out += ",\n" + string_field("direction", "backward") + ",\n";
+    array_field("dy", c.dy);
+    out.resize(out.size() - 2);  // array_field ends its line with ",\n"
+  }
   if (!c.kernel.empty()) out += ",\n" + string_field("kernel", c.kernel);
   if (!c.expect.empty()) out += ",\n" + string_field("expect", c.expect);
   if (!c.note.empty()) out += ",\n" + string_field("note", c.note);
   out += "\n}\n";
   return out;
+}
+
+ref::BackwardProblem backward_problem(const Case& c) {
+  const ref::NormProblem& p = c.problem;
+  ref::BackwardProblem b;
+  b.op = p.op;
+  b.x_format = p.x_format;
+  b.param_format = p.param_format;
+  b.dy_format = p.y_format;
+  b.rows = p.rows;
+  b.n = p.n;
+  b.eps = p.eps;
+  b.x = p.x;
+  b.dy = c.dy;
+  b.gamma = p.gamma;
+  return b;
 }
 
 void write_case_file(const std::filesystem::path& path, const Case& c) {

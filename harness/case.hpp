@@ -6,15 +6,24 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "harness/hex_float.hpp"
 #include "harness/input_error.hpp"
+#include "reference/backward_problem.hpp"
 #include "reference/problem.hpp"
 
 namespace normcheck::harness {
 
+// Which pass a case is of: "direction" in the file, absent for a forward case.
+enum class Direction { forward, backward };
+
 struct Case {
+  // Forward: the problem. Backward: its op, dtypes (y_dtype is dy's), rows, n, eps, x and
+  // gamma, with beta and residual empty; the gradient of the output is dy.
   ref::NormProblem problem;
+  Direction direction = Direction::forward;
+  std::vector<double> dy;  // backward: rows * n values of y_dtype; forward: empty
   std::string kernel;  // "" when the file names no kernel
   std::string expect;  // "" | "pass" | "fail": the expected verdict, when recorded
   std::string note;    // free text, e.g. the finding's signature; "" when absent
@@ -33,9 +42,13 @@ Case parse_case(std::string_view json_text, std::string_view source_name);
 Case read_case_file(const std::filesystem::path& path);
 
 // The most bytes a case file of rows x n may hold: 1 MiB for the keys, the note and
-// spacing, plus 64 bytes for each value x, residual, gamma and beta can hold (normcheck
+// spacing, plus 64 bytes for each value x, residual (or dy: a backward case has no
+// residual), gamma and beta can hold (normcheck
 // writes at most 30 per value; pretty-printers that put one value on a line about 35).
 std::uint64_t case_file_size_limit(std::int64_t rows, std::int64_t n);
+
+// The backward problem of a backward case (direction == backward).
+ref::BackwardProblem backward_problem(const Case& c);
 
 // Exact, human-readable JSON: values as C99 hex floats or inf / -inf / nan.
 std::string case_to_json(const Case& c);

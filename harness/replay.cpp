@@ -84,6 +84,11 @@ std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const C
     if (kernel == nullptr) throw InputError(unknown_kernel_message(file.string(), name));
     return *kernel;
   };
+  if (c.direction == Direction::backward) {
+    // The oracle answers backward cases (`normcheck oracle`); no command runs backward kernels yet.
+    throw InputError(file.string() + ": field \"direction\": backward cases cannot be replayed yet (no command runs "
+                     "backward kernels; `normcheck oracle` gives their exact gradients)");
+  }
   const std::string expected = c.expect.empty() ? "pass" : c.expect;
   if (options.kernel) {
     const impls::KernelInfo kernel = named(*options.kernel);

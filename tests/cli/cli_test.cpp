@@ -139,6 +139,35 @@ TEST(CliTest, OracleOfTheBasicSeedIsCorrectlyRounded) {
   EXPECT_EQ(got.at("mean").get<std::vector<std::string>>(), std::vector<std::string>{"0x1.5ap-1"});
 }
 
+// A backward case gives {"dx", "dgamma", "dbeta"}, correctly rounded (and the same with
+// --exact); replay refuses it (no command runs backward kernels yet) with exit 2.
+TEST(CliTest, OracleOfABackwardCaseGivesCorrectlyRoundedGradients) {
+  const fs::path path = write_case("backward.json", R"({"op": "layernorm", "x_dtype": "f32", "param_dtype": "f32",
+    "y_dtype": "f32", "rows": 2, "n": 3, "eps": "0x1p-20",
+    "x": ["0x1p+0", "0x1p+1", "-0x1p+0", "0x1.8p+0", "0x1p-2", "0x0p+0"],
+    "gamma": ["0x1p+0", "0x1.8p+1", "-0x1p-1"], "beta": null, "residual": null,
+    "direction": "backward", "dy": ["0x1p+0", "-0x1p+0", "0x1p-1", "0x1p-3", "0x1p+2", "-0x1.4p+1"]})");
+  // Computed independently of the oracle: the textbook gradient formulas in 300-bit
+  // arithmetic (mpmath), then rounded to f32.
+  const std::vector<std::string> dx = {"0x1.96d90ap+0",  "-0x1.0f3b66p+0", "-0x1.0f3b4ap-1",
+                                       "-0x1.9cf526p+0", "0x1.35b75ap+3",  "-0x1.0218b6p+3"};
+  const std::vector<std::string> dgamma = {"0x1.c47dccp-2", "-0x1.8cef06p+1", "0x1.8de9aep+0"};
+  const std::vector<std::string> dbeta = {"0x1.2p+0", "0x1.8p+1", "-0x1p+1"};  // exact column sums of dy
+  for (const std::string flags : {"", "--exact "}) {
+    const Outcome o = normcheck("oracle " + flags + "'" + path.string() + "'");
+    ASSERT_EQ(o.exit_code, 0) << flags << o.err;
+    const auto got = nlohmann::json::parse(o.out);
+    EXPECT_EQ(got.size(), 3u) << o.out;
+    EXPECT_EQ(got.at("dx").get<std::vector<std::string>>(), dx) << flags;
+    EXPECT_EQ(got.at("dgamma").get<std::vector<std::string>>(), dgamma) << flags;
+    EXPECT_EQ(got.at("dbeta").get<std::vector<std::string>>(), dbeta) << flags;
+  }
+  const Outcome replay = normcheck("replay '" + path.string() + "'");
+  EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
+  EXPECT_NE(replay.err.find("field \"direction\": backward cases cannot be replayed yet"), std::string::npos)
+      << replay.err;
+}
+
 TEST(CliTest, ListShowsEveryBuiltinOnItsOwnLine) {
   const Outcome o = normcheck("list");
   ASSERT_EQ(o.exit_code, 0) << o.err;

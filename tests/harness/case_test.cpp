@@ -370,4 +370,75 @@ TEST(CaseTest, HostileInputNeverCrashes) {
 }
 
 }  // namespace
+// A backward case: the forward keys without beta and residual, "direction": "backward" and
+// dy, rows*n values of y_dtype (docs/case-files.md, "Backward cases").
+constexpr const char* kBackward = R"({"op": "rmsnorm", "x_dtype": "bf16", "param_dtype": "f32",
+  "y_dtype": "f16", "rows": 2, "n": 2, "eps": "0x1p-20",
+  "x": ["0x1p+0", "-0x1.8p-3", "0x1p+2", "0x0p+0"], "gamma": ["0x1p-1", "0x1.4p+0"], "beta": null,
+  "residual": null, "direction": "backward", "dy": ["0x1p+0", "-0x1p-24", "inf", "0x1.ffcp+15"]})";
+
+std::string backward_variant(const std::string& from, const std::string& to) {
+  std::string text = kBackward;
+  const auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return text.replace(at, from.size(), to);
+}
+
+TEST(CaseTest, BackwardCasesCarryDyAndRoundTripBitForBit) {
+  const Case c = parse_case(kBackward, "case.json");
+  EXPECT_EQ(c.direction, Direction::backward);
+  ASSERT_EQ(c.dy.size(), 4u);
+  EXPECT_EQ(c.dy[1], -0x1p-24);  // the smallest f16 subnormal: dy is judged in y_dtype
+  EXPECT_TRUE(std::isinf(c.dy[2]));
+  const ref::BackwardProblem b = backward_problem(c);
+  EXPECT_EQ(b.op, ref::Op::rmsnorm);
+  EXPECT_EQ(b.x_format, ref::Format::bf16);
+  EXPECT_EQ(b.dy_format, ref::Format::f16);
+  EXPECT_EQ(b.param_format, ref::Format::f32);
+  EXPECT_EQ(b.rows, 2);
+  EXPECT_EQ(b.n, 2);
+  EXPECT_EQ(b.eps, 0x1p-20);
+  EXPECT_EQ(b.x, c.problem.x);
+  EXPECT_EQ(b.gamma, c.problem.gamma);
+  const std::string json = case_to_json(c);
+  EXPECT_NE(json.find("\"direction\": \"backward\""), std::string::npos) << json;
+  const Case back = parse_case(json, "roundtrip.json");
+  EXPECT_EQ(back.direction, Direction::backward);
+  ASSERT_EQ(back.dy.size(), c.dy.size());
+  for (std::size_t i = 0; i < c.dy.size(); ++i) EXPECT_EQ(ref::to_bits(ref::Format::f16, back.dy[i]), ref::to_bits(ref::Format::f16, c.dy[i]));
+  EXPECT_EQ(back.problem.x, c.problem.x);
+  // A forward case is written as before: no direction, no dy.
+  const std::string forward = case_to_json(parse_case(kValid, "case.json"));
+  EXPECT_EQ(forward.find("direction"), std::string::npos) << forward;
+  EXPECT_EQ(forward.find("\"dy\""), std::string::npos) << forward;
+  EXPECT_EQ(parse_case(variant("\"residual_sum\": \"exact\"", "\"residual_sum\": \"exact\", \"direction\": \"forward\""),
+                       "case.json").direction,
+            Direction::forward);
+}
+
+TEST(CaseTest, BackwardCaseErrorsNameTheFileAndTheField) {
+  struct Bad {
+    std::string from, to, expected;
+  };
+  const Bad cases[] = {
+      {R"("direction": "backward")", R"("direction": "sideways")", "field \"direction\": \"sideways\" is neither"},
+      {R"("direction": "backward")", R"("direction": 1)", "field \"direction\": expected a string"},
+      {R"(, "dy": ["0x1p+0", "-0x1p-24", "inf", "0x1.ffcp+15"])", "", "field \"dy\": missing"},
+      {R"("0x1.ffcp+15"])", R"("0x1.ffcp+15", "0x0p+0"])", "field \"dy\": more than 4 values (rows*n)"},
+      {R"(, "0x1.ffcp+15"])", R"(])", "field \"dy\": expected 4 values (rows*n), got 3"},
+      {R"("0x1.ffcp+15")", R"("0x1p+16")", "field \"dy\"[3]: 0x1p+16 is not representable in f16"},
+      {R"("-0x1p-24")", R"("-0x1p-25")", "field \"dy\"[1]"},
+      {R"("beta": null)", R"("beta": ["0x0p+0", "0x0p+0"])", "field \"beta\": a backward case has no beta"},
+      {R"("residual": null)", R"("residual": ["0x0p+0", "0x0p+0", "0x0p+0", "0x0p+0"])",
+       "field \"residual\": a backward case has no residual"},
+      {R"("direction": "backward", )", "", "field \"dy\": only a backward case"},
+  };
+  for (const Bad& bad : cases) {
+    const std::string message = error_of(backward_variant(bad.from, bad.to));
+    EXPECT_EQ(message.rfind("case.json: ", 0), 0u) << message;
+    EXPECT_NE(message.find(bad.expected), std::string::npos) << bad.to << " -> " << message;
+    EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  }
+}
+
 }  // namespace normcheck::harness
