@@ -22,11 +22,11 @@ struct Case {
   // Forward: the problem. Backward: its op, dtypes (y_dtype is dy's), rows, n, eps, x and
   // gamma, with beta and residual empty; the gradient of the output is dy.
   ref::NormProblem problem;
-  Direction direction = Direction::forward;
-  std::vector<double> dy;  // backward: rows * n values of y_dtype; forward: empty
   std::string kernel;  // "" when the file names no kernel
   std::string expect;  // "" | "pass" | "fail": the expected verdict, when recorded
   std::string note;    // free text, e.g. the finding's signature; "" when absent
+  Direction direction = Direction::forward;
+  std::vector<double> dy;  // backward: rows * n values of y_dtype; forward: empty
 };
 
 // Parses case-file JSON. source_name (usually the path) prefixes every error message.

@@ -27,14 +27,16 @@ constexpr const char* kMutant = "mutant.layernorm.unbiased_variance";
 constexpr const char* kSignature = "mutant.layernorm.unbiased_variance-layernorm-score";
 
 // A stand-in fuzzer at dir/layernorm_fuzzer: keeps its arguments in dir/args, prints
-// `executions` in one status line and,
-// with a case to record, writes it and a hit count into the finding store as a target does.
-void write_stand_in(const fs::path& dir, int executions, const fs::path& recorded_case) {
+// `executions` in one status line, marks that it checked an input (unless checks_nothing, a
+// kernel that skips every input) and, with a case to record, writes it and a hit count into
+// the finding store as a target does (harness/input_trace.hpp, harness/finding_store.hpp).
+void write_stand_in(const fs::path& dir, int executions, const fs::path& recorded_case, bool checks_nothing = false) {
   fs::create_directories(dir);
   const fs::path script = dir / "layernorm_fuzzer";
   std::ofstream out(script);
   out << "#!/bin/sh\n"
       << "echo \"$@\" > \"$(dirname \"$0\")/args\"\n";
+  if (!checks_nothing) out << "touch \"$NORMCHECK_FINDING_DIR/checked-$$\"\n";
   if (!recorded_case.empty()) {
     out << "cp '" << recorded_case.string() << "' \"$NORMCHECK_FINDING_DIR/" << kSignature << ".json\"\n"
         << "echo 500 > \"$NORMCHECK_FINDING_DIR/" << kSignature << ".hits-$$\"\n";
@@ -120,6 +122,18 @@ TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerParent) {
   EXPECT_NE(all.out.find("executions 500 in"), std::string::npos) << all.out;
   EXPECT_NE(slurp(dir / "asan" / "args").find("-fork=2 "), std::string::npos) << slurp(dir / "asan" / "args");
   EXPECT_FALSE(fs::exists(dir / "fast" / "args"));
+}
+
+// A run in which no process checked an input (the kernel answered UNSUPPORTED to all) has
+// no finding, yet verified nothing: exit 1, said in the summary, as check's NO CASES.
+TEST(CliFuzzFindings, ARunThatCheckedNoInputIsNoPass) {
+  const fs::path dir = scratch_dir() / "fuzz_checked_nothing";
+  fs::remove_all(dir);
+  write_stand_in(dir / "fast", 3000, {}, true);
+  const Outcome o = fuzz_two_builds(dir, "--jobs 1", "work");
+  EXPECT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.out.find("0 distinct finding(s)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("no input checked: the kernel skipped every input"), std::string::npos) << o.out;
 }
 
 }  // namespace

@@ -409,6 +409,7 @@ FakeFuzzer write_fake_fuzzer(const std::string& name, bool ignore_term) {
   const fs::path script = fake.fuzzer_dir / "rmsnorm_fuzzer";
   std::ofstream(script) << "#!/bin/sh\n"
                         << (ignore_term ? "trap '' INT TERM\n" : "trap '' INT\n")
+                        << "touch \"$NORMCHECK_FINDING_DIR/checked-$$\"\n"  // as a target that checked an input
                         << "sleep 300 &\n"
                         << "echo $! > '" << fake.worker_pid_file.string() << "'\n"
                         << "i=0\n"
