@@ -4,20 +4,22 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "harness/hex_float.hpp"
 #include "harness/input_error.hpp"
+#include "harness/verdict.hpp"
 #include "reference/problem.hpp"
 
 namespace normcheck::harness {
 
 struct Case {
   ref::NormProblem problem;
-  std::string kernel;  // "" when the file names no kernel
-  std::string expect;  // "" | "pass" | "fail": the expected verdict, when recorded
-  std::string note;    // free text, e.g. the finding's signature; "" when absent
+  std::string kernel;             // "" when the file names no kernel
+  std::optional<Verdict> expect;  // pass or fail (never skipped): the expected verdict, when recorded
+  std::string note;               // free text, e.g. the finding's signature; "" when absent
 };
 
 // Parses case-file JSON. source_name (usually the path) prefixes every error message.
