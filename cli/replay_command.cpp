@@ -17,6 +17,7 @@
 #include "cli/common_options.hpp"
 #include "harness/replay.hpp"
 #include "harness/stop_signals.hpp"
+#include "harness/verdict.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -32,18 +33,18 @@ struct ReplayArgs {
 };
 
 std::string describe(const ReplayResult& r) {
-  if (r.observed == "skipped" && !r.as_expected())
+  if (r.observed == Verdict::skipped && !r.as_expected())
     return fmt::format("FAIL  {} on {}: recorded as failing, now skipped: {}", r.file.string(), r.kernel, r.detail);
-  if (r.observed == "skipped")
+  if (r.observed == Verdict::skipped)
     return fmt::format("skip  {} on {}: skipped: {}", r.file.string(), r.kernel, r.detail);
   if (r.fixed())
     return fmt::format("FIXED {} on {}: recorded \"expect\": \"fail\", now passes (a mutant no longer caught, or a "
                        "fixed kernel: set \"expect\": \"pass\" to keep the case as a regression test)",
                        r.file.string(), r.kernel);
   if (r.as_expected()) {
-    return r.observed == "fail" ? fmt::format("ok    {} on {}: still fails as recorded {}", r.file.string(),
-                                              r.kernel, r.detail)
-                                : fmt::format("ok    {} on {}: passes", r.file.string(), r.kernel);
+    return r.observed == Verdict::fail ? fmt::format("ok    {} on {}: still fails as recorded {}", r.file.string(),
+                                                     r.kernel, r.detail)
+                                       : fmt::format("ok    {} on {}: passes", r.file.string(), r.kernel);
   }
   return fmt::format("FAIL  {} on {}: still fails: {}", r.file.string(), r.kernel, r.detail);
 }

@@ -399,9 +399,11 @@ Case parse_document(const Json& doc, ValueArrays& arrays, const Reader& reader) 
   read_direction(reader, doc, arrays, result);
 
   result.kernel = optional_string(reader, doc, "kernel");
-  result.expect = optional_string(reader, doc, "expect");
-  if (!result.expect.empty() && result.expect != "pass" && result.expect != "fail") {
-    reader.fail("expect", fmt::format("{} is neither \"pass\" nor \"fail\"", shown_string(result.expect)));
+  // Absent, null and "" record no verdict; skipped is observed, never expected.
+  if (const std::string expect = optional_string(reader, doc, "expect"); !expect.empty()) {
+    result.expect = parse_verdict(expect);
+    if (!result.expect || *result.expect == Verdict::skipped)
+      reader.fail("expect", fmt::format("{} is neither \"pass\" nor \"fail\"", shown_string(expect)));
   }
   result.note = optional_string(reader, doc, "note");
   return result;
@@ -596,7 +598,7 @@ std::string case_to_json(const Case& c) {
     out.resize(out.size() - 2);  // array_field ends its line with ",\n"
   }
   if (!c.kernel.empty()) out += ",\n" + string_field("kernel", c.kernel);
-  if (!c.expect.empty()) out += ",\n" + string_field("expect", c.expect);
+  if (c.expect) out += ",\n" + string_field("expect", verdict_name(*c.expect));
   if (!c.note.empty()) out += ",\n" + string_field("note", c.note);
   out += "\n}\n";
   return out;

@@ -4,12 +4,14 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/hex_float.hpp"
 #include "harness/input_error.hpp"
+#include "harness/verdict.hpp"
 #include "reference/backward_problem.hpp"
 #include "reference/problem.hpp"
 
@@ -22,9 +24,9 @@ struct Case {
   // Forward: the problem. Backward: its op, dtypes (y_dtype is dy's), rows, n, eps, x and
   // gamma, with beta and residual empty; the gradient of the output is dy.
   ref::NormProblem problem;
-  std::string kernel;  // "" when the file names no kernel
-  std::string expect;  // "" | "pass" | "fail": the expected verdict, when recorded
-  std::string note;    // free text, e.g. the finding's signature; "" when absent
+  std::string kernel;             // "" when the file names no kernel
+  std::optional<Verdict> expect;  // pass or fail (never skipped): the expected verdict, when recorded
+  std::string note;               // free text, e.g. the finding's signature; "" when absent
   Direction direction = Direction::forward;
   std::vector<double> dy;  // backward: rows * n values of y_dtype; forward: empty
 };

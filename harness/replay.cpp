@@ -16,13 +16,13 @@ namespace normcheck::harness {
 namespace {
 
 ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const impls::KernelInfo& kernel,
-                       const BudgetTable& budgets, std::string expected, const ReplayOptions& options) {
+                       const BudgetTable& budgets, Verdict expected, const ReplayOptions& options) {
   ReplayResult result;
   result.file = file;
   result.kernel = kernel.kernel->name;
-  result.expected = std::move(expected);
+  result.expected = expected;
   if (auto mismatch = problem_mismatch(*kernel.kernel, c.problem); !mismatch.empty()) {
-    result.observed = "skipped";
+    result.observed = Verdict::skipped;
     result.incompatible = true;
     result.detail = std::move(mismatch);
     return result;
@@ -32,12 +32,12 @@ ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const i
   const auto outcome = evaluator.evaluate(c.problem);
   const std::vector<Violation> violations = outcome.violations();
   if (outcome.kind == IsolatedOutcome::Kind::evaluated && outcome.evaluation.skipped) {
-    result.observed = "skipped";
+    result.observed = Verdict::skipped;
     result.detail = outcome.evaluation.skip_reason;
   } else if (violations.empty()) {
-    result.observed = "pass";
+    result.observed = Verdict::pass;
   } else {
-    result.observed = "fail";
+    result.observed = Verdict::fail;
     result.detail = fmt::format("[{}] {}", class_name(violations.front().klass), violations.front().message);
   }
   return result;
@@ -89,10 +89,10 @@ std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const C
     throw InputError(file.string() + ": field \"direction\": backward cases cannot be replayed yet (no command runs "
                      "backward kernels; `normcheck oracle` gives their exact gradients)");
   }
-  const std::string expected = c.expect.empty() ? "pass" : c.expect;
+  const Verdict expected = c.expect.value_or(Verdict::pass);
   if (options.kernel) {
     const impls::KernelInfo kernel = named(*options.kernel);
-    return {replay_on(file, c, kernel, budgets, std::string(expected_verdict(kernel)), options)};
+    return {replay_on(file, c, kernel, budgets, expected_verdict(kernel), options)};
   }
   if (!c.kernel.empty()) return {replay_on(file, c, named(c.kernel), budgets, expected, options)};
   std::vector<ReplayResult> results;

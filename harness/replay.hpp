@@ -12,6 +12,7 @@
 #include "harness/budget.hpp"
 #include "harness/case.hpp"
 #include "harness/isolation.hpp"
+#include "harness/verdict.hpp"
 #include "impls/registry.hpp"
 
 namespace normcheck::harness {
@@ -23,18 +24,20 @@ std::vector<std::filesystem::path> collect_case_files(const std::vector<std::fil
 struct ReplayResult {
   std::filesystem::path file;
   std::string kernel;
-  std::string expected;  // "pass" or "fail"
-  std::string observed;  // "pass", "fail" (violation, crash or timeout) or "skipped"
-  std::string detail;    // first violation, crash detail or skip reason
+  Verdict expected = Verdict::pass;     // pass or fail
+  Verdict observed = Verdict::skipped;  // pass, fail (violation, crash or timeout) or skipped
+  std::string detail;                   // first violation, crash detail or skip reason
   // Skipped because the case is not a problem this kernel computes (problem_mismatch):
   // it was not run at all.
   bool incompatible = false;
 
   // The recorded verdict still holds. A skip holds only for an expected pass: a case
   // recorded as failing that can no longer run proves nothing about the bug.
-  bool as_expected() const { return observed == expected || (observed == "skipped" && expected == "pass"); }
+  bool as_expected() const {
+    return observed == expected || (observed == Verdict::skipped && expected == Verdict::pass);
+  }
   // A case recorded as failing now passes: the bug is fixed, or detection was lost.
-  bool fixed() const { return expected == "fail" && observed == "pass"; }
+  bool fixed() const { return expected == Verdict::fail && observed == Verdict::pass; }
 };
 
 struct ReplayOptions {
@@ -50,7 +53,7 @@ struct ReplayOptions {
 // exactly the case (problem_mismatch() == ""): a case with a residual on fused kernels
 // with the matching residual_sum, one without on fused and non-fused kernels alike (the
 // ABI lets a fused kernel take residual = NULL). A case is never adapted to a kernel:
-// on a named kernel it does not match, the result is "skipped" with incompatible set.
+// on a named kernel it does not match, the result is skipped with incompatible set.
 // Throws InputError for an unknown kernel name.
 std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const Case& c,
                                       const std::vector<impls::KernelInfo>& kernels,

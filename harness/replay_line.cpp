@@ -9,7 +9,7 @@
 
 namespace normcheck::harness {
 
-std::string_view expected_verdict(const impls::KernelInfo& kernel) { return kernel.mutant ? "fail" : "pass"; }
+Verdict expected_verdict(const impls::KernelInfo& kernel) { return kernel.mutant ? Verdict::fail : Verdict::pass; }
 
 std::string plugin_of(const impls::KernelInfo& kernel) {
   return kernel.origin == impls::KernelOrigin::plugin ? kernel.plugin_path : std::string();

@@ -10,15 +10,16 @@
 #include <vector>
 
 #include "harness/isolation.hpp"
+#include "harness/verdict.hpp"
 #include "impls/registry.hpp"
 
 namespace normcheck::harness {
 
 // "expect" is the verdict the case must give on its kernel for the kernel to be right:
-// "pass" for a kernel under test (a finding is a bug; its case fails until the bug is
-// fixed, then guards against its return), "fail" for a mutant (its seeded bug must stay
+// pass for a kernel under test (a finding is a bug; its case fails until the bug is
+// fixed, then guards against its return), fail for a mutant (its seeded bug must stay
 // caught). check, fuzz and report save it; replay compares against it.
-std::string_view expected_verdict(const impls::KernelInfo& kernel);
+Verdict expected_verdict(const impls::KernelInfo& kernel);
 
 // The plugin a kernel came from, "" for built-in kernels and adapters.
 std::string plugin_of(const impls::KernelInfo& kernel);

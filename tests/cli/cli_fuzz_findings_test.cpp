@@ -55,7 +55,7 @@ Case failing_case() {
   c.problem.eps = 0x1p-20;
   c.problem.x = {1, 2, 3, 4, -1, 0.5, 3, 8};
   c.kernel = kMutant;
-  c.expect = "fail";
+  c.expect = Verdict::fail;
   c.note = kSignature;
   return c;
 }
@@ -82,7 +82,7 @@ TEST(CliFuzzFindings, ARecordedFindingIsMinimizedAndKeepsItsHits) {
   EXPECT_EQ(written[0].filename().string().rfind("layernorm-score-", 0), 0u) << written[0];
   const Case kept = read_case_file(written[0]);
   EXPECT_EQ(kept.note, kSignature);
-  EXPECT_EQ(kept.expect, "fail");
+  EXPECT_EQ(kept.expect, Verdict::fail);
   EXPECT_LT(kept.problem.value_count(), failing_case().problem.value_count());
   const auto kernels = impls::all_kernels({});
   const impls::KernelInfo* mutant = impls::find_kernel(kernels, kMutant);

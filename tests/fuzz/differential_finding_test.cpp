@@ -80,7 +80,7 @@ TEST(DifferentialFinding, IsRecordedAndFuzzingGoesOn) {
     const harness::Case kept = harness::read_case_file(file);
     EXPECT_EQ(kept.note, signature);
     EXPECT_EQ(kept.kernel, "mutant.layernorm.unbiased_variance");
-    EXPECT_EQ(kept.expect, "fail");
+    EXPECT_EQ(kept.expect, harness::Verdict::fail);
     EXPECT_EQ(kept.problem.value_count(), elements) << signature << ": not the smallest failing input";
     // The kept case is a finding of its class, not merely a case of the right size.
     const auto again = harness::evaluate_case(config.kernel, kept.problem, config.budget, {});

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,7 @@ TEST(CaseTest, ParsesTheDesignExample) {
   EXPECT_TRUE(p.gamma.empty());
   EXPECT_FALSE(p.has_residual());
   EXPECT_EQ(c.kernel, "");
-  EXPECT_EQ(c.expect, "");
+  EXPECT_EQ(c.expect, std::nullopt);
 }
 
 TEST(CaseTest, OptionalFieldsMayBeOmitted) {
@@ -72,8 +73,21 @@ TEST(CaseTest, OptionalFieldsMayBeOmitted) {
   EXPECT_TRUE(std::isnan(c.problem.x[1]));
   EXPECT_EQ(c.problem.residual_sum, ref::ResidualSum::exact);
   EXPECT_EQ(c.kernel, "rmsnorm.bf16");
-  EXPECT_EQ(c.expect, "fail");
+  EXPECT_EQ(c.expect, Verdict::fail);
   EXPECT_EQ(c.note, "a note");
+}
+
+// "expect" absent, null or "" records no verdict, and a case without one is written without
+// the field; a recorded verdict is written back as its name.
+TEST(CaseTest, ExpectIsWrittenOnlyWhenRecorded) {
+  for (const char* absent : {R"("gamma": null, "expect": null)", R"("gamma": null, "expect": "")"}) {
+    const Case c = parse_case(variant(R"("gamma": null)", absent), "case.json");
+    EXPECT_EQ(c.expect, std::nullopt) << absent;
+    EXPECT_EQ(case_to_json(c).find("\"expect\""), std::string::npos) << absent;
+  }
+  const Case pass = parse_case(variant(R"("gamma": null)", R"("gamma": null, "expect": "pass")"), "case.json");
+  EXPECT_EQ(pass.expect, Verdict::pass);
+  EXPECT_NE(case_to_json(pass).find(",\n  \"expect\": \"pass\""), std::string::npos) << case_to_json(pass);
 }
 
 TEST(CaseTest, PlainNumbersAreRoundedToTheDtypeNearestEven) {
@@ -127,6 +141,8 @@ TEST(CaseTest, ErrorsNameTheFileAndTheField) {
       {R"("eps": "0x1.4f8b58p-17")", R"("eps": null)", "field \"eps\""},
       {R"("gamma": null)", R"("gama": null)", "field \"gama\": unknown key"},
       {R"("gamma": null)", R"("gamma": null, "expect": "maybe")", "field \"expect\""},
+      {R"("gamma": null)", R"("gamma": null, "expect": "skipped")",
+       "field \"expect\": \"skipped\" is neither \"pass\" nor \"fail\""},
   };
   for (const Bad& bad : cases) {
     const std::string message = error_of(variant(bad.from, bad.to));
@@ -174,7 +190,7 @@ TEST(CaseTest, RoundTripsBitForBit) {
     for (int i = 0; i < 80; ++i) p.residual.push_back(random_value());
     p.residual_sum = ref::ResidualSum::rounded;
     c.kernel = "layernorm.test";
-    c.expect = "fail";
+    c.expect = Verdict::fail;
     c.note = "quote \" and newline \n survive";
     const Case back = parse_case(case_to_json(c), "roundtrip.json");
     ASSERT_EQ(back.problem.x.size(), p.x.size());

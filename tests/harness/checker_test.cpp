@@ -74,7 +74,7 @@ TEST(Checker, FindingIsMinimizedSavedAndReplayable) {
   EXPECT_EQ(f.minimized.n, 5);
   const Case saved = read_case_file(f.case_file);
   EXPECT_EQ(saved.kernel, "test.wrong_wide");
-  EXPECT_EQ(saved.expect, "pass");  // a kernel under test: the case must pass once the bug is fixed
+  EXPECT_EQ(saved.expect, Verdict::pass);  // a kernel under test: the case must pass once the bug is fixed
   EXPECT_NE(saved.note.find(f.signature), std::string::npos);
   // The run's non-default case timeout is repeated so that the replay judges alike.
   EXPECT_EQ(f.replay,
@@ -212,7 +212,7 @@ TEST(Checker, BiasFindingIsReproducedByItsCheckCommand) {
             std::string::npos)
       << f.replay;
   EXPECT_EQ(f.minimized.rows, 1);
-  EXPECT_TRUE(f.saved_case.expect.empty());
+  EXPECT_EQ(f.saved_case.expect, std::nullopt);
   EXPECT_EQ(f.saved_case.problem.x, f.minimized.x);
 
   const std::string findings = format_findings(report);

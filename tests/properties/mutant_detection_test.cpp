@@ -72,7 +72,7 @@ TEST(SelfValidation, EveryMutantIsCaughtWithAShrunkCase) {
       }
       const Case saved = read_case_file(f.case_file);
       EXPECT_EQ(saved.kernel, k.kernel);
-      EXPECT_EQ(saved.expect, "fail");
+      EXPECT_EQ(saved.expect, Verdict::fail);
     }
   }
 }
@@ -113,7 +113,7 @@ TEST(SelfValidation, CorrectKernelsPass) {
   const auto report = run_check(correct, BudgetTable{}, props::make_case_source(), options);
   for (const auto& k : report.kernels) {
     for (const auto& f : k.findings)
-      ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json(Case{f.minimized, f.kernel, "fail", ""});
+      ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json(Case{f.minimized, f.kernel, Verdict::fail, ""});
     EXPECT_GT(k.cases, 0) << k.kernel << " skipped every case";
   }
 }

@@ -157,7 +157,7 @@ TEST_F(ReportEndToEnd, SavedWorstCasesReplayToTheirRecordedVerdicts) {
       EXPECT_EQ(w.replay, fmt::format("normcheck replay {}/{} --kernel {}", out_.string(), w.file, k.name));
       const CaseEvaluation again = evaluate_case(*info, c.problem, BudgetTable{}.for_kernel(*info));
       EXPECT_EQ(!again.passed(), w.failed) << w.file;
-      EXPECT_EQ(c.expect, info->mutant ? "fail" : "pass");  // what the kernel must give (replay_line.hpp)
+      EXPECT_EQ(c.expect, info->mutant ? harness::Verdict::fail : harness::Verdict::pass);  // what the kernel must give (replay_line.hpp)
     }
   }
 }
