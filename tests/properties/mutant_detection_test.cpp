@@ -113,7 +113,13 @@ TEST(SelfValidation, CorrectKernelsPass) {
   const auto report = run_check(correct, BudgetTable{}, props::make_case_source(), options);
   for (const auto& k : report.kernels) {
     for (const auto& f : k.findings)
-      ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json(Case{f.minimized, f.kernel, Verdict::fail, ""});
+      ADD_FAILURE() << f.signature << ": " << f.message << "\n" << case_to_json([&] {
+        Case c;
+        c.problem = f.minimized;
+        c.kernel = f.kernel;
+        c.expect = Verdict::fail;
+        return c;
+      }());
     EXPECT_GT(k.cases, 0) << k.kernel << " skipped every case";
   }
 }
