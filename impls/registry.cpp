@@ -28,4 +28,12 @@ const std::vector<KernelInfo>& builtin_kernels() {
   return kernels;
 }
 
+const std::vector<BackwardKernelInfo>& builtin_backward_kernels() {
+  static const std::vector<BackwardKernelInfo> kernels = [] {
+    std::vector<BackwardKernelInfo> out;  // the backward kernel families append here
+    return out;
+  }();
+  return kernels;
+}
+
 }  // namespace normcheck::impls

@@ -33,4 +33,24 @@ struct KernelInfo {
 // Every built-in kernel: correct kernels first, then oneDNN adapters (when built), then mutants.
 const std::vector<KernelInfo>& builtin_kernels();
 
+// A backward kernel (ABI version 2, normcheck_backward_kernel) and its metadata, as
+// KernelInfo is for a forward one. Names are unique among forward and backward kernels.
+struct BackwardKernelInfo {
+  const normcheck_backward_kernel* kernel = nullptr;  // never null; lives as long as the program (or the plugin)
+  bool mutant = false;                                // seeded bug: check skips it unless named
+  std::string bug_class;                              // mutants: the bug class it models, one line
+  normcheck_dtype compute = NORMCHECK_F32;            // precision of the arithmetic the kernel declares
+  KernelOrigin origin = KernelOrigin::builtin;
+  std::string plugin_path = {};                       // KernelOrigin::plugin: the library's path as given
+  bool thread_safe = false;                           // NORMCHECK_THREAD_SAFE
+  // A plugin kernel: the plugin's own table entry that `kernel` copies, passed to run() as
+  // self (see KernelInfo::table_entry). nullptr: `kernel` is its own table entry.
+  const normcheck_backward_kernel* table_entry = nullptr;
+
+  const normcheck_backward_kernel& self() const { return table_entry != nullptr ? *table_entry : *kernel; }
+};
+
+// Every built-in backward kernel: correct kernels first, then mutants.
+const std::vector<BackwardKernelInfo>& builtin_backward_kernels();
+
 }  // namespace normcheck::impls
