@@ -1,0 +1,187 @@
+// The backward judge (backward_evaluate.hpp); docs/error-measures.md, "The backward pass".
+#include "harness/backward_evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "harness/backward_measures.hpp"
+#include "harness/backward_runner.hpp"
+#include "harness/evaluate_support.hpp"
+#include "harness/hex_float.hpp"
+#include "harness/measures.hpp"
+#include "harness/special_value_policy.hpp"
+#include "reference/backward_oracle.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+using detail::ViolationLog;
+
+// One gradient output array and what judges it.
+struct GradientOutput {
+  std::string_view name;  // "dx", "dgamma", "dbeta"
+  ref::Format format;
+  const std::vector<double>& got;
+  const std::vector<double>& want;   // RN(exact)
+  const std::vector<double>& exact;  // exact, as doubles
+  const std::vector<std::int64_t>& unwritten;
+  std::int64_t columns;  // n for dx (row, col), 0 for the per-column outputs
+  double limit;
+};
+
+std::string output_name(const GradientOutput& out, std::size_t k) {
+  if (out.columns == 0) return fmt::format("{} col {}", out.name, k);
+  const auto columns = static_cast<std::size_t>(out.columns);
+  return fmt::format("{} row {}, col {}", out.name, k / columns, k % columns);
+}
+
+OutputLocation location_of(const GradientOutput& out, std::size_t k) {
+  if (out.columns == 0) return {-1, static_cast<std::int64_t>(k)};
+  const auto columns = static_cast<std::size_t>(out.columns);
+  return {static_cast<std::int64_t>(k / columns), static_cast<std::int64_t>(k % columns)};
+}
+
+// scale(k), underflow(k), stats_scale(k): the three parts of output k's allowance.
+template <class Scale, class Underflow, class StatsScale>
+void judge(const GradientOutput& out, double u_c, const Budget& budget, Scale scale, Underflow underflow,
+           StatsScale stats_scale, BackwardEvaluation& result, ViolationLog& log) {
+  std::vector<bool> unwritten(out.got.size(), false);
+  for (auto k : out.unwritten) unwritten[static_cast<std::size_t>(k)] = true;
+  for (std::size_t k = 0; k < out.got.size(); ++k) {
+    const double got = out.got[k];
+    const double want = out.want[k];
+    ++result.outputs_checked;
+    if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected one
+      ++result.special_mismatches;
+      if (budget.special == SpecialPolicy::strict) {
+        log.add_at(ViolationClass::special, location_of(out, k),
+                   [&] { return fmt::format("{}: never written, want {}", output_name(out, k), hex_float(want)); });
+      }
+      continue;
+    }
+    // A non-finite exact gradient (a non-finite input, or var + eps = 0) is NaN or an
+    // infinity by the order of IEEE operations on the inputs, which the kernel's own
+    // rounding of xhat near 0 can change (0 * inf against tiny * inf): any non-finite
+    // result is the IEEE one for some order. A finite one is not.
+    if (!std::isfinite(want) && !std::isfinite(out.exact[k]) && !std::isfinite(got)) continue;
+    const double exact = out.exact[k];
+    // The allowance as one scale of u_c, for the overflow rule shared with the forward pass.
+    const long double combined =
+        scale(k) + underflow(k) + static_cast<long double>(kSavedStatisticsRoundoff / u_c) * stats_scale(k);
+    const SpecialMismatch mismatch = special_mismatch(got, want);
+    if (mismatch != SpecialMismatch::none &&
+        !overflow_within_budget(mismatch, out.format, got, exact, combined, u_c, out.limit)) {
+      ++result.special_mismatches;
+      if (budget.special == SpecialPolicy::strict) {
+        log.add_at(ViolationClass::special, location_of(out, k), [&] {
+          return fmt::format("{}: got {}, want {} ({})", output_name(out, k), hex_float(got), hex_float(want),
+                             special_mismatch_name(mismatch));
+        });
+      }
+      continue;
+    }
+    if (!std::isfinite(want) || !std::isfinite(got)) continue;  // an overflow within budget
+    const double unit = ref::ulp(out.format, want);
+    const double ulp_err = ulp_error_in(unit, got, exact);
+    const double score = backward_score(unit, got, exact, scale(k), underflow(k), stats_scale(k), u_c);
+    const std::int64_t distance = ulp_distance(out.format, got, want);
+    result.max_ulp_error = std::max(result.max_ulp_error, ulp_err);
+    result.max_score = std::max(result.max_score, score);
+    result.max_ulp_distance = std::max(result.max_ulp_distance, distance);
+    if (score > out.limit) {
+      log.add_at(
+          ViolationClass::score, location_of(out, k),
+          [&] {
+            return fmt::format("{}: got {}, want {} (score {:.4g} > limit {:.4g}; ulp error {:.4g}, ulp distance {})",
+                               output_name(out, k), hex_float(got), hex_float(want), score, out.limit, ulp_err, distance);
+          },
+          score);
+    }
+    if (budget.max_ulp && distance > *budget.max_ulp) {
+      log.add_at(
+          ViolationClass::ulp, location_of(out, k),
+          [&] {
+            return fmt::format("{}: got {}, want {} (ulp distance {} > limit {}; score {:.4g})", output_name(out, k),
+                               hex_float(got), hex_float(want), distance, *budget.max_ulp, score);
+          },
+          static_cast<double>(distance));
+    }
+  }
+}
+
+// The forward oracle's statistics of the problem (exact, rounded to f64), for the scales.
+ref::OracleResult forward_statistics(const ref::BackwardProblem& p) {
+  ref::NormProblem forward;
+  forward.op = p.op;
+  forward.x_format = p.x_format;
+  forward.param_format = p.param_format;
+  forward.y_format = p.dy_format;
+  forward.rows = p.rows;
+  forward.n = p.n;
+  forward.eps = p.eps;
+  forward.x = p.x;
+  forward.gamma = p.gamma;
+  return ref::compute_oracle(forward);
+}
+
+}  // namespace
+
+BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kernel, const ref::BackwardProblem& problem,
+                                          const Budget& budget) {
+  BackwardEvaluation result;
+  const SavedStatistics saved = saved_statistics(problem);
+  const BackwardKernelRun run = run_backward_kernel(kernel, problem, saved);
+  if (run.status == NORMCHECK_UNSUPPORTED) {
+    result.skipped = true;
+    result.skip_reason = "the kernel answered UNSUPPORTED";
+    return result;
+  }
+  ViolationLog log;
+  if (!run.memory_violation.empty()) log.add(ViolationClass::memory, "kernel " + run.memory_violation);
+  if (!run.fp_state_change.empty()) {
+    log.add(ViolationClass::fp_state, "the kernel left the floating-point control state changed (" +
+                                          run.fp_state_change + "); normcheck restored it after the call");
+  }
+  if (run.status != NORMCHECK_OK) {
+    log.add(ViolationClass::status, fmt::format("the kernel returned status {}", run.raw_status));
+    result.violations = log.take();
+    return result;
+  }
+
+  const ref::BackwardOracleResult oracle = ref::compute_backward_oracle(problem);
+  const ref::OracleResult stats = forward_statistics(problem);
+  const BackwardScales scales = backward_scales(problem, budget.compute, stats.mean, stats.rstd);
+  const double u_c = unit_roundoff(budget.compute);
+  const double dx_limit = score_limit(budget, problem.n);
+  const double column_limit = score_limit(budget, problem.rows);
+  const auto none = [](std::size_t) { return 0.0L; };
+
+  judge(GradientOutput{"dx", problem.x_format, run.dx, oracle.dx, oracle.dx_exact, run.unwritten_dx, problem.n, dx_limit},
+        u_c, budget, [&](std::size_t k) { return scales.dx[k]; }, [&](std::size_t k) { return scales.dx_underflow[k]; },
+        [&](std::size_t k) { return scales.dx[k]; }, result, log);
+  const auto column_underflow = [&](std::size_t) { return scales.dgamma_underflow; };
+  judge(GradientOutput{"dgamma", problem.param_format, run.dgamma, oracle.dgamma, oracle.dgamma_exact,
+                       run.unwritten_dgamma, 0, column_limit},
+        u_c, budget, [&](std::size_t k) { return scales.dgamma[k]; }, column_underflow,
+        [&](std::size_t k) { return scales.dgamma[k]; }, result, log);
+  if (problem.op == ref::Op::layernorm) {
+    judge(GradientOutput{"dbeta", problem.param_format, run.dbeta, oracle.dbeta, oracle.dbeta_exact,
+                         run.unwritten_dbeta, 0, column_limit},
+          u_c, budget, [&](std::size_t k) { return scales.dbeta[k]; }, column_underflow, none, result, log);
+  }
+  result.violations = log.take();
+  return result;
+}
+
+Budget default_backward_budget(const impls::BackwardKernelInfo& kernel) {
+  impls::KernelInfo like;
+  like.compute = kernel.compute;
+  like.origin = kernel.origin;
+  return default_budget(like);
+}
+
+}  // namespace normcheck::harness

@@ -1,0 +1,66 @@
+// The backward score's scales (backward_measures.hpp).
+#include "harness/backward_measures.hpp"
+
+#include <cmath>
+#include <cstddef>
+
+namespace normcheck::harness {
+
+BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format compute, const std::vector<double>& mean,
+                               const std::vector<double>& rstd) {
+  const auto n = static_cast<std::size_t>(p.n);
+  const auto rows = static_cast<std::size_t>(p.rows);
+  const long double lambda = ref::exact_pow2(ref::traits(compute).emin);
+  BackwardScales s;
+  s.dx.resize(rows * n);
+  s.dx_underflow.resize(rows * n);
+  s.dgamma.assign(n, 0.0L);
+  s.dbeta.assign(n, 0.0L);
+  s.dgamma_underflow = lambda * static_cast<long double>(p.rows);
+  std::vector<long double> g(n), a(n), xhat(n);
+  for (std::size_t r = 0; r < rows; ++r) {
+    const long double row_rstd = rstd[r];
+    const long double row_mean = p.op == ref::Op::layernorm ? mean[r] : 0.0L;
+    // The mean's error scales with mean(|x|), not |mean|, which cancellation can shrink.
+    long double mean_abs = 0;
+    if (p.op == ref::Op::layernorm) {
+      for (std::size_t j = 0; j < n; ++j) mean_abs += std::fabs(static_cast<long double>(p.x[r * n + j]));
+      mean_abs /= static_cast<long double>(n);
+    }
+    long double mean_g = 0, mean_g_xhat = 0, mean_g_a = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const long double x = p.x[r * n + j];
+      const long double gamma = p.gamma.empty() ? 1.0L : static_cast<long double>(p.gamma[j]);
+      const long double dy = p.dy[r * n + j];
+      g[j] = std::fabs(gamma * dy);
+      a[j] = (std::fabs(x) + mean_abs) * row_rstd;
+      xhat[j] = std::fabs(x - row_mean) * row_rstd;
+      mean_g += g[j];
+      mean_g_xhat += g[j] * xhat[j];
+      mean_g_a += g[j] * a[j];
+      s.dgamma[j] += std::fabs(dy) * a[j];
+      s.dbeta[j] += std::fabs(dy);
+    }
+    const auto count = static_cast<long double>(n);
+    mean_g /= count;
+    mean_g_xhat /= count;
+    mean_g_a /= count;
+    for (std::size_t i = 0; i < n; ++i) {
+      s.dx[r * n + i] = row_rstd * (g[i] + mean_g + a[i] * mean_g_xhat + xhat[i] * mean_g_a);
+      // Each of the bracket's four terms may underflow to an absolute error of lambda_c,
+      // scaled by rstd; the final product by one more.
+      s.dx_underflow[r * n + i] = lambda * (4 * row_rstd + 1);
+    }
+  }
+  return s;
+}
+
+double backward_score(double unit, double got, double exact, long double scale, long double underflow,
+                      long double stats_scale, double compute_roundoff) {
+  const long double error = std::fabs(static_cast<long double>(got) - exact);
+  const long double allowance = unit + static_cast<long double>(compute_roundoff) * (scale + underflow) +
+                                static_cast<long double>(kSavedStatisticsRoundoff) * stats_scale;
+  return static_cast<double>(error / allowance);
+}
+
+}  // namespace normcheck::harness

@@ -1,0 +1,127 @@
+// A backward kernel through the C ABI (backward_runner.hpp).
+#include "harness/backward_runner.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "harness/abi_buffer.hpp"
+#include "harness/fp_environment.hpp"
+#include "reference/format.hpp"
+#include "reference/oracle.hpp"
+
+namespace normcheck::harness {
+namespace {
+
+ref::Format format_of(normcheck_dtype dtype) { return static_cast<ref::Format>(dtype); }
+
+void collect_unwritten(const AbiBuffer& buffer, std::size_t count, std::vector<std::int64_t>& out) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (buffer.holds_sentinel(i)) out.push_back(static_cast<std::int64_t>(i));
+  }
+}
+
+}  // namespace
+
+SavedStatistics saved_statistics(const ref::BackwardProblem& problem) {
+  // The forward problem whose pass saved them: same op, x, gamma and eps (beta and the
+  // output format do not change mean or rstd).
+  ref::NormProblem forward;
+  forward.op = problem.op;
+  forward.x_format = problem.x_format;
+  forward.param_format = problem.param_format;
+  forward.y_format = problem.dy_format;
+  forward.rows = problem.rows;
+  forward.n = problem.n;
+  forward.eps = problem.eps;
+  forward.x = problem.x;
+  forward.gamma = problem.gamma;
+  const ref::OracleResult oracle = ref::compute_oracle(forward);
+  SavedStatistics saved;
+  // mean and rstd are correctly rounded to f64; one more rounding to f32 is correct
+  // rounding of the exact value except in a double-rounding tie, which the f32 grid of a
+  // kernel cannot tell apart.
+  for (double rstd : oracle.rstd) saved.rstd.push_back(ref::round_to_format(ref::Format::f32, rstd));
+  if (problem.op == ref::Op::layernorm) {
+    for (double mean : oracle.mean) saved.mean.push_back(ref::round_to_format(ref::Format::f32, mean));
+  }
+  return saved;
+}
+
+bool backward_kernel_accepts(const normcheck_backward_kernel& kernel, const ref::BackwardProblem& problem) {
+  const ref::Op op = kernel.op == NORMCHECK_LAYERNORM ? ref::Op::layernorm : ref::Op::rmsnorm;
+  return op == problem.op && format_of(kernel.x_dtype) == problem.x_format &&
+         format_of(kernel.param_dtype) == problem.param_format && format_of(kernel.y_dtype) == problem.dy_format;
+}
+
+BackwardKernelRun run_backward_kernel(const impls::BackwardKernelInfo& kernel, const ref::BackwardProblem& problem,
+                                      const SavedStatistics& saved) {
+  if (!backward_kernel_accepts(*kernel.kernel, problem)) {
+    throw std::invalid_argument(fmt::format("run_backward_kernel: {} does not accept the problem", kernel.kernel->name));
+  }
+  const std::int64_t count = problem.rows * problem.n;
+  require_size(problem.x.size(), count, "x");
+  require_size(problem.dy.size(), count, "dy");
+  if (!problem.gamma.empty()) require_size(problem.gamma.size(), problem.n, "gamma");
+  require_size(saved.rstd.size(), problem.rows, "saved rstd");
+  const bool layernorm = problem.op == ref::Op::layernorm;
+  if (layernorm) require_size(saved.mean.size(), problem.rows, "saved mean");
+
+  const auto values = static_cast<std::size_t>(count);
+  const auto columns = static_cast<std::size_t>(problem.n);
+  InputBuffer x(problem.x_format, problem.x);
+  InputBuffer dy(problem.dy_format, problem.dy);
+  InputBuffer gamma(problem.param_format, problem.gamma);
+  InputBuffer mean(ref::Format::f32, saved.mean);
+  InputBuffer rstd(ref::Format::f32, saved.rstd);
+  AbiBuffer dx(problem.x_format, values);
+  AbiBuffer dgamma(problem.param_format, columns);
+  AbiBuffer dbeta(problem.param_format, layernorm ? columns : 0);
+
+  normcheck_backward_problem abi{};
+  abi.rows = problem.rows;
+  abi.n = problem.n;
+  abi.eps = problem.eps;
+  abi.x = x.buffer.data();
+  abi.dy = dy.buffer.data();
+  abi.gamma = problem.gamma.empty() ? nullptr : gamma.buffer.data();
+  abi.mean = layernorm ? static_cast<const float*>(mean.buffer.data()) : nullptr;
+  abi.rstd = static_cast<const float*>(rstd.buffer.data());
+  abi.dx = dx.data();
+  abi.dgamma = dgamma.data();
+  abi.dbeta = layernorm ? dbeta.data() : nullptr;
+
+  BackwardKernelRun run;
+  {
+    // The harness decodes outputs and computes in its own FP state, whatever the kernel did.
+    const FpEnvironmentGuard fp_state;
+    run.raw_status = call_run(*kernel.kernel, kernel.self(), abi);
+    run.status = run.raw_status == NORMCHECK_OK || run.raw_status == NORMCHECK_UNSUPPORTED
+                     ? static_cast<normcheck_status>(run.raw_status)
+                     : NORMCHECK_ERROR;
+    run.fp_state_change = fp_state.changes();
+  }
+
+  MemoryViolations violations;
+  violations.note(dx.guards_intact(), "wrote outside dx");
+  violations.note(dgamma.guards_intact(), "wrote outside dgamma");
+  violations.note(dbeta.guards_intact(), "wrote outside dbeta");
+  violations.note(x.unchanged(), "changed x");
+  violations.note(dy.unchanged(), "changed dy");
+  violations.note(gamma.unchanged(), "changed gamma");
+  violations.note(mean.unchanged(), "changed mean");
+  violations.note(rstd.unchanged(), "changed rstd");
+  run.memory_violation = violations.text();
+
+  run.dx = dx.load();
+  run.dgamma = dgamma.load();
+  collect_unwritten(dx, values, run.unwritten_dx);
+  collect_unwritten(dgamma, columns, run.unwritten_dgamma);
+  if (layernorm) {
+    run.dbeta = dbeta.load();
+    collect_unwritten(dbeta, columns, run.unwritten_dbeta);
+  }
+  return run;
+}
+
+}  // namespace normcheck::harness
