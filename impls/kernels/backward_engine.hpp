@@ -125,6 +125,8 @@ void process_rows(const normcheck_backward_kernel& kernel, const normcheck_backw
   T* dy = buffer<T>(kDy, n);
   T* dx = buffer<T>(kDx, n);
   T* xhat = buffer<T>(kXhat, n);
+  bool gamma_finite = true;
+  for (int64_t i = 0; i < n; ++i) gamma_finite = gamma_finite && std::isfinite(gamma[i]);
   const bool wants_params = p.dgamma != nullptr || p.dbeta != nullptr;
   const int64_t blocks = Steps::row_blocks(p.rows);
   std::vector<Acc> partial_gamma(wants_params ? static_cast<size_t>(blocks * n) : 0);
@@ -144,6 +146,11 @@ void process_rows(const normcheck_backward_kernel& kernel, const normcheck_backw
     const auto mean_g = static_cast<T>(sum_g / count);
     const auto mean_gx = static_cast<T>(sum_gx / count);
     for (int64_t i = 0; i < n; ++i) dx[i] = Steps::dx(Steps::g(gamma[i], dy[i]), mean_g, xhat[i], mean_gx, s.rstd);
+    // The forward rules (docs/oracle.md, "Special values"): a NaN or infinity in the row's x
+    // or dy, or in gamma, makes the whole row's dx NaN (IEEE alone gives infinities in places).
+    bool finite = gamma_finite;
+    for (int64_t i = 0; i < n; ++i) finite = finite && std::isfinite(x[i]) && std::isfinite(dy[i]);
+    if (!finite) std::fill_n(dx, n, std::numeric_limits<T>::quiet_NaN());
     store_row(kernel.x_dtype, dx, p.dx, offset, n);
 
     const int64_t block = r / Steps::kBlockRows;

@@ -1,7 +1,9 @@
 // Every correct built-in backward kernel against the tests' own long double reference.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 #include <regex>
 #include <set>
@@ -78,6 +80,25 @@ TEST_P(BackwardKernel, ParameterGradientsAreOptional) {
   EXPECT_TRUE(without.dgamma.empty() && without.dbeta.empty());
   ASSERT_EQ(with.dx.size(), without.dx.size());
   for (size_t i = 0; i < with.dx.size(); ++i) EXPECT_EQ(with.dx[i], without.dx[i]) << i;
+}
+
+// The forward rules: a NaN or infinity in a row's dy makes that row's dx, and only it, NaN;
+// the column sums take the term as IEEE arithmetic does.
+TEST_P(BackwardKernel, ANonFiniteGradientMakesItsRowNaN) {
+  const BackwardKernelInfo& info = *GetParam();
+  std::mt19937_64 rng(5);
+  for (const long double bad : {std::numeric_limits<long double>::infinity(),
+                                std::numeric_limits<long double>::quiet_NaN()}) {
+    BackwardCase c = random_backward_case(*info.kernel, rng, 3, 8);
+    c.dy[8 + 2] = bad;  // row 1, column 2
+    const BackwardOutputs out = run_backward_kernel(*info.kernel, c);
+    ASSERT_EQ(out.status, NORMCHECK_OK);
+    for (size_t i = 0; i < out.dx.size(); ++i) {
+      EXPECT_EQ(std::isnan(out.dx[i]), i >= 8 && i < 16) << info.kernel->name << " dx[" << i << "]";
+    }
+    EXPECT_FALSE(std::isfinite(out.dbeta[2])) << info.kernel->name;
+    EXPECT_TRUE(std::isfinite(out.dbeta[3])) << info.kernel->name;
+  }
 }
 
 TEST_P(BackwardKernel, NoRowsGiveZeroParameterGradients) {
