@@ -47,16 +47,25 @@ std::string flags_description(uint32_t flags) {
   return out.empty() ? "none" : out;
 }
 
-std::string describe_kernel(const KernelInfo& info) {
-  const normcheck_kernel& k = *info.kernel;
+namespace {
+
+// The line describe_kernel prints; `direction` and the name of y's field tell a backward
+// kernel from a forward one.
+template <class Info>
+std::string describe(const Info& info, const char* direction, const char* y_field) {
+  const auto& k = *info.kernel;
   std::string line = k.name;
-  line += "  op=";
+  line += "  ";
+  line += direction;
+  line += "op=";
   line += op_name(k.op);
   line += " x=";
   line += dtype_name(k.x_dtype);
   line += " param=";
   line += dtype_name(k.param_dtype);
-  line += " y=";
+  line += ' ';
+  line += y_field;
+  line += '=';
   line += dtype_name(k.y_dtype);
   line += " flags=";
   line += flags_description(k.flags);
@@ -71,6 +80,16 @@ std::string describe_kernel(const KernelInfo& info) {
   return line;
 }
 
+template <class Info>
+std::string label(const Info& info) {
+  return info.origin == KernelOrigin::plugin ? info.plugin_path : std::string(origin_name(info.origin));
+}
+
+}  // namespace
+
+std::string describe_kernel(const KernelInfo& info) { return describe(info, "", "y"); }
+std::string describe_kernel(const BackwardKernelInfo& info) { return describe(info, "backward ", "dy"); }
+
 std::string_view origin_name(KernelOrigin origin) {
   switch (origin) {
     case KernelOrigin::builtin: return "builtin";
@@ -80,8 +99,7 @@ std::string_view origin_name(KernelOrigin origin) {
   return "invalid";
 }
 
-std::string origin_label(const KernelInfo& info) {
-  return info.origin == KernelOrigin::plugin ? info.plugin_path : std::string(origin_name(info.origin));
-}
+std::string origin_label(const KernelInfo& info) { return label(info); }
+std::string origin_label(const BackwardKernelInfo& info) { return label(info); }
 
 }  // namespace normcheck::impls

@@ -31,8 +31,12 @@ inline constexpr uint32_t kKnownFlags = kVersion1Flags | NORMCHECK_THREAD_SAFE |
 std::string_view origin_name(KernelOrigin origin);
 // Where the kernel is from, for people: the plugin's path, else origin_name.
 std::string origin_label(const KernelInfo& info);
+std::string origin_label(const BackwardKernelInfo& info);
 
 // One line: name, op, x/param/y dtypes, flags, compute precision, origin, and "mutant: <class>".
 std::string describe_kernel(const KernelInfo& info);
+// The same for a backward kernel, "backward" after the name: `NAME  backward op=... x=...
+// param=... dy=...`, the rest as for a forward kernel.
+std::string describe_kernel(const BackwardKernelInfo& info);
 
 }  // namespace normcheck::impls

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <set>
@@ -25,6 +26,10 @@ namespace {
 
 using VersionFn = uint32_t (*)();
 using KernelsFn = const normcheck_kernel* (*)(size_t*);
+using BackwardKernelsFn = const normcheck_backward_kernel* (*)(size_t*);
+
+// The flag bits a backward kernel may set (docs/abi.md, "The backward pass").
+constexpr uint32_t kBackwardFlags = NORMCHECK_THREAD_SAFE | kComputeFlagBits;
 
 [[noreturn]] void fail(const std::string& path, const std::string& what) {
   throw PluginError("plugin " + path + ": " + what);
@@ -48,8 +53,12 @@ int raw_enum_value(const Enum& field) {
   return raw;
 }
 
-void validate_entry(const std::string& path, uint32_t version, size_t index, const normcheck_kernel& k) {
-  const std::string where = "kernel #" + std::to_string(index);
+// Forward and backward entries share the fields checked here. `what` is "kernel" or
+// "backward kernel"; known_flags the bits the entry's kind may set.
+template <class Entry>
+void validate_entry(const std::string& path, uint32_t version, const char* what, size_t index, const Entry& k,
+                    uint32_t known_flags) {
+  const std::string where = std::string(what) + " #" + std::to_string(index);
   if (!is_valid_name(k.name)) {
     std::string message = where;
     message += ": name ";
@@ -85,9 +94,10 @@ void validate_entry(const std::string& path, uint32_t version, size_t index, con
       fail(path, named + ": ABI version 1 defines no flag bits " + hex + " (return version 2 to use them)");
     }
   }
-  if (const uint32_t unknown = k.flags & ~kKnownFlags) {
+  if (const uint32_t unknown = k.flags & ~known_flags) {
     std::snprintf(hex, sizeof hex, "0x%x", unknown);
-    fail(path, named + ": unknown flag bits " + hex);
+    fail(path, named + ": unknown flag bits " + hex +
+                   (known_flags == kKnownFlags ? "" : " (a backward kernel takes thread_safe and compute only)"));
   }
   if (const int compute = static_cast<int>(NORMCHECK_COMPUTE_OF(k.flags));
       compute != 0 && (compute < NORMCHECK_F16 || compute > NORMCHECK_F64)) {
@@ -100,10 +110,11 @@ void validate_entry(const std::string& path, uint32_t version, size_t index, con
 // that rewrites its entry later (its name, dtypes, flags) must not change under which
 // name and declaration its results are filed. The copies live as long as the program,
 // like the library (never dlclosed).
-const normcheck_kernel* keep_copy(const normcheck_kernel& entry) {
+template <class Entry>
+const Entry* keep_copy(const Entry& entry) {
   struct Owned {
     std::string name;
-    normcheck_kernel kernel;
+    Entry kernel;
   };
   static std::mutex mutex;
   static std::deque<Owned> owned;  // a deque never moves its elements
@@ -199,9 +210,28 @@ void* open_library(const std::string& path) {
   }
 }
 
-}  // namespace
+// The metadata of a validated entry: normcheck's copy, the entry itself, its declarations.
+template <class Info, class Entry>
+Info plugin_info(const std::string& path, const Entry& entry) {
+  // Undeclared compute precision (and every version-1 kernel) is fp32, as documented.
+  const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(entry.flags);
+  Info info;
+  info.kernel = keep_copy(entry);
+  info.table_entry = &entry;
+  info.compute = declared == 0 ? NORMCHECK_F32 : declared;
+  info.thread_safe = (entry.flags & NORMCHECK_THREAD_SAFE) != 0;
+  info.origin = KernelOrigin::plugin;
+  info.plugin_path = path;
+  return info;
+}
 
-std::vector<KernelInfo> load_plugin(const std::string& path) {
+struct PluginTables {
+  std::vector<KernelInfo> forward;
+  std::vector<BackwardKernelInfo> backward;
+};
+
+// Both tables of one plugin, validated; names unique across the two.
+PluginTables load_tables(const std::string& path) {
   void* handle = open_library(path);
   // Never dlclose: kernels and their names point into the library for the program's life.
   auto version = reinterpret_cast<VersionFn>(dlsym(handle, "normcheck_plugin_abi_version"));
@@ -214,52 +244,86 @@ std::vector<KernelInfo> load_plugin(const std::string& path) {
     fail(path, "ABI version " + std::to_string(abi) + ", expected 1 or " + std::to_string(NORMCHECK_ABI_VERSION));
   }
   // A version-1 plugin has no backward pass: the symbol means it was built for version 2
-  // and says the wrong version. Version 2's backward table is optional and not read yet
-  // (no command runs backward kernels; docs/abi.md).
-  if (abi == 1 && dlsym(handle, "normcheck_plugin_backward_kernels") != nullptr) {
+  // and says the wrong version. Version 2's backward table is optional; when exported it
+  // is read and validated like the forward table, its names unique across both.
+  auto backward_table = reinterpret_cast<BackwardKernelsFn>(dlsym(handle, "normcheck_plugin_backward_kernels"));
+  if (abi == 1 && backward_table != nullptr) {
     fail(path, "ABI version 1 has no backward pass, yet the plugin exports normcheck_plugin_backward_kernels "
                "(return version 2 to export it)");
   }
   size_t count = 0;
   const normcheck_kernel* kernels = table(&count);
   if (kernels == nullptr && count != 0) fail(path, "normcheck_plugin_kernels returned NULL");
-  std::vector<KernelInfo> out;
+  PluginTables out;
   std::set<std::string> names;
+  const auto check_unique = [&path, &names](const char* name) {
+    if (!names.insert(name).second) fail(path, "duplicate kernel name \"" + std::string(name) + "\"");
+  };
   for (size_t i = 0; i < count; ++i) {
-    validate_entry(path, abi, i, kernels[i]);
-    if (!names.insert(kernels[i].name).second) {
-      fail(path, "duplicate kernel name \"" + std::string(kernels[i].name) + "\"");
-    }
-    // Undeclared compute precision (and every version-1 kernel) is fp32, as documented.
-    const normcheck_dtype declared = NORMCHECK_COMPUTE_OF(kernels[i].flags);
-    KernelInfo info;
-    info.kernel = keep_copy(kernels[i]);
-    info.table_entry = &kernels[i];
-    info.compute = declared == 0 ? NORMCHECK_F32 : declared;
-    info.thread_safe = (kernels[i].flags & NORMCHECK_THREAD_SAFE) != 0;
-    info.origin = KernelOrigin::plugin;
-    info.plugin_path = path;
-    out.push_back(std::move(info));
+    validate_entry(path, abi, "kernel", i, kernels[i], kKnownFlags);
+    check_unique(kernels[i].name);
+    out.forward.push_back(plugin_info<KernelInfo>(path, kernels[i]));
+  }
+  if (backward_table == nullptr) return out;
+  size_t backward_count = 0;
+  const normcheck_backward_kernel* backward = backward_table(&backward_count);
+  if (backward == nullptr && backward_count != 0) fail(path, "normcheck_plugin_backward_kernels returned NULL");
+  for (size_t i = 0; i < backward_count; ++i) {
+    validate_entry(path, abi, "backward kernel", i, backward[i], kBackwardFlags);
+    check_unique(backward[i].name);
+    out.backward.push_back(plugin_info<BackwardKernelInfo>(path, backward[i]));
   }
   return out;
 }
 
-std::vector<KernelInfo> all_kernels(const std::vector<std::string>& plugin_paths) {
-  std::vector<KernelInfo> out = builtin_kernels();
+// The name's kernel among the forward and the backward ones, described; empty if none.
+std::string defined_by(const PluginTables& all, std::string_view name) {
+  if (const KernelInfo* clash = find_kernel(all.forward, name)) return origin_label(*clash);
+  if (const BackwardKernelInfo* clash = find_backward_kernel(all.backward, name)) return origin_label(*clash);
+  return {};
+}
+
+// Builtins + plugins, forward and backward, every name once.
+PluginTables all_tables(const std::vector<std::string>& plugin_paths) {
+  PluginTables out{builtin_kernels(), builtin_backward_kernels()};
   for (const std::string& path : plugin_paths) {
-    for (KernelInfo& info : load_plugin(path)) {
-      if (const KernelInfo* clash = find_kernel(out, info.kernel->name)) {
-        fail(path, "kernel name \"" + std::string(info.kernel->name) + "\" is already defined by " +
-                       origin_label(*clash));
+    PluginTables plugin = load_tables(path);
+    const auto check = [&](const char* name) {
+      if (const std::string by = defined_by(out, name); !by.empty()) {
+        fail(path, "kernel name \"" + std::string(name) + "\" is already defined by " + by);
       }
-      out.push_back(std::move(info));
-    }
+    };
+    for (KernelInfo& info : plugin.forward) check(info.kernel->name);
+    for (BackwardKernelInfo& info : plugin.backward) check(info.kernel->name);
+    std::move(plugin.forward.begin(), plugin.forward.end(), std::back_inserter(out.forward));
+    std::move(plugin.backward.begin(), plugin.backward.end(), std::back_inserter(out.backward));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<KernelInfo> load_plugin(const std::string& path) { return load_tables(path).forward; }
+
+std::vector<BackwardKernelInfo> load_plugin_backward(const std::string& path) { return load_tables(path).backward; }
+
+std::vector<KernelInfo> all_kernels(const std::vector<std::string>& plugin_paths) {
+  return all_tables(plugin_paths).forward;
+}
+
+std::vector<BackwardKernelInfo> all_backward_kernels(const std::vector<std::string>& plugin_paths) {
+  return all_tables(plugin_paths).backward;
 }
 
 const KernelInfo* find_kernel(const std::vector<KernelInfo>& kernels, std::string_view name) {
   for (const KernelInfo& info : kernels) {
+    if (name == info.kernel->name) return &info;
+  }
+  return nullptr;
+}
+
+const BackwardKernelInfo* find_backward_kernel(const std::vector<BackwardKernelInfo>& kernels, std::string_view name) {
+  for (const BackwardKernelInfo& info : kernels) {
     if (name == info.kernel->name) return &info;
   }
   return nullptr;

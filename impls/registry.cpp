@@ -30,7 +30,10 @@ const std::vector<KernelInfo>& builtin_kernels() {
 
 const std::vector<BackwardKernelInfo>& builtin_backward_kernels() {
   static const std::vector<BackwardKernelInfo> kernels = [] {
-    std::vector<BackwardKernelInfo> out;  // the backward kernel families append here
+    std::vector<BackwardKernelInfo> out;
+    append_layernorm_backward_kernels(out);
+    append_rmsnorm_backward_kernels(out);
+    append_backward_mutants(out);
     return out;
   }();
   return kernels;

@@ -174,15 +174,39 @@ TEST(CliTest, ListShowsEveryBuiltinOnItsOwnLine) {
   std::istringstream lines(o.out);
   std::vector<std::string> listed;
   for (std::string line; std::getline(lines, line);) listed.push_back(line);
+  // The forward kernels, then the backward ones, each marked "backward" after its name.
   const auto& builtins = impls::builtin_kernels();
-  ASSERT_EQ(listed.size(), builtins.size());
+  const auto& backward = impls::builtin_backward_kernels();
+  ASSERT_EQ(listed.size(), builtins.size() + backward.size());
   for (std::size_t i = 0; i < builtins.size(); ++i) {
     EXPECT_EQ(listed[i], impls::describe_kernel(builtins[i]));
     EXPECT_NE(listed[i].find(builtins[i].kernel->name), std::string::npos);
+    EXPECT_EQ(listed[i].find(" backward "), std::string::npos) << listed[i];
+  }
+  for (std::size_t i = 0; i < backward.size(); ++i) {
+    const std::string& line = listed[builtins.size() + i];
+    EXPECT_EQ(line, impls::describe_kernel(backward[i]));
+    EXPECT_EQ(line.find(std::string(backward[i].kernel->name) + "  backward op="), 0u) << line;
   }
   const Outcome bad_plugin = normcheck("list --plugin /nonexistent/libplugin.so");
   EXPECT_EQ(bad_plugin.exit_code, 2);
   EXPECT_NE(bad_plugin.err.find("/nonexistent/libplugin.so"), std::string::npos) << bad_plugin.err;
+}
+
+// A version-2 plugin's backward kernels are listed after every forward kernel.
+TEST(CliTest, ListShowsAPluginsBackwardKernels) {
+  const Outcome o = normcheck(std::string("list --plugin '") + EXAMPLE_PLUGIN_PATH + "'");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  std::istringstream lines(o.out);
+  std::vector<std::string> listed;
+  for (std::string line; std::getline(lines, line);) listed.push_back(line);
+  ASSERT_EQ(listed.size(), impls::builtin_kernels().size() + impls::builtin_backward_kernels().size() + 2);
+  const std::string origin = std::string(" origin=") + EXAMPLE_PLUGIN_PATH;
+  EXPECT_EQ(listed[impls::builtin_kernels().size()],
+            "example.layernorm.f32  op=layernorm x=f32 param=f32 y=f32 flags=none compute=f32" + origin);
+  EXPECT_EQ(listed.back(),
+            "example.layernorm_backward.f32  backward op=layernorm x=f32 param=f32 dy=f32 flags=thread_safe "
+            "compute=f32" + origin);
 }
 
 // A path as one shell word (test paths hold no single quote).

@@ -93,25 +93,6 @@ long double decode(normcheck_dtype dtype, const void* base, int64_t index) {
   return NAN;
 }
 
-namespace {
-
-struct Typed {
-  normcheck_dtype dtype;
-  std::vector<double> storage;  // 8-byte aligned bytes for any dtype
-  Typed(normcheck_dtype d, const std::vector<long double>& values) : dtype(d), storage(values.size()) {
-    for (size_t i = 0; i < values.size(); ++i) encode(d, values[i], storage.data(), static_cast<int64_t>(i));
-  }
-  Typed(normcheck_dtype d, size_t count) : dtype(d), storage(count, std::nan("")) {}
-  void* data() { return storage.empty() ? nullptr : storage.data(); }
-  std::vector<long double> values(size_t count) const {
-    std::vector<long double> out(count);
-    for (size_t i = 0; i < count; ++i) out[i] = decode(dtype, storage.data(), static_cast<int64_t>(i));
-    return out;
-  }
-};
-
-}  // namespace
-
 Outputs run_kernel(const normcheck_kernel& kernel, const Case& c) {
   const auto total = static_cast<size_t>(c.rows * c.n);
   Typed x(kernel.x_dtype, c.x), residual(kernel.x_dtype, c.residual);

@@ -1,6 +1,7 @@
 // Test-side tools for the kernel suites: independent dtype codecs, a long double reference,
 // typed problem buffers, and the tolerance check every kernel test uses.
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -26,6 +27,22 @@ long double ulp_at(normcheck_dtype dtype, long double v);
 // Bits of an exactly representable value, and values from bits.
 void encode(normcheck_dtype dtype, long double v, void* base, int64_t index);
 long double decode(normcheck_dtype dtype, const void* base, int64_t index);
+
+// A buffer of count elements of a dtype (8-byte aligned storage), encoded from values.
+struct Typed {
+  normcheck_dtype dtype;
+  std::vector<double> storage;  // 8-byte aligned bytes for any dtype
+  Typed(normcheck_dtype d, const std::vector<long double>& values) : dtype(d), storage(values.size()) {
+    for (size_t i = 0; i < values.size(); ++i) encode(d, values[i], storage.data(), static_cast<int64_t>(i));
+  }
+  Typed(normcheck_dtype d, size_t count) : dtype(d), storage(count, std::nan("")) {}
+  void* data() { return storage.empty() ? nullptr : storage.data(); }
+  std::vector<long double> values(size_t count) const {
+    std::vector<long double> out(count);
+    for (size_t i = 0; i < count; ++i) out[i] = decode(dtype, storage.data(), static_cast<int64_t>(i));
+    return out;
+  }
+};
 
 // A problem in real numbers; every value must already be representable in its dtype.
 struct Case {

@@ -51,6 +51,8 @@ static const normcheck_kernel kernels[] = {
      NULL, run},
 #elif defined(PLUGIN_CLASHES_WITH_BUILTIN)
     LN("layernorm.f32.two_pass"),
+#elif defined(PLUGIN_FORWARD_CLASHES_WITH_BUILTIN_BACKWARD)
+    LN("rmsnorm_backward.bf16"),
 #else
     LN("test.plugin.ln"), LN("test.plugin.ln-2"),
 #endif
@@ -77,16 +79,40 @@ const normcheck_kernel *normcheck_plugin_kernels(size_t *count) {
   return kernels;
 }
 
-#if defined(PLUGIN_VERSION1_WITH_BACKWARD) || defined(PLUGIN_WITH_BACKWARD)
-/* A backward table: version 2 may export one (not read yet); version 1 has no backward pass. */
+#if defined(PLUGIN_VERSION1_WITH_BACKWARD) || defined(PLUGIN_WITH_BACKWARD) || defined(PLUGIN_BACKWARD_BAD_NAME) || \
+    defined(PLUGIN_BACKWARD_NULL_RUN) || defined(PLUGIN_BACKWARD_DUPLICATES_FORWARD) ||                     \
+    defined(PLUGIN_BACKWARD_CLASHES_WITH_BUILTIN) || defined(PLUGIN_BACKWARD_BAD_FLAGS) ||                  \
+    defined(PLUGIN_FORWARD_CLASHES_WITH_BUILTIN_BACKWARD)
+/* A backward table: version 2 may export one (read and validated like the forward table);
+ * version 1 has no backward pass. */
 static normcheck_status backward(const normcheck_backward_kernel *self, const normcheck_backward_problem *p) {
   (void)self;
   (void)p;
   return NORMCHECK_UNSUPPORTED;
 }
 
+#define LN_BACKWARD(name) {name, NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL, backward}
+
 static const normcheck_backward_kernel backward_kernels[] = {
-    {"test.plugin.ln-backward", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL, backward},
+#if defined(PLUGIN_BACKWARD_BAD_NAME)
+    LN_BACKWARD("Backward Kernel"),
+#elif defined(PLUGIN_BACKWARD_NULL_RUN)
+    LN_BACKWARD("test.plugin.ln-backward"),
+    {"test.plugin.no-run-backward", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0u, NULL, NULL},
+#elif defined(PLUGIN_BACKWARD_DUPLICATES_FORWARD)
+    LN_BACKWARD("test.plugin.ln-2"),
+#elif defined(PLUGIN_BACKWARD_CLASHES_WITH_BUILTIN)
+    LN_BACKWARD("layernorm_backward.f32"),
+#elif defined(PLUGIN_BACKWARD_BAD_FLAGS)
+    {"test.plugin.ln-backward", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_WRITES_STATS, NULL, backward},
+#elif defined(PLUGIN_FORWARD_CLASHES_WITH_BUILTIN_BACKWARD)
+    LN_BACKWARD("test.plugin.ln-backward"),
+#else
+    {"test.plugin.ln-backward", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_THREAD_SAFE | NORMCHECK_COMPUTE(NORMCHECK_F64), NULL, backward},
+    LN_BACKWARD("test.plugin.rms-backward"),
+#endif
 };
 
 const normcheck_backward_kernel *normcheck_plugin_backward_kernels(size_t *count) {
