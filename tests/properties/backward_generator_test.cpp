@@ -15,6 +15,7 @@
 #include "harness/case.hpp"
 #include "properties/backward_problem_gen.hpp"
 #include "reference/backward_oracle.hpp"
+#include "tests/support/greedy_shrink.hpp"
 
 namespace normcheck::props {
 namespace {
@@ -187,23 +188,10 @@ TEST(BackwardGenerator, ManyRowCasesShrinkToTheSizeTheFailureNeeds) {
   std::int64_t fewest = harness::kMaxGeneratedRows;
   int shrunk = 0;
   for (std::uint64_t key = 0; shrunk < 6; ++key) {  // the first drawn cases that fail
-    auto current = gen(rc::Random(rc::Random::Key{key, 1, 2, 3}), rc::kNominalSize);
+    const auto current = gen(rc::Random(rc::Random::Key{key, 1, 2, 3}), rc::kNominalSize);
     if (!fails(current.value())) continue;
     ++shrunk;
-    // RapidCheck's greedy search (as its shrinking runs): take the first simpler case that
-    // still fails, repeatedly.
-    for (int step = 0; step < 200; ++step) {
-      bool simpler = false;
-      auto candidates = current.shrinks();
-      for (auto candidate = candidates.next(); candidate && !simpler; candidate = candidates.next()) {
-        if (fails(candidate->value())) {
-          current = *candidate;
-          simpler = true;
-        }
-      }
-      if (!simpler) break;
-    }
-    const auto& g = current.value();
+    const auto g = testing::greedy_shrink(current, fails).value();  // RapidCheck's own search
     std::printf("  key %llu shrunk to %lld rows of %lld, x %s, dy %s\n", static_cast<unsigned long long>(key),
                 static_cast<long long>(g.problem.rows), static_cast<long long>(g.problem.n),
                 std::string(regime_name(g.x_regime)).c_str(), std::string(backward_regime_name(g.dy_regime)).c_str());
