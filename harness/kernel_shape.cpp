@@ -4,11 +4,6 @@
 #include <fmt/format.h>
 
 namespace normcheck::harness {
-namespace {
-
-ref::Format format_of(normcheck_dtype dtype) { return static_cast<ref::Format>(dtype); }
-
-}  // namespace
 
 bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& problem) {
   return static_cast<int>(kernel.op) == static_cast<int>(problem.op) &&
@@ -34,7 +29,7 @@ std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProb
   is += problem.has_residual()
             ? fmt::format(" with residual ({})", sum_name(problem.residual_sum == ref::ResidualSum::rounded))
             : " without residual";
-  std::string takes = fmt::format("{} {}/{}/{}", ref::op_name(static_cast<ref::Op>(kernel.op)),
+  std::string takes = fmt::format("{} {}/{}/{}", ref::op_name(op_of(kernel.op)),
                                   ref::format_name(format_of(kernel.x_dtype)),
                                   ref::format_name(format_of(kernel.param_dtype)),
                                   ref::format_name(format_of(kernel.y_dtype)));
@@ -43,7 +38,7 @@ std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProb
 }
 
 ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem) {
-  problem.op = static_cast<ref::Op>(kernel.op);
+  problem.op = op_of(kernel.op);
   problem.x_format = format_of(kernel.x_dtype);
   problem.param_format = format_of(kernel.param_dtype);
   problem.y_format = format_of(kernel.y_dtype);
@@ -63,10 +58,10 @@ ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem 
 
 KernelShape kernel_shape(const normcheck_kernel& kernel) {
   KernelShape shape;
-  shape.op = static_cast<ref::Op>(kernel.op);
-  shape.x_format = static_cast<ref::Format>(kernel.x_dtype);
-  shape.param_format = static_cast<ref::Format>(kernel.param_dtype);
-  shape.y_format = static_cast<ref::Format>(kernel.y_dtype);
+  shape.op = op_of(kernel.op);
+  shape.x_format = format_of(kernel.x_dtype);
+  shape.param_format = format_of(kernel.param_dtype);
+  shape.y_format = format_of(kernel.y_dtype);
   shape.fused = (kernel.flags & NORMCHECK_FUSED_RESIDUAL) != 0;
   shape.residual_sum = (kernel.flags & NORMCHECK_NORMALIZES_ROUNDED_SUM) != 0 ? ref::ResidualSum::rounded
                                                                               : ref::ResidualSum::exact;

@@ -10,6 +10,10 @@
 
 namespace normcheck::harness {
 
+// The reference's names of the ABI's dtypes and ops (the same numbering, docs/abi.md).
+inline ref::Format format_of(normcheck_dtype dtype) { return static_cast<ref::Format>(dtype); }
+inline ref::Op op_of(normcheck_op op) { return static_cast<ref::Op>(op); }
+
 // What a kernel declares it computes: op, formats and residual form. The generators and
 // the fuzzers build problems of this shape.
 struct KernelShape {

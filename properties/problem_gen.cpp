@@ -32,11 +32,6 @@ Row fit(Row row, std::int64_t n) {
   return row;
 }
 
-rc::Gen<double> ordinary_values(ref::Format format) {
-  return rc::gen::weightedOneOf<double>(
-      {{1, rc::gen::just(0.0)}, {12, finite_values(format, -4, 3)}});
-}
-
 rc::Gen<Row> values_row(rc::Gen<double> values, std::int64_t n) {
   return rc::gen::container<Row>(static_cast<std::size_t>(n), std::move(values));
 }
@@ -113,14 +108,6 @@ rc::Gen<Row> outlier_row(ref::Format format, std::int64_t n) {
       });
 }
 
-rc::Gen<Row> tiny_row(ref::Format format, std::int64_t n) {
-  const auto& t = ref::traits(format);
-  return values_row(rc::gen::weightedOneOf<double>({{3, subnormal_values(format)},
-                                                    {2, finite_values(format, t.emin, t.emin + 2)},
-                                                    {1, rc::gen::just(0.0)}}),
-                    n);
-}
-
 rc::Gen<Row> mixed_exponent_row(ref::Format format, std::int64_t n) {
   const auto& t = ref::traits(format);
   return values_row(rc::gen::weightedOneOf<double>(
@@ -156,7 +143,7 @@ rc::Gen<Row> row_for(Regime regime, ref::Format format, std::int64_t n) {
     case Regime::near_constant: return near_constant_row(format, n);
     case Regime::outlier: return outlier_row(format, n);
     case Regime::near_overflow: return values_row(finite_values(format, t.emax - 2, t.emax), n);
-    case Regime::tiny_subnormal: return tiny_row(format, n);
+    case Regime::tiny_subnormal: return values_row(tiny_values(format), n);
     case Regime::mixed_exponents: return mixed_exponent_row(format, n);
     case Regime::nonfinite: return nonfinite_row(format, n);
     case Regime::small_integers: return values_row(small_integers(8), n);
@@ -234,24 +221,6 @@ rc::Gen<std::int64_t> long_n_gen() {
   using I = std::int64_t;
   return weighted_towards_first<I>({{6, element_towards_first(around_powers_of_two(11, 16, harness::kMaxGeneratedN))},
                                     {4, rc::gen::inRange<I>(2048, harness::kMaxGeneratedN + 1)}});
-}
-
-struct Size {
-  Scale scale = Scale::small;
-  std::int64_t rows = 1, n = 1;
-};
-
-rc::Gen<Size> size_gen() {
-  const auto of = [](Scale scale, rc::Gen<std::int64_t> rows, rc::Gen<std::int64_t> n) {
-    return rc::gen::map(rc::gen::tuple(std::move(rows), std::move(n)), [scale](const std::tuple<std::int64_t, std::int64_t>& s) {
-      return Size{scale, std::get<0>(s), std::get<1>(s)};
-    });
-  };
-  // Small first, so a large case shrinks towards a small one. Weights: docs/checking.md,
-  // "The generated cases".
-  return weighted_towards_first<Size>({{88, of(Scale::small, rows_gen(), n_gen())},
-                                       {6, of(Scale::large_batch, batch_rows_gen(), batch_n_gen())},
-                                       {6, of(Scale::long_row, rows_gen(), long_n_gen())}});
 }
 
 rc::Gen<double> positive(rc::Gen<double> values) {
@@ -378,11 +347,30 @@ std::string_view regime_name(Regime regime) {
   return "unknown";
 }
 
+rc::Gen<ProblemSize> problem_size_of(Scale scale, rc::Gen<std::int64_t> rows, rc::Gen<std::int64_t> n) {
+  return rc::gen::map(rc::gen::tuple(std::move(rows), std::move(n)), [scale](const std::tuple<std::int64_t, std::int64_t>& s) {
+    return ProblemSize{scale, std::get<0>(s), std::get<1>(s)};
+  });
+}
+
+rc::Gen<ProblemSize> gen_problem_size() {
+  // Small first, so a large case shrinks towards a small one. Weights: docs/checking.md,
+  // "The generated cases".
+  return weighted_towards_first<ProblemSize>({{88, problem_size_of(Scale::small, rows_gen(), n_gen())},
+                                              {6, problem_size_of(Scale::large_batch, batch_rows_gen(), batch_n_gen())},
+                                              {6, problem_size_of(Scale::long_row, rows_gen(), long_n_gen())}});
+}
+
 rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options) {
-  const auto header = rc::gen::tuple(regime_gen(), size_gen());
-  return rc::gen::mapcat(header, [shape, options](const std::tuple<Regime, Size>& h) {
+  return gen_problem(shape, gen_problem_size(), options);
+}
+
+rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const rc::Gen<ProblemSize>& sizes,
+                                      const GeneratorOptions& options) {
+  const auto header = rc::gen::tuple(regime_gen(), sizes);
+  return rc::gen::mapcat(header, [shape, options](const std::tuple<Regime, ProblemSize>& h) {
     const Regime regime = std::get<0>(h);
-    const Size size = std::get<1>(h);
+    const ProblemSize size = std::get<1>(h);
     const bool small = size.scale == Scale::small;
     const std::int64_t max_elements = small ? kMaxSmallElements : harness::kMaxGeneratedElements;
     const std::int64_t n = std::clamp<std::int64_t>(size.n, 1, options.max_n);

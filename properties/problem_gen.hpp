@@ -62,6 +62,24 @@ struct GeneratedProblem {
 // parameters removed.
 rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const GeneratorOptions& options = {});
 
+// The size of a case as drawn, before rows are cut to the element bound (the small scale
+// to 16,384 elements, the others to harness::kMaxGeneratedElements) and to the options.
+// Small cases draw every value; large ones are drawn compactly (expanded_gen.hpp).
+struct ProblemSize {
+  Scale scale = Scale::small;
+  std::int64_t rows = 1, n = 1;
+};
+// The sizes gen_problem draws (the mix of docs/checking.md, "The generated cases"),
+// shrinking towards the small scale, one row and short rows.
+rc::Gen<ProblemSize> gen_problem_size();
+// ProblemSizes of one scale from generators of rows and n.
+rc::Gen<ProblemSize> problem_size_of(Scale scale, rc::Gen<std::int64_t> rows, rc::Gen<std::int64_t> n);
+// gen_problem with the sizes drawn from `sizes` (the backward generator's mix, say): the
+// same regimes, values and parameters. gen_problem(shape, options) is
+// gen_problem(shape, gen_problem_size(), options).
+rc::Gen<GeneratedProblem> gen_problem(const ProblemShape& shape, const rc::Gen<ProblemSize>& sizes,
+                                      const GeneratorOptions& options = {});
+
 // RapidCheck prints counterexamples with this: the case file JSON.
 void showValue(const GeneratedProblem& generated, std::ostream& os);
 

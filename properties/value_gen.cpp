@@ -41,6 +41,17 @@ rc::Gen<double> subnormal_values(ref::Format format) {
                       });
 }
 
+rc::Gen<double> ordinary_values(ref::Format format) {
+  return rc::gen::weightedOneOf<double>({{1, rc::gen::just(0.0)}, {12, finite_values(format, -4, 3)}});
+}
+
+rc::Gen<double> tiny_values(ref::Format format) {
+  const auto& t = ref::traits(format);
+  return rc::gen::weightedOneOf<double>({{3, subnormal_values(format)},
+                                         {2, finite_values(format, t.emin, t.emin + 2)},
+                                         {1, rc::gen::just(0.0)}});
+}
+
 rc::Gen<double> nonfinite_values() {
   constexpr double inf = std::numeric_limits<double>::infinity();
   return rc::gen::element(std::numeric_limits<double>::quiet_NaN(), inf, -inf);

@@ -17,6 +17,12 @@ rc::Gen<double> finite_values(ref::Format format, int lo_exponent, int hi_expone
 // Subnormal values of the format, from their significand bit field (never zero).
 rc::Gen<double> subnormal_values(ref::Format format);
 
+// Ordinary data: mostly finite values of magnitude 2^-4 to 2^4, sometimes zero.
+rc::Gen<double> ordinary_values(ref::Format format);
+
+// Subnormal and barely normal values (the lowest three binades), sometimes zero.
+rc::Gen<double> tiny_values(ref::Format format);
+
 // NaN, +inf or -inf.
 rc::Gen<double> nonfinite_values();
 

@@ -10,6 +10,7 @@
 
 #include "properties/case_source.hpp"
 #include "properties/problem_gen.hpp"
+#include "tests/support/greedy_shrink.hpp"
 #include "tests/support/test_kernels.hpp"
 
 namespace normcheck::props {
@@ -160,25 +161,16 @@ TEST(Generator, LargeCasesShrinkToTheSizeTheFailureNeeds) {
   shape.x_format = Format::f16;
   shape.y_format = Format::f16;
   const auto gen = gen_problem(shape);
-  // RapidCheck's greedy search (as its shrinking runs): take the first simpler case that
-  // still fails, repeatedly. The size is in the first choices drawn, so it shrinks in the
-  // first steps; the values after it would take thousands more, not needed here.
+  // RapidCheck's greedy search (testing::greedy_shrink). The size is in the first choices
+  // drawn, so it shrinks in the first steps; the values after it would take thousands more,
+  // not needed here.
   const auto smallest = [&gen](const std::function<bool(const ref::NormProblem&)>& fails) {
     for (std::uint64_t key = 0;; ++key) {  // the first drawn case that fails
       auto current = gen(rc::Random(rc::Random::Key{key, 1, 2, 3}), rc::kNominalSize);
       if (!fails(current.value().problem)) continue;
-      for (int step = 0; step < 200; ++step) {
-        bool simpler = false;
-        auto candidates = current.shrinks();
-        for (auto candidate = candidates.next(); candidate && !simpler; candidate = candidates.next()) {
-          if (fails(candidate->value().problem)) {
-            current = *candidate;
-            simpler = true;
-          }
-        }
-        if (!simpler) break;
-      }
-      return current.value().problem;
+      return testing::greedy_shrink(current, [&fails](const GeneratedProblem& g) { return fails(g.problem); })
+          .value()
+          .problem;
     }
   };
   const auto batch = smallest([](const ref::NormProblem& p) { return p.rows >= 25; });
