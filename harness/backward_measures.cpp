@@ -11,6 +11,9 @@ BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format comput
   const auto n = static_cast<std::size_t>(p.n);
   const auto rows = static_cast<std::size_t>(p.rows);
   const long double lambda = ref::exact_pow2(ref::traits(compute).emin);
+  // The saved mean is rounded to f32: below f32's smallest normal its error is absolute,
+  // up to u_s lambda_f32, not u_s |mean|; in xhat it is scaled by rstd.
+  const long double lambda_saved = ref::exact_pow2(ref::traits(ref::Format::f32).emin);
   BackwardScales s;
   s.dx.resize(rows * n);
   s.dx_underflow.resize(rows * n);
@@ -21,6 +24,7 @@ BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format comput
   for (std::size_t r = 0; r < rows; ++r) {
     const long double row_rstd = rstd[r];
     const long double row_mean = p.op == ref::Op::layernorm ? mean[r] : 0.0L;
+    const long double mean_rounding = std::fabs(row_mean) * 0x1p-53L;
     // The mean's error scales with mean(|x|), not |mean|, which cancellation can shrink.
     long double mean_abs = 0;
     if (p.op == ref::Op::layernorm) {
@@ -33,8 +37,10 @@ BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format comput
       const long double gamma = p.gamma.empty() ? 1.0L : static_cast<long double>(p.gamma[j]);
       const long double dy = p.dy[r * n + j];
       g[j] = std::fabs(gamma * dy);
-      a[j] = (std::fabs(x) + mean_abs) * row_rstd;
-      xhat[j] = std::fabs(x - row_mean) * row_rstd;
+      a[j] = (std::fabs(x) + mean_abs + (p.op == ref::Op::layernorm ? lambda_saved : 0.0L)) * row_rstd;
+      // |x - mean| from the mean rounded to f64, widened by that rounding: on a row whose
+      // values differ in their last bits the rounded mean may equal an element exactly.
+      xhat[j] = (std::fabs(x - row_mean) + mean_rounding) * row_rstd;
       mean_g += g[j];
       mean_g_xhat += g[j] * xhat[j];
       mean_g_a += g[j] * a[j];

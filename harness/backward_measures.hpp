@@ -3,7 +3,8 @@
 // computed with relative error u in each term scores about 1 whatever cancels.
 //
 // With g_j = gamma_j dy_j, xhat_j = (x_j - mean) rstd and, for the error xhat carries,
-// A_j = (|x_j| + mean(|x|)) rstd (RMSNorm: |x_j| rstd), over a row of n:
+// A_j = (|x_j| + mean(|x|) + lambda_f32) rstd (RMSNorm: |x_j| rstd), over a row of n (lambda_f32:
+// the saved mean's absolute error below f32's normal range, divided by u_s):
 //   dx_i:     T_i = rstd (|g_i| + mean|g| + A_i mean(|g| |xhat|) + |xhat_i| mean(|g| A))
 //   dgamma_j: T_j = sum over rows of |dy_rj| A_rj
 //   dbeta_j:  T_j = sum over rows of |dy_rj|
@@ -30,7 +31,7 @@ struct BackwardScales {
 };
 
 // mean and rstd: the forward's exact statistics per row (the forward oracle's, rounded to
-// f64: a scale needs no more). Non-finite rows give non-finite scales, never used: their
+// f64: a scale needs no more, once |x - mean| is widened by the mean's rounding). Non-finite rows give non-finite scales, never used: their
 // outputs are judged as special values.
 BackwardScales backward_scales(const ref::BackwardProblem& problem, ref::Format compute,
                                const std::vector<double>& mean, const std::vector<double>& rstd);

@@ -23,9 +23,7 @@ void collect_unwritten(const AbiBuffer& buffer, std::size_t count, std::vector<s
 
 }  // namespace
 
-SavedStatistics saved_statistics(const ref::BackwardProblem& problem) {
-  // The forward problem whose pass saved them: same op, x, gamma and eps (beta and the
-  // output format do not change mean or rstd).
+ref::NormProblem forward_problem(const ref::BackwardProblem& problem) {
   ref::NormProblem forward;
   forward.op = problem.op;
   forward.x_format = problem.x_format;
@@ -36,16 +34,23 @@ SavedStatistics saved_statistics(const ref::BackwardProblem& problem) {
   forward.eps = problem.eps;
   forward.x = problem.x;
   forward.gamma = problem.gamma;
-  const ref::OracleResult oracle = ref::compute_oracle(forward);
+  return forward;
+}
+
+SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op) {
   SavedStatistics saved;
   // mean and rstd are correctly rounded to f64; one more rounding to f32 is correct
-  // rounding of the exact value except in a double-rounding tie, which the f32 grid of a
-  // kernel cannot tell apart.
-  for (double rstd : oracle.rstd) saved.rstd.push_back(ref::round_to_format(ref::Format::f32, rstd));
-  if (problem.op == ref::Op::layernorm) {
-    for (double mean : oracle.mean) saved.mean.push_back(ref::round_to_format(ref::Format::f32, mean));
+  // rounding of the exact value except in a double-rounding tie, an error of one f32 ulp
+  // at most, which the score's saved-statistics allowance covers.
+  for (double rstd : forward.rstd) saved.rstd.push_back(ref::round_to_format(ref::Format::f32, rstd));
+  if (op == ref::Op::layernorm) {
+    for (double mean : forward.mean) saved.mean.push_back(ref::round_to_format(ref::Format::f32, mean));
   }
   return saved;
+}
+
+SavedStatistics saved_statistics(const ref::BackwardProblem& problem) {
+  return saved_statistics(ref::compute_oracle(forward_problem(problem)), problem.op);
 }
 
 bool backward_kernel_accepts(const normcheck_backward_kernel& kernel, const ref::BackwardProblem& problem) {

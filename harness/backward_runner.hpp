@@ -9,6 +9,7 @@
 
 #include "impls/registry.hpp"
 #include "reference/backward_problem.hpp"
+#include "reference/oracle.hpp"
 
 namespace normcheck::harness {
 
@@ -19,6 +20,11 @@ struct SavedStatistics {
   std::vector<double> mean;  // rows, f32 values; empty for RMSNorm
   std::vector<double> rstd;  // rows, f32 values
 };
+// The forward problem whose pass saved them: same op, x, gamma and eps (beta and the
+// output format change neither mean nor rstd).
+ref::NormProblem forward_problem(const ref::BackwardProblem& problem);
+// The forward oracle's mean and rstd (of forward_problem) rounded to f32.
+SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op);
 SavedStatistics saved_statistics(const ref::BackwardProblem& problem);
 
 struct BackwardKernelRun {

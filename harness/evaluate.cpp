@@ -174,13 +174,7 @@ CaseEvaluation evaluate_case(const impls::KernelInfo& kernel, const ref::NormPro
     return result;
   }
   ViolationLog log;
-  if (!run.memory_violation.empty()) log.add(ViolationClass::memory, "kernel " + run.memory_violation);
-  if (!run.fp_state_change.empty()) {
-    log.add(ViolationClass::fp_state, "the kernel left the floating-point control state changed (" + run.fp_state_change +
-                            "); normcheck restored it after the call");
-  }
-  if (run.status != NORMCHECK_OK) {
-    log.add(ViolationClass::status, fmt::format("the kernel returned status {}", run.raw_status));
+  if (!log_call_contracts(log, run.memory_violation, run.fp_state_change, run.status, run.raw_status)) {
     result.violations = log.take();
     return result;
   }

@@ -157,6 +157,21 @@ inline double mean_abs(const ref::NormProblem& p, const ref::OracleResult& oracl
   return sum / static_cast<double>(p.n);
 }
 
+// The contracts of the call itself, the same for the forward and the backward judge: what
+// the kernel did to memory it does not own, the FP state it left changed, a status other
+// than OK. Returns false when the status ends the judging (no output is trusted).
+inline bool log_call_contracts(ViolationLog& log, const std::string& memory_violation,
+                               const std::string& fp_state_change, normcheck_status status, int raw_status) {
+  if (!memory_violation.empty()) log.add(ViolationClass::memory, "kernel " + memory_violation);
+  if (!fp_state_change.empty()) {
+    log.add(ViolationClass::fp_state, "the kernel left the floating-point control state changed (" + fp_state_change +
+                                          "); normcheck restored it after the call");
+  }
+  if (status == NORMCHECK_OK) return true;
+  log.add(ViolationClass::status, fmt::format("the kernel returned status {}", raw_status));
+  return false;
+}
+
 inline std::string where(std::int64_t row, std::int64_t col) { return fmt::format("row {}, col {}", row, col); }
 
 inline double param_or(const std::vector<double>& values, std::int64_t col, double absent) {

@@ -1,26 +1,28 @@
-// Backward kernels of LayerNorm and RMSNorm: fp32 compute for f32 / f16 / bf16 I/O (f32
-// parameters), and fp64. The fp32 kernels use the forward's saved f32 mean and rstd, as
-// PyTorch's do, and keep the row sums and the dgamma / dbeta partials in double: a CPU
-// kernel can afford it, and the products of two floats are then exact in the sums.
+// Backward kernels of LayerNorm and RMSNorm for f32 / f16 / bf16 I/O (f32 parameters), and
+// fp64. The f32-I/O kernels use the forward's saved f32 mean and rstd, as PyTorch's do, and
+// compute in double, elementwise and in the row sums and dgamma / dbeta partials: a CPU
+// kernel can afford it, the products of two floats are exact, and no intermediate of an
+// f32 row overflows or underflows (x - mean of two values near 2^127 of opposite signs
+// overflows float; gamma * dy of huge dy too). The fp64 kernel does the same in long double.
 #include "impls/kernels/backward_engine.hpp"
 #include "impls/kernels/kernel_sets.hpp"
 
 namespace normcheck::impls {
 namespace {
 
-struct LayerNormBackward : backward::BackwardSteps<LayerNormBackward, float, double> {};
+struct LayerNormBackward : backward::BackwardSteps<LayerNormBackward, double, double> {};
 
-struct RmsNormBackward : backward::BackwardSteps<RmsNormBackward, float, double> {
+struct RmsNormBackward : backward::BackwardSteps<RmsNormBackward, double, double> {
   static constexpr bool kCentered = false;
 };
 
 // All in f64. The saved statistics are f32 (relative error up to 2^-24), far coarser than
 // the f64 result the kernel is judged at, so this kernel recomputes mean and rstd from x in
 // f64 with the problem's eps: the statistics its own f64 forward would have saved.
-struct LayerNormBackwardF64 : backward::BackwardSteps<LayerNormBackwardF64, double, double> {
-  static backward::RowStats<double> row_stats(const normcheck_backward_problem& p, int64_t /*r*/,
-                                              const double* x, int64_t n) {
-    return backward::recomputed_stats<double, double>(x, n, true, p.eps);
+struct LayerNormBackwardF64 : backward::BackwardSteps<LayerNormBackwardF64, long double, long double> {
+  static backward::RowStats<long double> row_stats(const normcheck_backward_problem& p, int64_t /*r*/,
+                                                   const long double* x, int64_t n) {
+    return backward::recomputed_stats<long double, long double>(x, n, true, p.eps);
   }
 };
 

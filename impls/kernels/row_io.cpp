@@ -70,7 +70,7 @@ void store_row(normcheck_dtype dtype, const T* in, void* base, int64_t offset, i
     }
     case NORMCHECK_F64: {
       auto* out = static_cast<double*>(base) + offset;
-      for (int64_t i = 0; i < n; ++i) out[i] = in[i];
+      for (int64_t i = 0; i < n; ++i) out[i] = static_cast<double>(in[i]);
       return;
     }
   }
@@ -96,6 +96,8 @@ template void load_row<float>(normcheck_dtype, const void*, int64_t, int64_t, fl
 template void load_row<double>(normcheck_dtype, const void*, int64_t, int64_t, double*);
 template void store_row<float>(normcheck_dtype, const float*, void*, int64_t, int64_t);
 template void store_row<double>(normcheck_dtype, const double*, void*, int64_t, int64_t);
+template void load_row<long double>(normcheck_dtype, const void*, int64_t, int64_t, long double*);
+template void store_row<long double>(normcheck_dtype, const long double*, void*, int64_t, int64_t);
 template void round_row_to<float>(normcheck_dtype, float*, int64_t);
 template void round_row_to<double>(normcheck_dtype, double*, int64_t);
 

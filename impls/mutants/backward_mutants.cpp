@@ -8,26 +8,26 @@ namespace normcheck::impls {
 namespace {
 
 template <class Self>
-using F32Steps = backward::BackwardSteps<Self, float, double>;
+using F32Steps = backward::BackwardSteps<Self, double, double>;  // as the correct f32-I/O kernels
 
 // dx_i = rstd (g_i - 2 mean(g) - xhat_i mean(g xhat)): the mean(g) term applied twice, once
 // folded into g and once more in the bracket.
 struct MeanGTwice : F32Steps<MeanGTwice> {
-  static float dx(float g, float mean_g, float xhat, float mean_gx, float rstd) {
+  static double dx(double g, double mean_g, double xhat, double mean_gx, double rstd) {
     return rstd * (g - mean_g - mean_g - xhat * mean_gx);  // the bug
   }
 };
 
 // dx_i = rstd (g_i - xhat_i mean(g xhat)): LayerNorm's mean(g) term left out.
 struct MeanGDropped : F32Steps<MeanGDropped> {
-  static float dx(float g, float /*mean_g*/, float xhat, float mean_gx, float rstd) {
+  static double dx(double g, double /*mean_g*/, double xhat, double mean_gx, double rstd) {
     return rstd * (g - xhat * mean_gx);  // the bug
   }
 };
 
 // mean(dy xhat) where mean(gamma dy xhat) belongs.
 struct DyInDotTerm : F32Steps<DyInDotTerm> {
-  static float g_in_dot(float /*gamma*/, float dy) { return dy; }  // the bug
+  static double g_in_dot(double /*gamma*/, double dy) { return dy; }  // the bug
 };
 
 // The final reduction over row blocks keeps (overwrites with) the last block's partial.
@@ -56,9 +56,9 @@ struct LastPartialBlockDropped : F32Steps<LastPartialBlockDropped> {
 
 // rstd recomputed from x as 1/sqrt(var), eps left out, instead of the saved rstd.
 struct RstdWithoutEps : F32Steps<RstdWithoutEps> {
-  static backward::RowStats<float> row_stats(const normcheck_backward_problem& p, int64_t r, const float* x,
-                                             int64_t n) {
-    const float rstd = backward::recomputed_stats<float, double>(x, n, true, 0.0).rstd;  // the bug
+  static backward::RowStats<double> row_stats(const normcheck_backward_problem& p, int64_t r, const double* x,
+                                              int64_t n) {
+    const double rstd = backward::recomputed_stats<double, double>(x, n, true, 0.0).rstd;  // the bug
     return {p.mean[r], rstd};
   }
 };
@@ -67,9 +67,9 @@ struct RstdWithoutEps : F32Steps<RstdWithoutEps> {
 // since RMSNorm saves none) and mean(g) subtracted.
 struct RmsNormWithLayerNormFormula : F32Steps<RmsNormWithLayerNormFormula> {
   static constexpr bool kCentered = true;  // the bug
-  static backward::RowStats<float> row_stats(const normcheck_backward_problem& p, int64_t r, const float* x,
-                                             int64_t n) {
-    return {backward::recomputed_stats<float, double>(x, n, true, p.eps).mean, p.rstd[r]};
+  static backward::RowStats<double> row_stats(const normcheck_backward_problem& p, int64_t r, const double* x,
+                                              int64_t n) {
+    return {backward::recomputed_stats<double, double>(x, n, true, p.eps).mean, p.rstd[r]};
   }
 };
 
