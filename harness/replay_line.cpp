@@ -1,6 +1,8 @@
 // expected_verdict, the executable's path and the printed replay command (replay_line.hpp).
 #include "harness/replay_line.hpp"
 
+#include "impls/plugin_loader.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>
@@ -16,6 +18,11 @@ std::string plugin_of(const impls::KernelInfo& kernel) {
 }
 
 std::string unknown_kernel_message(std::string_view where, std::string_view name) {
+  if (impls::find_backward_kernel(impls::builtin_backward_kernels(), name) != nullptr) {
+    return fmt::format("{}: \"{}\" is a backward kernel, and no command runs backward kernels yet (`normcheck "
+                       "oracle` answers backward cases; docs/cli.md, \"Not yet as contracted\")",
+                       where, name);
+  }
   return fmt::format("{}: unknown kernel \"{}\" (not built in: a kernel from a shared library needs "
                      "--plugin LIB; `normcheck list --plugin LIB` shows what a library exports)",
                      where, name);

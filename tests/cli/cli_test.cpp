@@ -166,6 +166,13 @@ TEST(CliTest, OracleOfABackwardCaseGivesCorrectlyRoundedGradients) {
   EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
   EXPECT_NE(replay.err.find("field \"direction\": backward cases cannot be replayed yet"), std::string::npos)
       << replay.err;
+  // A backward kernel named where only forward kernels run is said to be one, not unknown.
+  for (const std::string args : {"check --cases 1 --kernel layernorm_backward.f32",
+                                 "fuzz --time 1 --kernel layernorm_backward.f32"}) {
+    const Outcome named = normcheck(args);
+    EXPECT_EQ(named.exit_code, 2) << args << "\n" << named.err;
+    EXPECT_NE(named.err.find("\"layernorm_backward.f32\" is a backward kernel"), std::string::npos) << args << "\n" << named.err;
+  }
 }
 
 TEST(CliTest, ListShowsEveryBuiltinOnItsOwnLine) {
