@@ -234,9 +234,18 @@ void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path&
     } catch (const std::exception&) {
       continue;  // not an input of this layout (cannot happen for a traced input)
     }
-    const auto outcome = evaluator.evaluate(decoded.problem);
+    IsolatedOutcome outcome;
+    try {
+      outcome = evaluator.evaluate(decoded.problem);
+    } catch (const std::runtime_error& error) {
+      // A harness error on one replay must not lose the run's other findings.
+      std::fprintf(stderr, "normcheck fuzz: replaying an input a job left running: %s\n", error.what());
+      continue;
+    }
     const auto klass = outcome.first_class();
-    if (!klass) continue;
+    // A job that really hung left libFuzzer's timeout artifact; an input that is only slow
+    // here belongs to a job stopped from outside (the end of the run, a memory limit).
+    if (!klass || *klass == ViolationClass::timeout) continue;
     Pending& pending = by_signature[stem + std::string(class_name(*klass))];
     pending.finding.hits++;
     if (!pending.finding.signature.empty()) continue;

@@ -115,16 +115,20 @@ void judge(const GradientOutput& out, double u_c, const Budget& budget, Scale sc
 
 
 // "" when f32 can hold every row's statistics; else why not. A finite, non-zero rstd beyond
-// f32's range (var + eps below 2^-256: eps 0 and a spread of subnormals) is handed as inf or
-// 0, and an f64 row's mean beyond it as inf: from those no kernel can compute the gradient,
+// f32's range (var + eps below 2^-256: eps 0 and a spread of subnormals) is handed as inf,
+// one below its normal range (an f64 row of spread beyond 2^126) as a subnormal or 0 with a
+// relative error far above u_s, and an f64 row's mean beyond f32 as inf: from those no kernel can compute the gradient,
 // so the case says nothing about the kernel. (A kernel that recomputes the statistics could
 // be judged; the ABI does not say which a kernel does.)
 std::string unfaithful_statistics(const ref::OracleResult& stats, const SavedStatistics& saved) {
   for (std::size_t r = 0; r < saved.rstd.size(); ++r) {
     const double exact = stats.rstd[r];
-    const bool representable = !std::isfinite(exact) || exact == 0 || (std::isfinite(saved.rstd[r]) && saved.rstd[r] != 0);
+    // Below f32's normal range the saved rstd's relative error is no longer u_s.
+    const bool representable = !std::isfinite(exact) || exact == 0 ||
+                               (std::isfinite(saved.rstd[r]) && saved.rstd[r] >= 0x1p-126);
     if (!representable) {
-      return fmt::format("row {}'s rstd {} is beyond f32, so the saved statistics cannot hold it", r, hex_float(exact));
+      return fmt::format("row {}'s rstd {} is outside f32's normal range, so the saved statistics cannot hold it", r,
+                         hex_float(exact));
     }
     if (r < saved.mean.size() && std::isfinite(stats.mean[r]) && !std::isfinite(saved.mean[r])) {
       return fmt::format("row {}'s mean {} is beyond f32, so the saved statistics cannot hold it", r,
@@ -161,7 +165,7 @@ BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kerne
   }
 
   const ref::BackwardOracleResult oracle = ref::compute_backward_oracle(problem);
-  const BackwardScales scales = backward_scales(problem, budget.compute, stats.mean, stats.rstd);
+  const BackwardScales scales = backward_scales(problem, budget.compute, stats.mean, stats.rstd, saved.mean);
   const double u_c = unit_roundoff(budget.compute);
   const double dx_limit = score_limit(budget, problem.n);
   const double column_limit = score_limit(budget, problem.rows);
@@ -169,7 +173,7 @@ BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kerne
 
   judge(GradientOutput{"dx", problem.x_format, run.dx, oracle.dx, oracle.dx_exact, run.unwritten_dx, problem.n, dx_limit},
         u_c, budget, [&](std::size_t k) { return scales.dx[k]; }, [&](std::size_t k) { return scales.dx_underflow[k]; },
-        [&](std::size_t k) { return scales.dx[k]; }, result, log);
+        [&](std::size_t k) { return scales.dx_saved[k]; }, result, log);
   const auto column_underflow = [&](std::size_t) { return scales.dgamma_underflow; };
   judge(GradientOutput{"dgamma", problem.param_format, run.dgamma, oracle.dgamma, oracle.dgamma_exact,
                        run.unwritten_dgamma, 0, column_limit},

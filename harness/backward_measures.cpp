@@ -7,7 +7,7 @@
 namespace normcheck::harness {
 
 BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format compute, const std::vector<double>& mean,
-                               const std::vector<double>& rstd) {
+                               const std::vector<double>& rstd, const std::vector<double>& saved_mean) {
   const auto n = static_cast<std::size_t>(p.n);
   const auto rows = static_cast<std::size_t>(p.rows);
   const long double lambda = ref::exact_pow2(ref::traits(compute).emin);
@@ -17,6 +17,7 @@ BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format comput
   BackwardScales s;
   s.dx.resize(rows * n);
   s.dx_underflow.resize(rows * n);
+  s.dx_saved.resize(rows * n);
   s.dgamma.assign(n, 0.0L);
   s.dbeta.assign(n, 0.0L);
   s.dgamma_underflow = lambda * static_cast<long double>(p.rows);
@@ -51,8 +52,14 @@ BackwardScales backward_scales(const ref::BackwardProblem& p, ref::Format comput
     mean_g /= count;
     mean_g_xhat /= count;
     mean_g_a /= count;
+    // The saved mean's offset in xhat units, c = (mean' - mean) rstd, widened by the f64
+    // rounding of the mean it is measured from; its square enters dx through mean(g).
+    const long double offset =
+        r < saved_mean.size() ? (std::fabs(saved_mean[r] - row_mean) + mean_rounding) * row_rstd : 0.0L;
+    const long double second_order = row_rstd * offset * offset * mean_g / static_cast<long double>(kSavedStatisticsRoundoff);
     for (std::size_t i = 0; i < n; ++i) {
       s.dx[r * n + i] = row_rstd * (g[i] + mean_g + a[i] * mean_g_xhat + xhat[i] * mean_g_a);
+      s.dx_saved[r * n + i] = s.dx[r * n + i] + second_order;
       // Each of the bracket's four terms may underflow to an absolute error of lambda_c,
       // scaled by rstd; the final product by one more.
       s.dx_underflow[r * n + i] = lambda * (4 * row_rstd + 1);

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -39,7 +42,12 @@ bool starts_with(const std::string& name, std::string_view prefix) { return name
 }  // namespace
 
 InputTrace::InputTrace(fs::path dir) : dir_(std::move(dir)) {
-  if (!dir_.empty()) inflight_file_ = dir_ / (std::string(kInflightPrefix) + std::to_string(::getpid()));
+  // The pid and the start time: over a night of fork-mode jobs pids are reused, and a new
+  // job must not overwrite the input a dead one left running.
+  if (!dir_.empty()) {
+    const auto started = std::chrono::steady_clock::now().time_since_epoch().count();
+    inflight_file_ = dir_ / (std::string(kInflightPrefix) + std::to_string(::getpid()) + "-" + std::to_string(started));
+  }
 }
 
 InputTrace::~InputTrace() {
@@ -52,7 +60,7 @@ InputTrace::~InputTrace() {
 void InputTrace::open_mapping() {
   mapping_tried_ = true;
   // Tracing is a diagnosis: if it cannot be set up, fuzzing goes on without it.
-  const int fd = ::open(inflight_file_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = ::open(inflight_file_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return;
   if (::ftruncate(fd, static_cast<off_t>(kMappingBytes)) == 0) {
     void* mapped = ::mmap(nullptr, kMappingBytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -82,7 +90,12 @@ void InputTrace::checked() {
   checked_marked_ = true;
   const fs::path marker = dir_ / (std::string(kCheckedPrefix) + std::to_string(::getpid()));
   const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (fd >= 0) ::close(fd);
+  if (fd >= 0) {
+    ::close(fd);
+  } else {
+    // Without the marker the run would read as one that checked nothing (exit 1): say why.
+    std::fprintf(stderr, "normcheck fuzz target: cannot create %s: %s\n", marker.c_str(), std::strerror(errno));
+  }
 }
 
 std::vector<std::string> read_unfinished_inputs(const fs::path& dir) {

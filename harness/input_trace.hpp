@@ -6,7 +6,7 @@
 //   - whether any input was checked at all: a kernel that answers UNSUPPORTED to every
 //     input has no finding, yet nothing was verified, and must not pass.
 // Files, one set per process:
-//   inflight-<pid>   a shared mapping: a state word, the input's size and its bytes, written
+//   inflight-<pid>-<start>   a shared mapping: a state word, the input's size and its bytes, written
 //                    before each input runs and marked done after; removed at a clean exit
 //   checked-<pid>    created at the process's first input that was checked (not skipped)
 // Writing costs a copy of the input (at most a few KiB) per execution; nothing is read back
