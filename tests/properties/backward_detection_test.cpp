@@ -42,7 +42,7 @@ std::string messages(const harness::BackwardEvaluation& e) {
 
 // NORMCHECK_BACKWARD_CASES scales the stream: CI runs the default (about 1.7 * 10^7 outputs
 // in the release build, a fifth of that under the sanitizers); the false-alarm figure of
-// docs/error-measures.md comes from NORMCHECK_BACKWARD_CASES=3000 (2 * 10^8 outputs).
+// docs/error-measures.md comes from NORMCHECK_BACKWARD_CASES=3000 (1.9 * 10^8 outputs).
 std::uint64_t cases_per_kernel() {
   if (const char* text = std::getenv("NORMCHECK_BACKWARD_CASES")) return std::strtoull(text, nullptr, 10);
 #ifdef NORMCHECK_BACKWARD_TEST_SANITIZED
