@@ -214,11 +214,14 @@ std::set<std::string> artifact_contents(const std::vector<FuzzTarget>& targets) 
 void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path& findings_dir, const std::string& stem,
                          const fs::path& decoded_dir, std::map<std::string, Pending>& by_signature) {
   constexpr std::size_t kMaxVanishedReplays = 8;
+  // Most runs leave none: then no artifact is read and no budget loaded.
+  const std::vector<std::string> unfinished = read_unfinished_inputs(findings_dir);
+  if (unfinished.empty()) return;
   const std::set<std::string> known = artifact_contents(targets);
   const FuzzTarget& first = targets.front();
   IsolatedEvaluator evaluator(first.kernel, budget_for(first), EvaluateOptions{}, kMinimizeCaseTimeout);
   std::size_t replayed = 0;
-  for (const std::string& input : read_unfinished_inputs(findings_dir)) {
+  for (const std::string& input : unfinished) {
     if (known.count(input) != 0) continue;
     if (replayed++ == kMaxVanishedReplays) break;
     const std::string name = fmt::format("vanished-{:08x}", std::hash<std::string>{}(input) & 0xFFFF'FFFFu);
