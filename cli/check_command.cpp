@@ -87,19 +87,66 @@ std::string write_output(const std::string& flag, const std::string& path, const
   return "";
 }
 
-std::vector<impls::KernelInfo> select_kernels(const CheckArgs& args, const std::vector<impls::KernelInfo>& all) {
+// The kernels of one run: forward ones and backward ones, each checked by its own pass.
+struct SelectedKernels {
+  std::vector<impls::KernelInfo> forward;
+  std::vector<impls::BackwardKernelInfo> backward;
+};
+
+SelectedKernels select_kernels(const CheckArgs& args, const std::vector<impls::KernelInfo>& all,
+                               const std::vector<impls::BackwardKernelInfo>& all_backward) {
   if (args.kernels.empty()) {
     // Every correct kernel, built-in and from plugins; mutants only when named.
-    return default_check_kernels(all);
+    return {default_check_kernels(all), default_check_kernels(all_backward)};
   }
-  std::vector<impls::KernelInfo> selected;
+  SelectedKernels selected;
   for (const auto& name : args.kernels) {
-    const auto* kernel = impls::find_kernel(all, name);
-    if (kernel == nullptr)
+    if (const auto* kernel = impls::find_kernel(all, name)) {
+      selected.forward.push_back(*kernel);
+    } else if (const auto* backward = impls::find_backward_kernel(all_backward, name)) {
+      selected.backward.push_back(*backward);
+    } else {
       throw InputError(unknown_kernel_message("--kernel", name));
-    selected.push_back(*kernel);
+    }
   }
   return selected;
+}
+
+// Both passes' reports as one: forward kernels first. A --time budget was split over all
+// kernels (run_both gives each pass its share), so the run's time is the sum.
+CheckReport merged(CheckReport forward, CheckReport backward) {
+  if (forward.kernels.empty()) return backward;
+  for (auto& k : backward.kernels) forward.kernels.push_back(std::move(k));
+  forward.seconds += backward.seconds;
+  forward.threads = std::max(forward.threads, backward.threads);
+  return forward;
+}
+
+CheckReport run_both(const SelectedKernels& kernels, const BudgetTable& budgets, const props::GeneratorOptions& generator,
+                     const CheckOptions& options) {
+  const std::size_t total = kernels.forward.size() + kernels.backward.size();
+  // One pass's options: its share of a --time budget, and progress numbered over all kernels.
+  const auto part_of = [&](std::size_t first, std::size_t count) {
+    CheckOptions part = options;
+    if (options.time_seconds && total > 0)
+      part.time_seconds = *options.time_seconds * static_cast<double>(count) / static_cast<double>(total);
+    if (options.progress) {
+      part.progress = [&options, first, total](ProgressEvent event) {
+        event.kernel_index += first;
+        event.kernel_count = total;
+        options.progress(event);
+      };
+    }
+    return part;
+  };
+  CheckReport forward;
+  forward.seed = options.seed;
+  if (!kernels.forward.empty())
+    forward = run_check(kernels.forward, budgets, props::make_case_source(generator), part_of(0, kernels.forward.size()));
+  if (kernels.backward.empty()) return forward;
+  return merged(std::move(forward),
+                run_backward_check(kernels.backward, budgets, props::make_backward_case_source(generator),
+                                   part_of(kernels.forward.size(), kernels.backward.size())));
 }
 
 // A one-line progress display on a terminal, redrawn at most ten times a second.
@@ -128,8 +175,9 @@ int run(const CheckArgs& args) {
   if (!args.junit.empty() && args.junit != "-") require_writable_file("--junit", args.junit);
   if (!args.json.empty() && args.json != "-") require_writable_file("--json", args.json);
   const auto all = impls::all_kernels(args.plugins);
-  const auto kernels = select_kernels(args, all);
-  const BudgetTable budgets = load_budgets(args.budgets, all);
+  const auto all_backward = impls::all_backward_kernels(args.plugins);
+  const auto kernels = select_kernels(args, all, all_backward);
+  const BudgetTable budgets = load_budgets(args.budgets, all, all_backward);
   CheckOptions options;
   options.seed = args.seed;
   options.cases = args.cases;
@@ -156,7 +204,7 @@ int run(const CheckArgs& args) {
   }
   const int stdout_fd = args.json == "-" || args.junit == "-" ? reserve_stdout() : -1;
 
-  const CheckReport report = run_check(kernels, budgets, props::make_case_source(generator), options);
+  const CheckReport report = run_both(kernels, budgets, generator, options);
   if (options.progress) std::fprintf(stderr, "\r\033[K");
 
   std::cout << format_summary_table(report);
@@ -191,7 +239,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
       "Check kernels against the oracle on generated cases (deterministic for a seed). Each\n"
       "finding is minimized, saved as a case file and printed with a command that replays it.");
   command->add_option("--kernel", args->kernels,
-                      "kernel to check (repeatable; default: every kernel that is neither a mutant nor a oneDNN baseline)")
+                      "kernel to check, forward or backward (repeatable; default: every kernel that is neither a mutant nor "
+                      "a oneDNN baseline)")
       ->type_name("NAME");
   add_plugin_option(command, args->plugins);
   add_budgets_option(command, args->budgets);

@@ -54,7 +54,8 @@ int run(const ReplayArgs& args) {
   std::vector<std::filesystem::path> inputs(args.paths.begin(), args.paths.end());
   const auto files = collect_case_files(inputs);
   const auto kernels = impls::all_kernels(args.plugins);
-  const BudgetTable budgets = load_budgets(args.budgets, kernels);
+  const auto backward_kernels = impls::all_backward_kernels(args.plugins);
+  const BudgetTable budgets = load_budgets(args.budgets, kernels, backward_kernels);
   ReplayOptions options;
   options.kernel = args.kernel;
   options.isolate = !args.no_isolate;
@@ -62,10 +63,10 @@ int run(const ReplayArgs& args) {
   std::size_t replayed = 0, contradicted = 0, ran_on_named = 0;
   for (const auto& file : files) {
     const Case c = read_case_file(file);
-    const auto results = replay_case(file, c, kernels, budgets, options);
+    const auto results = replay_case(file, c, kernels, backward_kernels, budgets, options);
     if (results.empty())
-      std::cout << fmt::format("skip  {}: no correct kernel has this op, these dtypes and this residual form\n",
-                               file.string());
+      std::cout << fmt::format("skip  {}: no correct {} kernel has this op, these dtypes and this residual form\n",
+                               file.string(), c.direction == Direction::backward ? "backward" : "forward");
     for (const auto& r : results) {
       ++replayed;
       if (!r.incompatible) ++ran_on_named;

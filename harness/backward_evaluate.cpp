@@ -188,11 +188,5 @@ BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kerne
   return result;
 }
 
-Budget default_backward_budget(const impls::BackwardKernelInfo& kernel) {
-  impls::KernelInfo like;
-  like.compute = kernel.compute;
-  like.origin = kernel.origin;
-  return default_budget(like);
-}
 
 }  // namespace normcheck::harness

@@ -9,24 +9,17 @@
 #include <vector>
 
 #include "harness/budget.hpp"
+#include "harness/evaluate.hpp"
 #include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/backward_problem.hpp"
 
 namespace normcheck::harness {
 
-struct BackwardEvaluation {
-  bool skipped = false;  // the kernel answered UNSUPPORTED
-  std::string skip_reason;
-  std::int64_t outputs_checked = 0;
-  double max_ulp_error = 0;
-  double max_score = 0;
-  std::int64_t max_ulp_distance = 0;
-  std::int64_t special_mismatches = 0;
-  std::vector<Violation> violations;
-
-  bool passed() const { return violations.empty(); }
-};
+// A backward case is judged into the forward's CaseEvaluation (its per-output error lists
+// and signed-error tally stay empty), so that isolation, the check loop and every output
+// read one type whichever pass a kernel computes.
+using BackwardEvaluation = CaseEvaluation;
 
 // The kernel's op and dtypes must be the problem's (backward_kernel_accepts). Runs the
 // kernel in this process. The score limit of dx is score_limit(budget, n), of dgamma and
@@ -34,8 +27,5 @@ struct BackwardEvaluation {
 BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kernel, const ref::BackwardProblem& problem,
                                           const Budget& budget);
 
-// The default budget of a backward kernel: the forward defaults for its declared compute
-// precision (docs/budgets.md).
-Budget default_backward_budget(const impls::BackwardKernelInfo& kernel);
 
 }  // namespace normcheck::harness

@@ -23,20 +23,6 @@ void collect_unwritten(const AbiBuffer& buffer, std::size_t count, std::vector<s
 
 }  // namespace
 
-ref::NormProblem forward_problem(const ref::BackwardProblem& problem) {
-  ref::NormProblem forward;
-  forward.op = problem.op;
-  forward.x_format = problem.x_format;
-  forward.param_format = problem.param_format;
-  forward.y_format = problem.dy_format;
-  forward.rows = problem.rows;
-  forward.n = problem.n;
-  forward.eps = problem.eps;
-  forward.x = problem.x;
-  forward.gamma = problem.gamma;
-  return forward;
-}
-
 SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op) {
   SavedStatistics saved;
   // mean and rstd are correctly rounded to f64; one more rounding to f32 is correct

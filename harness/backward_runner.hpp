@@ -20,9 +20,8 @@ struct SavedStatistics {
   std::vector<double> mean;  // rows, f32 values; empty for RMSNorm
   std::vector<double> rstd;  // rows, f32 values
 };
-// The forward problem whose pass saved them: same op, x, gamma and eps (beta and the
-// output format change neither mean nor rstd).
-ref::NormProblem forward_problem(const ref::BackwardProblem& problem);
+// They are those of the problem's forward_problem (reference/backward_problem.hpp): beta
+// and the output format change neither mean nor rstd.
 // The forward oracle's mean and rstd (of forward_problem) rounded to f32.
 SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op);
 SavedStatistics saved_statistics(const ref::BackwardProblem& problem);

@@ -143,24 +143,40 @@ BudgetTable BudgetTable::load(const std::filesystem::path& path) {
   return table;
 }
 
-void BudgetTable::require_known_kernels(const std::vector<impls::KernelInfo>& kernels) const {
+void BudgetTable::require_known_kernels(const std::vector<impls::KernelInfo>& kernels,
+                                        const std::vector<impls::BackwardKernelInfo>& backward_kernels) const {
   for (const auto& [name, entry] : overrides_) {
-    if (impls::find_kernel(kernels, name) == nullptr)
+    if (impls::find_kernel(kernels, name) == nullptr && impls::find_backward_kernel(backward_kernels, name) == nullptr)
       budget_error(source_, fmt::format("kernel.\"{}\"", name),
                    "no such kernel among the built-ins and loaded plugins (see `normcheck list`)");
   }
 }
 
-BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels) {
+BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels,
+                         const std::vector<impls::BackwardKernelInfo>& backward_kernels) {
   if (path.empty()) return BudgetTable{};
   BudgetTable table = BudgetTable::load(path);
-  table.require_known_kernels(kernels);
+  table.require_known_kernels(kernels, backward_kernels);
   return table;
 }
 
 Budget BudgetTable::for_kernel(const impls::KernelInfo& kernel) const {
-  Budget budget = default_budget(kernel);
-  const auto it = overrides_.find(std::string_view(kernel.kernel->name));
+  return with_overrides(default_budget(kernel), kernel.kernel->name);
+}
+
+Budget BudgetTable::for_kernel(const impls::BackwardKernelInfo& kernel) const {
+  return with_overrides(default_backward_budget(kernel), kernel.kernel->name);
+}
+
+Budget default_backward_budget(const impls::BackwardKernelInfo& kernel) {
+  impls::KernelInfo like;
+  like.compute = kernel.compute;
+  like.origin = kernel.origin;
+  return default_budget(like);
+}
+
+Budget BudgetTable::with_overrides(Budget budget, std::string_view kernel_name) const {
+  const auto it = overrides_.find(kernel_name);
   if (it == overrides_.end()) return budget;
   const Override& entry = it->second;
   if (entry.max_score) budget.max_score = *entry.max_score;

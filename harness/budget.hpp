@@ -51,6 +51,9 @@ double sequential_score_limit(const Budget& budget, std::int64_t n);
 
 // The default budget for a kernel from its dtypes and declared compute precision.
 Budget default_budget(const impls::KernelInfo& kernel);
+// A backward kernel's default: the forward defaults for its declared compute precision
+// and origin (docs/budgets.md).
+Budget default_backward_budget(const impls::BackwardKernelInfo& kernel);
 
 // Budgets from a TOML file, e.g.
 //   [kernel."layernorm.f32.two_pass"]
@@ -68,9 +71,11 @@ class BudgetTable {
   BudgetTable() = default;
   static BudgetTable load(const std::filesystem::path& path);  // throws InputError
   Budget for_kernel(const impls::KernelInfo& kernel) const;
-  // Throws InputError naming the file and the key for an entry whose kernel is not in
-  // kernels: a typo or a plugin not loaded would otherwise leave the budget unapplied.
-  void require_known_kernels(const std::vector<impls::KernelInfo>& kernels) const;
+  Budget for_kernel(const impls::BackwardKernelInfo& kernel) const;
+  // Throws InputError naming the file and the key for an entry whose kernel is in neither
+  // list: a typo or a plugin not loaded would otherwise leave the budget unapplied.
+  void require_known_kernels(const std::vector<impls::KernelInfo>& kernels,
+                             const std::vector<impls::BackwardKernelInfo>& backward_kernels = {}) const;
 
  private:
   struct Override {
@@ -83,6 +88,8 @@ class BudgetTable {
     std::optional<Summation> summation;
     std::optional<bool> bias_test;
   };
+  Budget with_overrides(Budget budget, std::string_view kernel_name) const;
+
   std::map<std::string, Override, std::less<>> overrides_;
   std::filesystem::path source_;
 };
@@ -90,6 +97,7 @@ class BudgetTable {
 // The budgets of a command's --budgets file ("" = defaults only), checked against the
 // kernels the command loaded (built-ins and plugins). Shared by check, replay, report and
 // fuzz.
-BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels);
+BudgetTable load_budgets(const std::string& path, const std::vector<impls::KernelInfo>& kernels,
+                         const std::vector<impls::BackwardKernelInfo>& backward_kernels = {});
 
 }  // namespace normcheck::harness

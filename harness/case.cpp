@@ -604,20 +604,14 @@ std::string case_to_json(const Case& c) {
   return out;
 }
 
-ref::BackwardProblem backward_problem(const Case& c) {
-  const ref::NormProblem& p = c.problem;
-  ref::BackwardProblem b;
-  b.op = p.op;
-  b.x_format = p.x_format;
-  b.param_format = p.param_format;
-  b.dy_format = p.y_format;
-  b.rows = p.rows;
-  b.n = p.n;
-  b.eps = p.eps;
-  b.x = p.x;
-  b.dy = c.dy;
-  b.gamma = p.gamma;
-  return b;
+ref::BackwardProblem backward_problem(const Case& c) { return ref::backward_problem(c.problem, c.dy); }
+
+Case backward_case(const ref::BackwardProblem& problem) {
+  Case c;
+  c.problem = ref::forward_problem(problem);
+  c.direction = Direction::backward;
+  c.dy = problem.dy;
+  return c;
 }
 
 void write_case_file(const std::filesystem::path& path, const Case& c) {

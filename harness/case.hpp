@@ -49,8 +49,10 @@ Case read_case_file(const std::filesystem::path& path);
 // writes at most 30 per value; pretty-printers that put one value on a line about 35).
 std::uint64_t case_file_size_limit(std::int64_t rows, std::int64_t n);
 
-// The backward problem of a backward case (direction == backward).
+// The backward problem of a backward case (direction == backward), and the backward case
+// of a problem (kernel, expect and note empty).
 ref::BackwardProblem backward_problem(const Case& c);
+Case backward_case(const ref::BackwardProblem& problem);
 
 // Exact, human-readable JSON: values as C99 hex floats or inf / -inf / nan.
 std::string case_to_json(const Case& c);

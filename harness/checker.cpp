@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <utility>
 #include <mutex>
 #include <thread>
 #include <fmt/format.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness/atomic_file.hpp"
+#include "harness/backward_shrink.hpp"
 #include "harness/bias_finding.hpp"
 #include "harness/case.hpp"
 #include "harness/finding_domain.hpp"
@@ -112,21 +115,74 @@ std::string defect_regime(ViolationClass klass, const std::string& regime) {
   return gravity(klass) == 0 ? std::string() : regime;
 }
 
-Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo& kernel,
-                          const GeneratedCase& generated, std::int64_t index, ViolationClass klass,
-                          const std::string& first_message, const CheckOptions& options,
-                          FailuresDirectory& failures) {
+// What the check loop needs of a pass beyond the evaluator: its problem and case types,
+// how a failing problem shrinks and how a finding records it. Forward kernels also get the
+// rounding-bias test and the safe-domain measurement.
+template <typename Kernel>
+struct Pass;
+
+template <>
+struct Pass<impls::KernelInfo> {
+  using Problem = ref::NormProblem;
+  using Source = CaseSource;
+  static constexpr bool forward = true;
+
+  static std::unique_ptr<IsolatedEvaluator> evaluator(const impls::KernelInfo& kernel, const Budget& budget,
+                                                      const CheckOptions& options) {
+    return std::make_unique<IsolatedEvaluator>(kernel, budget, EvaluateOptions{}, options.case_timeout,
+                                               options.isolate);
+  }
+  template <typename Fails>
+  static std::pair<Problem, int> shrink(const Problem& failing, const Fails& still_fails, const ShrinkLimits& limits) {
+    const auto shrunk = minimize_problem(failing, still_fails, limits);
+    return {shrunk.problem, shrunk.evaluations};
+  }
+  static void record(Finding& finding, const Problem& original, const Problem& minimized) {
+    finding.original = original;
+    finding.minimized = minimized;
+    finding.saved_case = Case{};
+    finding.saved_case.problem = minimized;
+  }
+};
+
+template <>
+struct Pass<impls::BackwardKernelInfo> {
+  using Problem = ref::BackwardProblem;
+  using Source = BackwardCaseSource;
+  static constexpr bool forward = false;
+
+  static std::unique_ptr<IsolatedEvaluator> evaluator(const impls::BackwardKernelInfo& kernel, const Budget& budget,
+                                                      const CheckOptions& options) {
+    return std::make_unique<IsolatedEvaluator>(kernel, budget, options.case_timeout, options.isolate);
+  }
+  template <typename Fails>
+  static std::pair<Problem, int> shrink(const Problem& failing, const Fails& still_fails, const ShrinkLimits& limits) {
+    const auto shrunk = minimize_backward_problem(failing, still_fails, limits);
+    return {shrunk.problem, shrunk.evaluations};
+  }
+  static void record(Finding& finding, const Problem& original, const Problem& minimized) {
+    finding.original = ref::forward_problem(original);
+    finding.minimized = ref::forward_problem(minimized);
+    finding.saved_case = backward_case(minimized);
+  }
+};
+
+template <typename Kernel>
+Finding minimize_and_save(IsolatedEvaluator& evaluator, const Kernel& kernel,
+                          const typename Pass<Kernel>::Problem& failing, const std::string& case_regime,
+                          std::int64_t index, ViolationClass klass, const std::string& first_message,
+                          const CheckOptions& options, FailuresDirectory& failures) {
+  using Problem = typename Pass<Kernel>::Problem;
   Finding finding;
   finding.kernel = kernel.kernel->name;
   finding.klass = klass;
-  const std::string regime = defect_regime(klass, generated.regime);
+  const std::string regime = defect_regime(klass, case_regime);
   finding.signature = regime.empty() ? fmt::format("{}-{}", finding.kernel, class_name(klass))
                                      : fmt::format("{}-{}-{}", finding.kernel, class_name(klass), regime);
-  finding.regime = generated.regime;
+  finding.regime = case_regime;
   finding.plugin = plugin_of(kernel);
   finding.case_index = index;
-  finding.original = generated.problem;
-  finding.minimized = generated.problem;
+  Problem minimized = failing;
 
   const auto shrink_start = Clock::now();
   if (options.shrink) {
@@ -136,24 +192,22 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const impls::KernelInfo&
     limits.max_evaluations = klass == ViolationClass::timeout ? 6
                              : klass == ViolationClass::crash ? std::min(300, options.max_shrink_evaluations)
                                                               : options.max_shrink_evaluations;
-    const StillFails still_fails = [&](const ref::NormProblem& candidate) {
-      return evaluator.evaluate(candidate).has_class(klass);
-    };
-    const auto shrunk = minimize_problem(generated.problem, still_fails, limits);
-    finding.minimized = shrunk.problem;
-    finding.shrink_evaluations = shrunk.evaluations;
+    const auto still_fails = [&](const Problem& candidate) { return evaluator.evaluate(candidate).has_class(klass); };
+    auto [shrunk, evaluations] = Pass<Kernel>::shrink(failing, still_fails, limits);
+    minimized = std::move(shrunk);
+    finding.shrink_evaluations = evaluations;
   }
   // The message describes the case we save, not the one we started from. A finding that
   // depends on the worker's history (memory a kernel leaked over many calls) may not
   // recur on the saved case alone: then the message is the one that was found.
-  if (const auto violation = evaluator.evaluate(finding.minimized).violation_for(klass)) {
+  if (const auto violation = evaluator.evaluate(minimized).violation_for(klass)) {
     finding.message = violation->message;
     finding.location = violation->location;
   }
   if (finding.message.empty()) finding.message = first_message + " (when found; the saved case alone may not repeat it)";
   finding.seconds_to_shrink = seconds_since(shrink_start);
 
-  finding.saved_case.problem = finding.minimized;
+  Pass<Kernel>::record(finding, failing, minimized);
   finding.saved_case.kernel = finding.kernel;
   finding.saved_case.expect = expected_verdict(kernel);
   finding.saved_case.note = fmt::format("{}: {}", finding.signature, finding.message);
@@ -182,12 +236,14 @@ void accumulate(KernelSummary& summary, const CaseEvaluation& e) {
   summary.special_mismatches += e.special_mismatches;
 }
 
-KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget, const CaseSource& source,
+template <typename Kernel>
+KernelSummary check_kernel(const Kernel& kernel, const Budget& budget, const typename Pass<Kernel>::Source& source,
                            const CheckOptions& options, std::optional<double> seconds_for_kernel,
                            ProgressEvent progress, FailuresDirectory& failures) {
   KernelSummary summary;
   summary.kernel = kernel.kernel->name;
-  IsolatedEvaluator evaluator(kernel, budget, EvaluateOptions{}, options.case_timeout, options.isolate);
+  const auto evaluator_owner = Pass<Kernel>::evaluator(kernel, budget, options);
+  IsolatedEvaluator& evaluator = *evaluator_owner;
   std::map<std::string, std::size_t> found;  // "<class>/<regime>" -> index in summary.findings
   const auto start = Clock::now();
   progress.cases_planned = seconds_for_kernel ? 0 : options.cases;
@@ -195,7 +251,7 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   std::int64_t index = 0;
   for (;; ++index) {
     if (seconds_for_kernel ? seconds_since(start) >= *seconds_for_kernel : index >= options.cases) break;
-    const GeneratedCase generated = source(kernel, options.seed, index);
+    const auto generated = source(kernel, options.seed, index);
     const auto outcome = evaluator.evaluate(generated.problem);
     if (outcome.kind == IsolatedOutcome::Kind::evaluated) {
       if (outcome.evaluation.skipped) {
@@ -223,12 +279,14 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
         options.progress(progress);
         progress.shrinking = false;
       }
-      auto finding = minimize_and_save(evaluator, kernel, generated, index, violation.klass, violation.message,
-                                       options, failures);
+      auto finding = minimize_and_save(evaluator, kernel, generated.problem, generated.regime, index, violation.klass,
+                                       violation.message, options, failures);
       finding.seconds_to_detect = detect;
       // Not for the classes that make a kernel unsafe to call (each run may cost a fork or
       // a timeout); a failure of range carries the boundary (harness/finding_domain.hpp).
-      if (gravity(finding.klass) != 0) measure_finding_domain(evaluator, budget, finding);
+      if constexpr (Pass<Kernel>::forward) {
+        if (gravity(finding.klass) != 0) measure_finding_domain(evaluator, budget, finding);
+      }
       finding.original_score = outcome.kind == IsolatedOutcome::Kind::evaluated ? outcome.evaluation.max_score : 0;
       found.emplace(signature_key, summary.findings.size());
       summary.findings.push_back(std::move(finding));
@@ -247,10 +305,12 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   // false-alarm rate holds). It is a defect of its own, within --max-findings, unless the
   // budget opts out (bias = false).
   summary.bias = bias.figures();
-  if (budget.bias_test && summary.bias.finding &&
-      static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
-    summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
-    summary.findings.back().seconds_to_detect = seconds_since(start);
+  if constexpr (Pass<Kernel>::forward) {
+    if (budget.bias_test && summary.bias.finding &&
+        static_cast<int>(summary.findings.size()) < std::max(1, options.max_findings)) {
+      summary.findings.push_back(bias_finding(kernel, summary.bias, source, options, index));
+      summary.findings.back().seconds_to_detect = seconds_since(start);
+    }
   }
   std::stable_sort(summary.findings.begin(), summary.findings.end(), worst_first);
   summary.seconds = seconds_since(start);
@@ -258,28 +318,10 @@ KernelSummary check_kernel(const impls::KernelInfo& kernel, const Budget& budget
   return summary;
 }
 
-}  // namespace
-
-bool CheckReport::passed() const {
-  return std::all_of(kernels.begin(), kernels.end(), [](const KernelSummary& k) { return k.passed(); });
-}
-
-std::int64_t CheckReport::total_outputs() const {
-  std::int64_t total = 0;
-  for (const auto& k : kernels) total += k.outputs;
-  return total;
-}
-
-unsigned check_threads(const CheckOptions& options, std::size_t kernel_count) {
-  // In-process kernels share this process (a plugin's kernels may share state), and a
-  // sanitizer build must not fork from several threads: one at a time.
-  if (!options.isolate || kSanitizedBuild) return 1;
-  const unsigned wanted = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<unsigned>(std::clamp<std::size_t>(kernel_count, 1, wanted));
-}
-
-CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
-                      const CaseSource& source, const CheckOptions& options) {
+// Every kernel, `check_threads` at a time, each with its own worker.
+template <typename Kernel>
+CheckReport check_kernels(const std::vector<Kernel>& kernels, const BudgetTable& budgets,
+                          const typename Pass<Kernel>::Source& source, const CheckOptions& options) {
   CheckReport report;
   report.seed = options.seed;
   const auto start = Clock::now();
@@ -311,12 +353,49 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
   return report;
 }
 
+}  // namespace
+
+bool CheckReport::passed() const {
+  return std::all_of(kernels.begin(), kernels.end(), [](const KernelSummary& k) { return k.passed(); });
+}
+
+std::int64_t CheckReport::total_outputs() const {
+  std::int64_t total = 0;
+  for (const auto& k : kernels) total += k.outputs;
+  return total;
+}
+
+unsigned check_threads(const CheckOptions& options, std::size_t kernel_count) {
+  // In-process kernels share this process (a plugin's kernels may share state), and a
+  // sanitizer build must not fork from several threads: one at a time.
+  if (!options.isolate || kSanitizedBuild) return 1;
+  const unsigned wanted = options.threads != 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::clamp<std::size_t>(kernel_count, 1, wanted));
+}
+
+CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
+                      const CaseSource& source, const CheckOptions& options) {
+  return check_kernels(kernels, budgets, source, options);
+}
+
+CheckReport run_backward_check(const std::vector<impls::BackwardKernelInfo>& kernels, const BudgetTable& budgets,
+                               const BackwardCaseSource& source, const CheckOptions& options) {
+  return check_kernels(kernels, budgets, source, options);
+}
+
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all) {
   std::vector<impls::KernelInfo> selected;
   // Mutants carry seeded bugs and third-party adapters (oneDNN) are baselines with known,
   // documented findings (docs/checking.md): both run only when named with --kernel.
   std::copy_if(all.begin(), all.end(), std::back_inserter(selected),
                [](const impls::KernelInfo& k) { return !k.mutant && k.origin != impls::KernelOrigin::onednn; });
+  return selected;
+}
+
+std::vector<impls::BackwardKernelInfo> default_check_kernels(const std::vector<impls::BackwardKernelInfo>& all) {
+  std::vector<impls::BackwardKernelInfo> selected;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(selected),
+               [](const impls::BackwardKernelInfo& k) { return !k.mutant && k.origin != impls::KernelOrigin::onednn; });
   return selected;
 }
 

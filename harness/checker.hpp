@@ -22,6 +22,7 @@
 #include "harness/safe_domain.hpp"
 #include "harness/violation.hpp"
 #include "impls/registry.hpp"
+#include "reference/backward_problem.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness {
@@ -36,6 +37,14 @@ struct GeneratedCase {
 // which harness cannot depend on.
 using CaseSource =
     std::function<GeneratedCase(const impls::KernelInfo& kernel, std::uint64_t seed, std::int64_t index)>;
+
+// The same for backward kernels: problems of the kernel's op and dtypes, dy included.
+struct GeneratedBackwardCase {
+  ref::BackwardProblem problem;
+  std::string regime;
+};
+using BackwardCaseSource = std::function<GeneratedBackwardCase(const impls::BackwardKernelInfo& kernel,
+                                                               std::uint64_t seed, std::int64_t index)>;
 
 // Called after every case and when a kernel starts or ends (for progress displays).
 struct ProgressEvent {
@@ -96,6 +105,8 @@ struct Finding {
   std::int64_t case_index = 0;
   std::int64_t hits = 1;        // cases of the run that showed this defect
   double original_score = 0;    // the max score of the case that found it (orders findings)
+  // A backward finding's are its forward problems (reference/backward_problem.hpp); its
+  // dy is in saved_case.
   ref::NormProblem original;
   ref::NormProblem minimized;
   // The case file's content (minimized problem, kernel, expected verdict, note), whether
@@ -180,9 +191,16 @@ unsigned check_threads(const CheckOptions& options, std::size_t kernel_count);
 CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const BudgetTable& budgets,
                       const CaseSource& source, const CheckOptions& options);
 
+// The same for backward kernels: cases from the backward source, findings minimized with
+// the backward shrinker and saved as backward case files. No bias test (the gradients'
+// signed errors are not collected) and no safe-domain measurement.
+CheckReport run_backward_check(const std::vector<impls::BackwardKernelInfo>& kernels, const BudgetTable& budgets,
+                               const BackwardCaseSource& source, const CheckOptions& options);
+
 // The default kernel set of `check`: every kernel that is neither a mutant nor a
 // third-party baseline (the oneDNN adapters); those run when named with --kernel.
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
+std::vector<impls::BackwardKernelInfo> default_check_kernels(const std::vector<impls::BackwardKernelInfo>& all);
 
 // "" when the default place for saved cases (a mkdtemp directory under the temporary
 // directory, $TMPDIR) can be made, else why not; the probe removes what it made.

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "harness/backward_evaluate.hpp"
 #include "harness/wire_codec.hpp"
 #include "harness/worker_groups.hpp"
 #include "harness/worker_output.hpp"
@@ -98,8 +99,7 @@ ReadStatus receive_message(int fd, std::string& payload, bool has_deadline,
 
 // The case timeout grows with the case: the oracle and the contract re-runs of a legal
 // 2^24-element case take seconds on a correct kernel. One more timeout per 2^20 elements.
-std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds base, const ref::NormProblem& problem) {
-  const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
+std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds base, std::int64_t elements) {
   const std::int64_t factor = 1 + elements / (std::int64_t{1} << 20);
   return std::min(kMaxCaseTimeout, base * factor);
 }
@@ -108,9 +108,16 @@ std::chrono::milliseconds scaled_timeout(std::chrono::milliseconds base, const r
 // memory (a kernel that leaks on every call). Growth, not the total: a worker's resident
 // set includes the pages it shares with a large parent (a report's samples, a Python
 // process) from the fork. Generous, since the worker keeps buffers sized by its largest case.
-std::int64_t memory_growth_limit_bytes(const ref::NormProblem& problem) {
-  const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
+std::int64_t memory_growth_limit_bytes(std::int64_t elements) {
   return (std::int64_t{2} << 30) + 256 * elements;
+}
+
+// The values of a case a worker holds: what its time and memory allowances scale with.
+std::int64_t case_elements(const ref::NormProblem& problem) {
+  return static_cast<std::int64_t>(problem.x.size() + problem.residual.size());
+}
+std::int64_t case_elements(const ref::BackwardProblem& problem) {
+  return static_cast<std::int64_t>(problem.x.size() + problem.dy.size());
 }
 
 // The parent's ends of every live worker's pipes, across all evaluators in this process.
@@ -170,14 +177,12 @@ void die_with_parent(pid_t parent) {
   if (::getppid() != parent) ::kill(0, SIGKILL);
 }
 
-[[noreturn]] void worker_loop(const impls::KernelInfo& kernel, const Budget& budget,
-                              const EvaluateOptions& options, int in, int out) {
+[[noreturn]] void worker_loop(const std::function<CaseEvaluation(std::string_view)>& serve, int in, int out) {
   std::string request;
   while (receive_message(in, request, false, {}) == ReadStatus::ok) {
     std::string reply;
     try {
-      reply = kEvaluationReply +
-              wire::encode_evaluation(evaluate_case(kernel, wire::decode_problem(request), budget, options));
+      reply = kEvaluationReply + wire::encode_evaluation(serve(request));
     } catch (const std::exception& e) {
       // An exception is the harness's problem, not the kernel's: the parent raises it.
       reply = std::string(1, kHarnessErrorReply) + e.what();
@@ -247,6 +252,26 @@ IsolatedEvaluator::IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, Ev
   if (isolate_) std::signal(SIGPIPE, SIG_IGN);
 }
 
+IsolatedEvaluator::IsolatedEvaluator(impls::BackwardKernelInfo kernel, Budget budget,
+                                     std::chrono::milliseconds case_timeout, bool isolate)
+    : kernel_(std::move(kernel)),
+      budget_(budget),
+      timeout_(std::clamp(case_timeout, std::chrono::milliseconds(1), kMaxCaseTimeout)),
+      isolate_(isolate) {
+  if (isolate_) std::signal(SIGPIPE, SIG_IGN);
+}
+
+std::string IsolatedEvaluator::kernel_name() const {
+  return std::visit([](const auto& k) { return std::string(k.kernel->name); }, kernel_);
+}
+
+CaseEvaluation IsolatedEvaluator::serve(std::string_view request) const {
+  if (const auto* forward = std::get_if<impls::KernelInfo>(&kernel_))
+    return evaluate_case(*forward, wire::decode_problem(request), budget_, options_);
+  return evaluate_backward_case(std::get<impls::BackwardKernelInfo>(kernel_), wire::decode_backward_problem(request),
+                                budget_);
+}
+
 IsolatedEvaluator::~IsolatedEvaluator() {
   stop_worker();
   // Unlisted before it is closed: a later fork must not close whatever reuses the number.
@@ -293,7 +318,7 @@ void IsolatedEvaluator::start_worker() {
     ::close(request_pipe[1]);
     ::close(reply_pipe[0]);
     output_->redirect_standard_streams();
-    worker_loop(kernel_, budget_, options_, request_pipe[0], reply_pipe[1]);
+    worker_loop([this](std::string_view request) { return serve(request); }, request_pipe[0], reply_pipe[1]);
   }
   ::setpgid(pid, pid);  // also here, so a kill of the group cannot race the child's own call
   register_worker_group(pid);  // killed with the rest on SIGINT / SIGTERM (stop_signals.hpp)
@@ -371,15 +396,30 @@ IsolatedOutcome IsolatedEvaluator::reap_after_failure(bool timed_out, std::chron
 }
 
 IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
+  const auto* forward = std::get_if<impls::KernelInfo>(&kernel_);
+  if (forward == nullptr) throw std::logic_error(fmt::format("{} is a backward kernel: no forward case", kernel_name()));
+  return evaluate_request(wire::encode_problem(problem), case_elements(problem),
+                          [&] { return evaluate_case(*forward, problem, budget_, options_); });
+}
+
+IsolatedOutcome IsolatedEvaluator::evaluate(const ref::BackwardProblem& problem) {
+  const auto* backward = std::get_if<impls::BackwardKernelInfo>(&kernel_);
+  if (backward == nullptr) throw std::logic_error(fmt::format("{} is a forward kernel: no backward case", kernel_name()));
+  return evaluate_request(wire::encode_backward_problem(problem), case_elements(problem),
+                          [&] { return evaluate_backward_case(*backward, problem, budget_); });
+}
+
+IsolatedOutcome IsolatedEvaluator::evaluate_request(const std::string& request, std::int64_t elements,
+                                                    const std::function<CaseEvaluation()>& in_process) {
   IsolatedOutcome outcome;
   if (!isolate_) {
-    outcome.evaluation = evaluate_case(kernel_, problem, budget_, options_);
+    outcome.evaluation = in_process();
     return outcome;
   }
   if (pid_ < 0) start_worker();
-  const std::chrono::milliseconds limit = scaled_timeout(timeout_, problem);
+  const std::chrono::milliseconds limit = scaled_timeout(timeout_, elements);
   const auto deadline = std::chrono::steady_clock::now() + limit;
-  if (!send_message(to_worker_, wire::encode_problem(problem))) return reap_after_failure(false, limit);
+  if (!send_message(to_worker_, request)) return reap_after_failure(false, limit);
   std::string reply;
   switch (receive_message(from_worker_, reply, true, deadline, kMaxReplyBytes, exited_fd_)) {
     case ReadStatus::ok: break;
@@ -394,7 +434,7 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
   }
   if (!reply.empty() && reply.front() == kHarnessErrorReply) {
     (void)output_->take_excerpt();  // this case's output, not the next one's
-    throw std::runtime_error(fmt::format("in the worker for {}: {}", kernel_.kernel->name, reply.substr(1)));
+    throw std::runtime_error(fmt::format("in the worker for {}: {}", kernel_name(), reply.substr(1)));
   }
   try {
     if (reply.empty() || reply.front() != kEvaluationReply) throw std::runtime_error("unknown reply tag");
@@ -408,11 +448,12 @@ IsolatedOutcome IsolatedEvaluator::evaluate(const ref::NormProblem& problem) {
   }
   const std::int64_t resident = resident_bytes(pid_);
   if (baseline_resident_ < 0) baseline_resident_ = resident;
-  if (const std::int64_t grown = resident - baseline_resident_; grown > memory_growth_limit_bytes(problem)) {
+  const std::int64_t allowed = memory_growth_limit_bytes(elements);
+  if (const std::int64_t grown = resident - baseline_resident_; grown > allowed) {
     outcome.evaluation.violations.push_back(
         {ViolationClass::memory, fmt::format("the worker grew by {} MiB since its first case (limit {} MiB): the kernel leaks or "
                                "hoards memory; the worker was replaced",
-                               grown >> 20, memory_growth_limit_bytes(problem) >> 20)});
+                               grown >> 20, allowed >> 20)});
     kill_worker();
   }
   return outcome;

@@ -1,15 +1,18 @@
-// Runs evaluate_case for one kernel in a forked worker process, so that a kernel that
-// crashes or hangs becomes a finding instead of ending the run. The worker is reused
-// for many cases (one fork per kernel, not per case) and replaced after a crash.
+// Runs evaluate_case (or, for a backward kernel, evaluate_backward_case) for one kernel in a
+// forked worker process, so that a kernel that crashes or hangs becomes a finding instead
+// of ending the run. The worker is reused for many cases (one fork per kernel, not per
+// case) and replaced after a crash.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 #include <string_view>
+#include <variant>
 #include <sys/types.h>
 
 #include "harness/budget.hpp"
@@ -17,6 +20,7 @@
 #include "harness/violation.hpp"
 #include "harness/worker_output.hpp"
 #include "impls/registry.hpp"
+#include "reference/backward_problem.hpp"
 #include "reference/oracle.hpp"
 
 namespace normcheck::harness {
@@ -53,6 +57,9 @@ class IsolatedEvaluator {
   // and for sanitizer runs that must see the kernel's frames.
   IsolatedEvaluator(impls::KernelInfo kernel, Budget budget, EvaluateOptions options,
                     std::chrono::milliseconds case_timeout, bool isolate = true);
+  // A backward kernel's evaluator: evaluate(BackwardProblem) only.
+  IsolatedEvaluator(impls::BackwardKernelInfo kernel, Budget budget, std::chrono::milliseconds case_timeout,
+                    bool isolate = true);
   ~IsolatedEvaluator();
   IsolatedEvaluator(const IsolatedEvaluator&) = delete;
   IsolatedEvaluator& operator=(const IsolatedEvaluator&) = delete;
@@ -61,7 +68,9 @@ class IsolatedEvaluator {
   // inside the worker (an exception from evaluate_case) is not the kernel's doing: it
   // is thrown here as std::runtime_error with the worker's message, as it would be
   // without isolation.
+  // The problem's pass must be the kernel's (std::logic_error otherwise).
   IsolatedOutcome evaluate(const ref::NormProblem& problem);
+  IsolatedOutcome evaluate(const ref::BackwardProblem& problem);
 
   int forks() const { return forks_; }
 
@@ -73,8 +82,16 @@ class IsolatedEvaluator {
   IsolatedOutcome reap_after_failure(bool timed_out, std::chrono::milliseconds limit);
   void kill_worker();
   IsolatedOutcome malformed_reply(std::string_view what);
+  // One request to the worker: the encoded problem, its element count (the timeout and the
+  // memory allowance grow with it), and the same judgement in this process without isolation.
+  IsolatedOutcome evaluate_request(const std::string& request, std::int64_t elements,
+                                   const std::function<CaseEvaluation()>& in_process);
+  // The worker's side: decodes a request for this evaluator's kernel and judges it.
+  CaseEvaluation serve(std::string_view request) const;
+  std::string kernel_name() const;
 
-  impls::KernelInfo kernel_;
+  using AnyKernel = std::variant<impls::KernelInfo, impls::BackwardKernelInfo>;
+  AnyKernel kernel_;
   Budget budget_;
   EvaluateOptions options_;
   std::chrono::milliseconds timeout_;

@@ -37,6 +37,17 @@ std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProb
   return fmt::format("case is {}, kernel takes {}", is, takes);
 }
 
+std::string problem_mismatch(const normcheck_backward_kernel& kernel, const ref::BackwardProblem& problem) {
+  const auto describe = [](ref::Op op, ref::Format x, ref::Format param, ref::Format dy) {
+    return fmt::format("{} backward {}/{}/{}", ref::op_name(op), ref::format_name(x), ref::format_name(param),
+                       ref::format_name(dy));
+  };
+  const std::string is = describe(problem.op, problem.x_format, problem.param_format, problem.dy_format);
+  const std::string takes = describe(op_of(kernel.op), format_of(kernel.x_dtype), format_of(kernel.param_dtype),
+                                     format_of(kernel.y_dtype));
+  return is == takes ? std::string() : fmt::format("case is {}, kernel takes {}", is, takes);
+}
+
 ref::NormProblem adapt_problem(const normcheck_kernel& kernel, ref::NormProblem problem) {
   problem.op = op_of(kernel.op);
   problem.x_format = format_of(kernel.x_dtype);

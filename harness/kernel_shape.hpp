@@ -6,6 +6,7 @@
 #include <string>
 
 #include "normcheck/kernel_abi.h"
+#include "reference/backward_problem.hpp"
 #include "reference/problem.hpp"
 
 namespace normcheck::harness {
@@ -36,6 +37,8 @@ bool kernel_accepts(const normcheck_kernel& kernel, const ref::NormProblem& prob
 // "case is <op> <dtypes>..., kernel takes ...". Replaying a saved case must check that
 // case, so it runs only where this is "" (adapt_problem would silently change it).
 std::string problem_mismatch(const normcheck_kernel& kernel, const ref::NormProblem& problem);
+// The same for a backward kernel and a backward problem: op and x / param / dy dtypes.
+std::string problem_mismatch(const normcheck_backward_kernel& kernel, const ref::BackwardProblem& problem);
 
 // The problem the kernel's declaration says it computes (for generated problems): formats set to the kernel's
 // dtypes (values rounded to them), residual dropped for non-fused kernels, residual_sum

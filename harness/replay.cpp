@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <system_error>
 #include <fmt/format.h>
 
@@ -15,21 +16,44 @@
 namespace normcheck::harness {
 namespace {
 
-ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const impls::KernelInfo& kernel,
+// A forward case's problem, or a backward case's; "" when it is the kernel's pass, else why not.
+std::string pass_mismatch(const impls::KernelInfo& kernel, const Case& c) {
+  if (c.direction == Direction::backward)
+    return fmt::format("a backward case, and {} is a forward kernel", kernel.kernel->name);
+  return problem_mismatch(*kernel.kernel, c.problem);
+}
+std::string pass_mismatch(const impls::BackwardKernelInfo& kernel, const Case& c) {
+  if (c.direction == Direction::forward)
+    return fmt::format("a forward case, and {} is a backward kernel", kernel.kernel->name);
+  return problem_mismatch(*kernel.kernel, backward_problem(c));
+}
+
+IsolatedOutcome evaluate_isolated(const impls::KernelInfo& kernel, const Case& c, const BudgetTable& budgets,
+                                  const ReplayOptions& options) {
+  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{}, options.case_timeout,
+                              options.isolate);
+  return evaluator.evaluate(c.problem);
+}
+IsolatedOutcome evaluate_isolated(const impls::BackwardKernelInfo& kernel, const Case& c, const BudgetTable& budgets,
+                                  const ReplayOptions& options) {
+  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), options.case_timeout, options.isolate);
+  return evaluator.evaluate(backward_problem(c));
+}
+
+template <typename Kernel>
+ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const Kernel& kernel,
                        const BudgetTable& budgets, Verdict expected, const ReplayOptions& options) {
   ReplayResult result;
   result.file = file;
   result.kernel = kernel.kernel->name;
   result.expected = expected;
-  if (auto mismatch = problem_mismatch(*kernel.kernel, c.problem); !mismatch.empty()) {
+  if (auto mismatch = pass_mismatch(kernel, c); !mismatch.empty()) {
     result.observed = Verdict::skipped;
     result.incompatible = true;
     result.detail = std::move(mismatch);
     return result;
   }
-  IsolatedEvaluator evaluator(kernel, budgets.for_kernel(kernel), EvaluateOptions{}, options.case_timeout,
-                              options.isolate);
-  const auto outcome = evaluator.evaluate(c.problem);
+  const auto outcome = evaluate_isolated(kernel, c, budgets, options);
   const std::vector<Violation> violations = outcome.violations();
   if (outcome.kind == IsolatedOutcome::Kind::evaluated && outcome.evaluation.skipped) {
     result.observed = Verdict::skipped;
@@ -41,6 +65,18 @@ ReplayResult replay_on(const std::filesystem::path& file, const Case& c, const i
     result.detail = fmt::format("[{}] {}", class_name(violations.front().klass), violations.front().message);
   }
   return result;
+}
+
+// The case on the named kernel, forward or backward.
+ReplayResult replay_on_named(const std::filesystem::path& file, const Case& c, const std::string& name,
+                             const std::vector<impls::KernelInfo>& kernels,
+                             const std::vector<impls::BackwardKernelInfo>& backward_kernels, const BudgetTable& budgets,
+                             std::optional<Verdict> expected, const ReplayOptions& options) {
+  if (const auto* kernel = impls::find_kernel(kernels, name))
+    return replay_on(file, c, *kernel, budgets, expected.value_or(expected_verdict(*kernel)), options);
+  if (const auto* kernel = impls::find_backward_kernel(backward_kernels, name))
+    return replay_on(file, c, *kernel, budgets, expected.value_or(expected_verdict(*kernel)), options);
+  throw InputError(unknown_kernel_message(file.string(), name));
 }
 
 }  // namespace
@@ -78,26 +114,24 @@ std::vector<std::filesystem::path> collect_case_files(const std::vector<std::fil
 
 std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const Case& c,
                                       const std::vector<impls::KernelInfo>& kernels,
+                                      const std::vector<impls::BackwardKernelInfo>& backward_kernels,
                                       const BudgetTable& budgets, const ReplayOptions& options) {
-  auto named = [&](const std::string& name) {
-    const auto* kernel = impls::find_kernel(kernels, name);
-    if (kernel == nullptr) throw InputError(unknown_kernel_message(file.string(), name));
-    return *kernel;
-  };
-  if (c.direction == Direction::backward) {
-    // The oracle answers backward cases (`normcheck oracle`); no command runs backward kernels yet.
-    throw InputError(file.string() + ": field \"direction\": backward cases cannot be replayed yet (no command runs "
-                     "backward kernels; `normcheck oracle` gives their exact gradients)");
-  }
+  // --kernel: that kernel's own expected verdict; else the file's kernel and its "expect".
+  if (options.kernel)
+    return {replay_on_named(file, c, *options.kernel, kernels, backward_kernels, budgets, std::nullopt, options)};
   const Verdict expected = c.expect.value_or(Verdict::pass);
-  if (options.kernel) {
-    const impls::KernelInfo kernel = named(*options.kernel);
-    return {replay_on(file, c, kernel, budgets, expected_verdict(kernel), options)};
-  }
-  if (!c.kernel.empty()) return {replay_on(file, c, named(c.kernel), budgets, expected, options)};
+  if (!c.kernel.empty())
+    return {replay_on_named(file, c, c.kernel, kernels, backward_kernels, budgets, expected, options)};
   std::vector<ReplayResult> results;
+  if (c.direction == Direction::backward) {
+    for (const auto& kernel : default_check_kernels(backward_kernels)) {
+      if (!pass_mismatch(kernel, c).empty()) continue;
+      results.push_back(replay_on(file, c, kernel, budgets, expected, options));
+    }
+    return results;
+  }
   for (const auto& kernel : default_check_kernels(kernels)) {
-    if (!problem_mismatch(*kernel.kernel, c.problem).empty()) continue;
+    if (!pass_mismatch(kernel, c).empty()) continue;
     results.push_back(replay_on(file, c, kernel, budgets, expected, options));
   }
   return results;

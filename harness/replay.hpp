@@ -55,8 +55,12 @@ struct ReplayOptions {
 // ABI lets a fused kernel take residual = NULL). A case is never adapted to a kernel:
 // on a named kernel it does not match, the result is skipped with incompatible set.
 // Throws InputError for an unknown kernel name.
+// A backward case (direction backward) runs the same way on backward kernels: the named
+// one, or every correct backward kernel of its op and dtypes. A case of the other pass is
+// incompatible with a named kernel, like any other mismatch.
 std::vector<ReplayResult> replay_case(const std::filesystem::path& file, const Case& c,
                                       const std::vector<impls::KernelInfo>& kernels,
+                                      const std::vector<impls::BackwardKernelInfo>& backward_kernels,
                                       const BudgetTable& budgets, const ReplayOptions& options);
 
 }  // namespace normcheck::harness

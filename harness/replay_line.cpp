@@ -13,15 +13,23 @@ namespace normcheck::harness {
 
 Verdict expected_verdict(const impls::KernelInfo& kernel) { return kernel.mutant ? Verdict::fail : Verdict::pass; }
 
+Verdict expected_verdict(const impls::BackwardKernelInfo& kernel) {
+  return kernel.mutant ? Verdict::fail : Verdict::pass;
+}
+
 std::string plugin_of(const impls::KernelInfo& kernel) {
+  return kernel.origin == impls::KernelOrigin::plugin ? kernel.plugin_path : std::string();
+}
+
+std::string plugin_of(const impls::BackwardKernelInfo& kernel) {
   return kernel.origin == impls::KernelOrigin::plugin ? kernel.plugin_path : std::string();
 }
 
 std::string unknown_kernel_message(std::string_view where, std::string_view name) {
   if (impls::find_backward_kernel(impls::builtin_backward_kernels(), name) != nullptr) {
-    return fmt::format("{}: \"{}\" is a backward kernel, and no command runs backward kernels yet (`normcheck "
-                       "oracle` answers backward cases; docs/cli.md, \"Not yet as contracted\")",
-                       where, name);
+    return fmt::format("{}: \"{}\" is a backward kernel, which this command does not run yet (`normcheck check "
+                       "--kernel {}` checks it, `normcheck replay` replays its cases)",
+                       where, name, name);
   }
   return fmt::format("{}: unknown kernel \"{}\" (not built in: a kernel from a shared library needs "
                      "--plugin LIB; `normcheck list --plugin LIB` shows what a library exports)",

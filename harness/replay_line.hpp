@@ -20,9 +20,11 @@ namespace normcheck::harness {
 // fixed, then guards against its return), fail for a mutant (its seeded bug must stay
 // caught). check, fuzz and report save it; replay compares against it.
 Verdict expected_verdict(const impls::KernelInfo& kernel);
+Verdict expected_verdict(const impls::BackwardKernelInfo& kernel);
 
 // The plugin a kernel came from, "" for built-in kernels and adapters.
 std::string plugin_of(const impls::KernelInfo& kernel);
+std::string plugin_of(const impls::BackwardKernelInfo& kernel);
 
 // "<where>: unknown kernel "NAME" (...)": suggests the --plugin that a kernel from a shared
 // library needs, and `normcheck list`.

@@ -101,6 +101,37 @@ ref::NormProblem decode_problem(std::string_view bytes) {
   return p;
 }
 
+std::string encode_backward_problem(const ref::BackwardProblem& p) {
+  Writer w;
+  w.pod(p.op);
+  w.pod(p.x_format);
+  w.pod(p.param_format);
+  w.pod(p.dy_format);
+  w.pod(p.rows);
+  w.pod(p.n);
+  w.pod(p.eps);
+  w.doubles(p.x);
+  w.doubles(p.dy);
+  w.doubles(p.gamma);
+  return w.take();
+}
+
+ref::BackwardProblem decode_backward_problem(std::string_view bytes) {
+  Reader r(bytes);
+  ref::BackwardProblem p;
+  p.op = r.pod<ref::Op>();
+  p.x_format = r.pod<ref::Format>();
+  p.param_format = r.pod<ref::Format>();
+  p.dy_format = r.pod<ref::Format>();
+  p.rows = r.pod<std::int64_t>();
+  p.n = r.pod<std::int64_t>();
+  p.eps = r.pod<double>();
+  p.x = r.doubles();
+  p.dy = r.doubles();
+  p.gamma = r.doubles();
+  return p;
+}
+
 std::string encode_evaluation(const CaseEvaluation& e) {
   Writer w;
   w.pod(e.skipped);

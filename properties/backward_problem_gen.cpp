@@ -181,6 +181,10 @@ BackwardShape backward_shape_of(const normcheck_backward_kernel& kernel) {
                        harness::format_of(kernel.param_dtype), harness::format_of(kernel.y_dtype)};
 }
 
+std::string backward_case_regime(const GeneratedBackwardProblem& generated) {
+  return std::string(regime_name(generated.x_regime)) + "-dy-" + std::string(backward_regime_name(generated.dy_regime));
+}
+
 std::string_view backward_regime_name(DyRegime regime) {
   switch (regime) {
     case DyRegime::ordinary: return "ordinary";
@@ -233,19 +237,7 @@ rc::Gen<GeneratedBackwardProblem> gen_backward_problem(const BackwardShape& shap
 }
 
 void showValue(const GeneratedBackwardProblem& generated, std::ostream& os) {
-  const auto& b = generated.problem;
-  harness::Case c;
-  c.direction = harness::Direction::backward;
-  c.problem.op = b.op;
-  c.problem.x_format = b.x_format;
-  c.problem.param_format = b.param_format;
-  c.problem.y_format = b.dy_format;
-  c.problem.rows = b.rows;
-  c.problem.n = b.n;
-  c.problem.eps = b.eps;
-  c.problem.x = b.x;
-  c.problem.gamma = b.gamma;
-  c.dy = b.dy;
+  harness::Case c = harness::backward_case(generated.problem);
   c.note = std::string("x regime ") + std::string(regime_name(generated.x_regime)) + ", dy regime " +
            std::string(backward_regime_name(generated.dy_regime));
   os << harness::case_to_json(c);

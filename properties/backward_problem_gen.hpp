@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <string>
 #include <string_view>
 
 #include <rapidcheck.h>
@@ -59,6 +60,9 @@ struct GeneratedBackwardProblem {
 // regime, the forward generator's small sizes, fewer rows, smaller n, simpler values.
 rc::Gen<GeneratedBackwardProblem> gen_backward_problem(const BackwardShape& shape,
                                                        const BackwardGeneratorOptions& options = {});
+
+// The regime label of a backward case in check's mix and signatures: "<x regime>-dy-<dy regime>".
+std::string backward_case_regime(const GeneratedBackwardProblem& generated);
 
 // RapidCheck prints counterexamples with this: the backward case file JSON.
 void showValue(const GeneratedBackwardProblem& generated, std::ostream& os);

@@ -3,10 +3,13 @@
 #pragma once
 
 #include "harness/checker.hpp"
+#include "properties/backward_problem_gen.hpp"
 #include "properties/problem_gen.hpp"
 
 namespace normcheck::props {
 
 harness::CaseSource make_case_source(const GeneratorOptions& options = {});
+// Backward kernels' stream over gen_backward_problem, keyed the same way.
+harness::BackwardCaseSource make_backward_case_source(const GeneratorOptions& options = {});
 
 }  // namespace normcheck::props

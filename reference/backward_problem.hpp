@@ -29,4 +29,12 @@ struct BackwardProblem {
   std::vector<double> gamma;      // empty (= ones), or n
 };
 
+// The forward problem of the pass whose gradient this is: same op, formats (its output
+// format is dy's), rows, n, eps, x and gamma, no beta and no residual. Its oracle gives the
+// statistics a kernel is handed, and a case file holds a backward case as it plus dy.
+NormProblem forward_problem(const BackwardProblem& problem);
+// Its inverse: the backward problem of a forward problem's op, formats (dy's is its output
+// format), rows, n, eps, x and gamma, with this dy (beta and residual are ignored).
+BackwardProblem backward_problem(const NormProblem& forward, std::vector<double> dy);
+
 }  // namespace normcheck::ref

@@ -140,7 +140,7 @@ TEST(CliTest, OracleOfTheBasicSeedIsCorrectlyRounded) {
 }
 
 // A backward case gives {"dx", "dgamma", "dbeta"}, correctly rounded (and the same with
-// --exact); replay refuses it (no command runs backward kernels yet) with exit 2.
+// --exact); replay runs it on every correct backward kernel of its op and dtypes.
 TEST(CliTest, OracleOfABackwardCaseGivesCorrectlyRoundedGradients) {
   const fs::path path = write_case("backward.json", R"({"op": "layernorm", "x_dtype": "f32", "param_dtype": "f32",
     "y_dtype": "f32", "rows": 2, "n": 3, "eps": "0x1p-20",
@@ -163,12 +163,15 @@ TEST(CliTest, OracleOfABackwardCaseGivesCorrectlyRoundedGradients) {
     EXPECT_EQ(got.at("dbeta").get<std::vector<std::string>>(), dbeta) << flags;
   }
   const Outcome replay = normcheck("replay '" + path.string() + "'");
-  EXPECT_EQ(replay.exit_code, 2) << replay.out << replay.err;
-  EXPECT_NE(replay.err.find("field \"direction\": backward cases cannot be replayed yet"), std::string::npos)
-      << replay.err;
+  EXPECT_EQ(replay.exit_code, 0) << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("on layernorm_backward.f32: passes"), std::string::npos) << replay.out;
+  // On a forward kernel it is incompatible, said so, and runs nothing (exit 2).
+  const Outcome forward = normcheck("replay '" + path.string() + "' --kernel layernorm.f32.two_pass");
+  EXPECT_EQ(forward.exit_code, 2) << forward.out << forward.err;
+  EXPECT_NE(forward.out.find("a backward case, and layernorm.f32.two_pass is a forward kernel"), std::string::npos)
+      << forward.out;
   // A backward kernel named where only forward kernels run is said to be one, not unknown.
-  for (const std::string args : {"check --cases 1 --kernel layernorm_backward.f32",
-                                 "fuzz --time 1 --kernel layernorm_backward.f32"}) {
+  for (const std::string args : {"fuzz --time 1 --kernel layernorm_backward.f32"}) {
     const Outcome named = normcheck(args);
     EXPECT_EQ(named.exit_code, 2) << args << "\n" << named.err;
     EXPECT_NE(named.err.find("\"layernorm_backward.f32\" is a backward kernel"), std::string::npos) << args << "\n" << named.err;
@@ -325,6 +328,37 @@ TEST(CliTest, PrintedReplayCommandReproducesTheFinding) {
   // as recorded, exit 0.
   EXPECT_EQ(replay.exit_code, 0) << line << "\n" << replay.out << replay.err;
   EXPECT_NE(replay.out.find("still fails as recorded"), std::string::npos) << replay.out;
+  fs::remove_all(failures);
+}
+
+
+// Backward kernels through `check`: a plugin's passes, a backward mutant is a finding
+// whose printed replay command (budgets included) still fails as recorded.
+TEST(CliTest, CheckRunsBackwardKernelsAndTheirFindingsReplay) {
+  const Outcome plugin = normcheck(std::string("check --cases 100 --plugin '") + EXAMPLE_PLUGIN_PATH +
+                                   "' --kernel example.layernorm_backward.f32");
+  EXPECT_EQ(plugin.exit_code, 0) << plugin.out << plugin.err;
+  EXPECT_NE(plugin.out.find("example.layernorm_backward.f32"), std::string::npos) << plugin.out;
+  const fs::path failures = scratch_dir() / "backward failures";
+  fs::remove_all(failures);
+  const fs::path budgets =
+      write_case("backward_budgets.toml", "[kernel.\"mutant.layernorm_backward.mean_g_twice\"]\nmax_score = 16\n");
+  const Outcome check = normcheck("check --kernel mutant.layernorm_backward.mean_g_twice --cases 100 --max-findings 1 "
+                                  "--budgets '" + budgets.string() + "' --save-failures '" + failures.string() + "'");
+  ASSERT_EQ(check.exit_code, 1) << check.out << check.err;
+  EXPECT_NE(check.out.find("FINDING mutant.layernorm_backward.mean_g_twice-"), std::string::npos) << check.out;
+  const auto at = check.out.find("\nreplay: ");
+  ASSERT_NE(at, std::string::npos) << check.out;
+  const auto start = at + std::string("\nreplay: ").size();
+  const std::string line = check.out.substr(start, check.out.find('\n', start) - start);
+  EXPECT_NE(line.find("--budgets"), std::string::npos) << line;
+  const Outcome replay = run_shell(line);
+  EXPECT_EQ(replay.exit_code, 0) << line << "\n" << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("still fails as recorded"), std::string::npos) << replay.out;
+  // The same case on the correct kernel passes: the finding is the mutant's bug.
+  const Outcome correct = normcheck("replay '" + failures.string() + "' --kernel layernorm_backward.f32");
+  EXPECT_EQ(correct.exit_code, 0) << correct.out << correct.err;
+  EXPECT_NE(correct.out.find("on layernorm_backward.f32: passes"), std::string::npos) << correct.out;
   fs::remove_all(failures);
 }
 

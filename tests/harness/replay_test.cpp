@@ -39,7 +39,7 @@ TEST(Verdict, NamesAreStableAndParseBack) {
 }
 
 TEST(Replay, RecordedFailureThatStillFailsHolds) {
-  const auto results = replay_case("a.json", wide_case("test.wrong_wide", Verdict::fail), kernels(), {}, {});
+  const auto results = replay_case("a.json", wide_case("test.wrong_wide", Verdict::fail), kernels(), {}, {}, {});
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].observed, Verdict::fail);
   EXPECT_TRUE(results[0].as_expected());
@@ -47,7 +47,7 @@ TEST(Replay, RecordedFailureThatStillFailsHolds) {
 }
 
 TEST(Replay, RecordedFailureThatPassesIsFixed) {
-  const auto results = replay_case("a.json", wide_case("test.oracle", Verdict::fail), kernels(), {}, {});
+  const auto results = replay_case("a.json", wide_case("test.oracle", Verdict::fail), kernels(), {}, {}, {});
   ASSERT_EQ(results.size(), 1u);
   EXPECT_TRUE(results[0].fixed());
   EXPECT_FALSE(results[0].as_expected());
@@ -56,14 +56,14 @@ TEST(Replay, RecordedFailureThatPassesIsFixed) {
 TEST(Replay, ExplicitKernelMustPass) {
   ReplayOptions options;
   options.kernel = "test.wrong_wide";
-  const auto results = replay_case("a.json", wide_case("test.oracle", Verdict::fail), kernels(), {}, options);
+  const auto results = replay_case("a.json", wide_case("test.oracle", Verdict::fail), kernels(), {}, {}, options);
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].expected, Verdict::pass);
   EXPECT_FALSE(results[0].as_expected());
 }
 
 TEST(Replay, CaseWithoutKernelRunsOnEveryCorrectKernelOfItsOp) {
-  const auto results = replay_case("a.json", wide_case("", std::nullopt), kernels(), {}, {});
+  const auto results = replay_case("a.json", wide_case("", std::nullopt), kernels(), {}, {}, {});
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].as_expected());   // the oracle kernel passes
   EXPECT_FALSE(results[1].as_expected());  // the wrong kernel does not
@@ -81,20 +81,20 @@ TEST(Replay, NamedKernelThatDoesNotComputeTheCaseIsSkippedNotAdapted) {
   Case with_residual = wide_case("", std::nullopt);
   with_residual.problem.residual = {0.5, 0.5, 0.5, 0.5, 0.5};
   for (const Case& c : {other_op, other_dtype, with_residual}) {
-    const auto results = replay_case("a.json", c, kernels(), {}, options);
+    const auto results = replay_case("a.json", c, kernels(), {}, {}, options);
     ASSERT_EQ(results.size(), 1u);
     EXPECT_EQ(results[0].observed, Verdict::skipped);
     EXPECT_TRUE(results[0].incompatible);
     EXPECT_NE(results[0].detail.find("case is "), std::string::npos) << results[0].detail;
     EXPECT_NE(results[0].detail.find("kernel takes layernorm f32/f32/f32"), std::string::npos) << results[0].detail;
   }
-  EXPECT_NE(replay_case("a.json", other_op, kernels(), {}, options)[0].detail.find("rmsnorm"), std::string::npos);
+  EXPECT_NE(replay_case("a.json", other_op, kernels(), {}, {}, options)[0].detail.find("rmsnorm"), std::string::npos);
 }
 
 TEST(Replay, RecordedFailureThatIsNowSkippedIsNotAsRecorded) {
   Case c = wide_case("test.wrong_wide", Verdict::fail);
   c.problem.op = ref::Op::rmsnorm;  // the recorded kernel no longer computes it
-  const auto results = replay_case("a.json", c, kernels(), {}, {});
+  const auto results = replay_case("a.json", c, kernels(), {}, {}, {});
   ASSERT_EQ(results.size(), 1u);
   EXPECT_EQ(results[0].observed, Verdict::skipped);
   EXPECT_FALSE(results[0].as_expected());
@@ -111,18 +111,18 @@ TEST(Replay, CaseWithoutKernelRunsOnlyOnCorrectKernelsThatComputeItExactly) {
   impls::KernelInfo baseline = testing::oracle_kernel();
   baseline.origin = impls::KernelOrigin::onednn;
   const std::vector<impls::KernelInfo> with_extras{testing::oracle_kernel(), mutant, baseline};
-  EXPECT_EQ(replay_case("a.json", wide_case("", std::nullopt), with_extras, {}, {}).size(), 1u);
+  EXPECT_EQ(replay_case("a.json", wide_case("", std::nullopt), with_extras, {}, {}, {}).size(), 1u);
 
   Case f16 = wide_case("", std::nullopt);
   f16.problem.x_format = ref::Format::f16;
-  EXPECT_TRUE(replay_case("a.json", f16, with_extras, {}, {}).empty());
+  EXPECT_TRUE(replay_case("a.json", f16, with_extras, {}, {}, {}).empty());
   Case with_residual = wide_case("", std::nullopt);
   with_residual.problem.residual = {0.5, 0.5, 0.5, 0.5, 0.5};
-  EXPECT_TRUE(replay_case("a.json", with_residual, with_extras, {}, {}).empty());
+  EXPECT_TRUE(replay_case("a.json", with_residual, with_extras, {}, {}, {}).empty());
 }
 
 TEST(Replay, UnknownKernelAndMissingFilesAreInputErrors) {
-  EXPECT_THROW(replay_case("a.json", wide_case("no.such.kernel", std::nullopt), kernels(), {}, {}), InputError);
+  EXPECT_THROW(replay_case("a.json", wide_case("no.such.kernel", std::nullopt), kernels(), {}, {}, {}), InputError);
   EXPECT_THROW(collect_case_files({"/nonexistent/normcheck"}), InputError);
   const auto empty = std::filesystem::temp_directory_path() / "normcheck-replay-empty";
   std::filesystem::create_directories(empty);

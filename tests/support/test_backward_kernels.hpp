@@ -18,6 +18,7 @@ enum class BackwardDefect {
   error_status,          // computes everything, then returns NORMCHECK_ERROR
   writes_past_dx,        // one element past the end of dx
   recomputes_stats,      // ignores the saved statistics: recomputes mean and rstd from x in long double (more accurate)
+  crashes_on_wide_rows,  // SIGSEGV when n >= 3: isolation and shrinking of a crash
 };
 
 // A kernel struct plus the BackwardKernelInfo the harness takes.
