@@ -71,7 +71,8 @@ int run(ReportArgs& args) {
   // removes it again.
   require_replaceable_report_directory(args.out);
   { const StagedDirectory probe("--out", args.out); }
-  (void)load_budgets(args.budgets, impls::all_kernels(args.options.plugins));
+  (void)load_budgets(args.budgets, impls::all_kernels(args.options.plugins),
+                     impls::all_backward_kernels(args.options.plugins));
   (void)report::load_web_assets();
   report::ReportOptions& options = args.options;
   options.out_dir = args.out;
@@ -95,16 +96,18 @@ int run(ReportArgs& args) {
   }
   // A kernel that was not tested (every case skipped) is never a pass, as in `check`.
   std::size_t failing = 0, untested = 0;
-  for (const auto& k : model.kernels) {
-    failing += k.overall.kernel_verdict() == report::Verdict::fail ? 1 : 0;
-    untested += k.overall.kernel_verdict() == report::Verdict::no_cases ? 1 : 0;
-  }
+  const auto count = [&](const report::Tally& overall) {
+    failing += overall.kernel_verdict() == report::Verdict::fail ? 1 : 0;
+    untested += overall.kernel_verdict() == report::Verdict::no_cases ? 1 : 0;
+  };
+  for (const auto& k : model.kernels) count(k.overall);
+  for (const auto& k : model.backward_kernels) count(k.overall);
   const std::string written = write_error.empty()
                                   ? fmt::format("{}/index.html, {}/report.md, {}/report.json", args.out, args.out, args.out)
                                   : fmt::format("NOT written ({} left as it was)", args.out);
   std::cout << fmt::format("normcheck report: {} kernel(s), {} with findings, {} with no cases checked, {:.1f} s on {} "
                            "thread(s): {}\n",
-                           model.kernels.size(), failing, untested, model.wall_seconds, model.threads, written);
+                           model.kernels.size() + model.backward_kernels.size(), failing, untested, model.wall_seconds, model.threads, written);
   if (!write_error.empty()) {
     std::cout.flush();
     std::cerr << "normcheck: report not written, " << args.out << " left as it was: " << write_error << '\n';

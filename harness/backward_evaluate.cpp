@@ -51,10 +51,13 @@ void judge(const GradientOutput& out, double u_c, const Budget& budget, Scale sc
            StatsScale stats_scale, BackwardEvaluation& result, ViolationLog& log) {
   std::vector<bool> unwritten(out.got.size(), false);
   for (auto k : out.unwritten) unwritten[static_cast<std::size_t>(k)] = true;
+  OutputGroup& group = result.groups.emplace_back();
+  group.name = std::string(out.name);
   for (std::size_t k = 0; k < out.got.size(); ++k) {
     const double got = out.got[k];
     const double want = out.want[k];
     ++result.outputs_checked;
+    ++group.outputs;
     if (unwritten[k]) {  // the sentinel is a NaN: never taken for an expected one
       ++result.special_mismatches;
       if (budget.special == SpecialPolicy::strict) {
@@ -91,6 +94,8 @@ void judge(const GradientOutput& out, double u_c, const Budget& budget, Scale sc
     const std::int64_t distance = ulp_distance(out.format, got, want);
     result.max_ulp_error = std::max(result.max_ulp_error, ulp_err);
     result.max_score = std::max(result.max_score, score);
+    group.max_ulp_error = std::max(group.max_ulp_error, ulp_err);
+    group.max_score = std::max(group.max_score, score);
     result.max_ulp_distance = std::max(result.max_ulp_distance, distance);
     if (score > out.limit) {
       log.add_at(

@@ -15,6 +15,14 @@
 
 namespace normcheck::harness {
 
+// One named output array's part of an evaluation (backward: dx, dgamma, dbeta).
+struct OutputGroup {
+  std::string name;
+  std::int64_t outputs = 0;  // outputs checked
+  double max_ulp_error = 0;
+  double max_score = 0;
+};
+
 struct CaseEvaluation {
   bool skipped = false;  // kernel answered UNSUPPORTED, or the case is outside its domain
   std::string skip_reason;
@@ -26,6 +34,8 @@ struct CaseEvaluation {
   std::vector<double> ulp_errors;  // per finite output, when EvaluateOptions::collect_errors
   std::vector<double> scores;      // likewise
   SignedErrorTally signed_errors;  // this case's part of the rounding-bias statistics
+  // Per output array, in the judge's order; empty for the forward pass (one array, y).
+  std::vector<OutputGroup> groups;
   std::vector<Violation> violations;
 
   bool passed() const { return violations.empty(); }

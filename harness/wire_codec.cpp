@@ -144,6 +144,13 @@ std::string encode_evaluation(const CaseEvaluation& e) {
   w.doubles(e.ulp_errors);
   w.doubles(e.scores);
   w.pod(e.signed_errors);
+  w.pod<std::uint64_t>(e.groups.size());
+  for (const auto& g : e.groups) {
+    w.text(g.name);
+    w.pod(g.outputs);
+    w.pod(g.max_ulp_error);
+    w.pod(g.max_score);
+  }
   w.pod<std::uint64_t>(e.violations.size());
   for (const auto& v : e.violations) {
     w.text(std::string(class_name(v.klass)));
@@ -167,6 +174,15 @@ CaseEvaluation decode_evaluation(std::string_view bytes) {
   e.ulp_errors = r.doubles();
   e.scores = r.doubles();
   e.signed_errors = r.pod<SignedErrorTally>();
+  const auto groups = r.pod<std::uint64_t>();
+  for (std::uint64_t i = 0; i < groups; ++i) {
+    OutputGroup g;
+    g.name = r.text();
+    g.outputs = r.pod<std::int64_t>();
+    g.max_ulp_error = r.pod<double>();
+    g.max_score = r.pod<double>();
+    e.groups.push_back(std::move(g));
+  }
   const auto count = r.pod<std::uint64_t>();
   for (std::uint64_t i = 0; i < count; ++i) {
     Violation v;

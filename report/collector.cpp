@@ -57,6 +57,22 @@ std::string first_violation(const CaseEvaluation& evaluation) {
   return std::string(class_name(v.klass)) + ": " + v.message;
 }
 
+void add_to_tally(Tally& tally, const CaseEvaluation& evaluation) {
+  ++tally.cases;
+  if (evaluation.skipped) {
+    ++tally.skipped;
+    return;
+  }
+  tally.outputs += evaluation.outputs_checked;
+  tally.special_mismatches += evaluation.special_mismatches;
+  tally.worst_score = max_error(tally.worst_score, evaluation.max_score);
+  tally.worst_ulp_error = max_error(tally.worst_ulp_error, evaluation.max_ulp_error);
+  if (!evaluation.passed()) {
+    ++tally.failed;
+    if (tally.first_violation.empty()) tally.first_violation = first_violation(evaluation);
+  }
+}
+
 const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const std::string& source) {
   EvaluateOptions options;
   options.collect_errors = collect_errors_;
@@ -67,19 +83,8 @@ const CaseEvaluation& Collector::evaluate(const ref::NormProblem& problem, const
     last_ = CaseEvaluation{};
     last_.violations = outcome.violations();
   }
-  ++tally_.cases;
-  if (last_.skipped) {
-    ++tally_.skipped;
-    return last_;
-  }
-  tally_.outputs += last_.outputs_checked;
-  tally_.special_mismatches += last_.special_mismatches;
-  tally_.worst_score = max_error(tally_.worst_score, last_.max_score);
-  tally_.worst_ulp_error = max_error(tally_.worst_ulp_error, last_.max_ulp_error);
-  if (!last_.passed()) {
-    ++tally_.failed;
-    if (tally_.first_violation.empty()) tally_.first_violation = first_violation(last_);
-  }
+  add_to_tally(tally_, last_);
+  if (last_.skipped) return last_;
   if (collect_errors_) {
     ulp_errors_.insert(ulp_errors_.end(), last_.ulp_errors.begin(), last_.ulp_errors.end());
     scores_.insert(scores_.end(), last_.scores.begin(), last_.scores.end());

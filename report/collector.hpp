@@ -57,4 +57,7 @@ class Collector {
 // "<class>: <message>" of an evaluation's first violation, "" when it passed.
 std::string first_violation(const CaseEvaluation& evaluation);
 
+// Counts one evaluated case into a tally (a skipped one as skipped only).
+void add_to_tally(Tally& tally, const CaseEvaluation& evaluation);
+
 }  // namespace normcheck::harness::report

@@ -132,6 +132,67 @@ void domain_and_bias(std::string& html, const ReportModel& model) {
   html += "</table>\n";
 }
 
+std::string gradient_td(const std::vector<GradientErrors>& gradients, const std::string& output) {
+  for (const GradientErrors& g : gradients)
+    if (g.output == output)
+      return fmt::format("<td>{}</td><td>{}</td>", format_error(g.max_score), format_error(g.max_ulp_error));
+  return "<td>-</td><td>-</td>";
+}
+
+// The backward kernels: gradients' errors, scenarios, dgamma versus rows, failing cases.
+void backward(std::string& html, const ReportModel& model) {
+  if (model.backward_kernels.empty()) return;
+  html += "<h2>Backward pass</h2><p class=\"note\">Exact gradients against each backward kernel: max score and max "
+          "ULP error of dx, dgamma and dbeta over every case of the scenarios and the rows sweep.</p>\n<table><tr>"
+          "<th class=\"name\">kernel</th><th>op</th><th>x / param / dy</th><th>compute</th><th>verdict</th>"
+          "<th>cases</th><th>dx score</th><th>dx ULP</th><th>dgamma score</th><th>dgamma ULP</th><th>dbeta score</th>"
+          "<th>dbeta ULP</th><th>budget score</th></tr>\n";
+  for (const BackwardKernelReport& k : model.backward_kernels) {
+    html += fmt::format("<tr><td class=\"name\">{}</td><td>{}</td><td>{} / {} / {}</td><td>{}</td>", markup_escape(k.name),
+                        k.op, k.x_dtype, k.param_dtype, k.dy_dtype, k.compute);
+    html += verdict_td(k.overall.kernel_verdict(), std::string(verdict_name(k.overall.kernel_verdict())),
+                       k.overall.first_violation);
+    html += fmt::format("<td>{}</td>", k.overall.cases) + gradient_td(k.gradients, "dx") +
+            gradient_td(k.gradients, "dgamma") + gradient_td(k.gradients, "dbeta") +
+            fmt::format("<td>{}</td></tr>\n", format_error(k.budget.max_score));
+  }
+  html += "</table>\n<h3>Scenarios</h3><table><tr><th class=\"name\">kernel</th>";
+  for (const BackwardScenario& s : model.backward_kernels.front().scenarios) html += "<th>" + markup_escape(s.title) + "</th>";
+  html += "</tr>\n";
+  for (const BackwardKernelReport& k : model.backward_kernels) {
+    html += "<tr><td class=\"name\">" + markup_escape(k.name) + "</td>";
+    for (const BackwardScenario& s : k.scenarios)
+      html += verdict_td(s.tally.verdict(), std::string(verdict_name(s.tally.verdict())) + "<br>" +
+                                                format_error(s.tally.worst_score),
+                         s.tally.first_violation);
+    html += "</tr>\n";
+  }
+  html += "</table>\n<h3>dgamma error versus rows</h3><p class=\"note\">dgamma's max score for batches of rows of "
+          "N(0, 1) x and dy (rows x n on the columns; the verdict is the whole case's).</p>\n<table>";
+  html += "<tr><th class=\"name\">kernel</th>";
+  for (const RowsPoint& p : model.backward_kernels.front().dgamma_versus_rows)
+    html += fmt::format("<th>{} x {}</th>", p.rows, p.n);
+  html += "</tr>\n";
+  for (const BackwardKernelReport& k : model.backward_kernels) {
+    html += "<tr><td class=\"name\">" + markup_escape(k.name) + "</td>";
+    for (const RowsPoint& p : k.dgamma_versus_rows)
+      html += verdict_td(p.tally.verdict(), format_error(p.dgamma.max_score), p.tally.first_violation);
+    html += "</tr>\n";
+  }
+  html += "</table>\n";
+  std::string failing;
+  for (const BackwardKernelReport& k : model.backward_kernels)
+    for (const WorstCase& w : k.worst_cases)
+      failing += fmt::format("<tr><td class=\"name\">{}</td><td class=\"name\">{}</td>{}<td>{}</td><td class=\"name\">"
+                             "<code>{}</code></td></tr>\n",
+                             markup_escape(k.name), markup_escape(w.source),
+                             verdict_td(w.failed ? Verdict::fail : Verdict::pass, w.failed ? "fail" : "pass", w.violation),
+                             format_error(w.score), markup_escape(w.replay));
+  if (failing.empty()) return;
+  html += "<h3>Failing backward cases (minimized)</h3><table><tr><th class=\"name\">kernel</th><th class=\"name\">from"
+          "</th><th>verdict</th><th>score</th><th class=\"name\">replay</th></tr>\n" + failing + "</table>\n";
+}
+
 void environment(std::string& html, const ReportModel& model) {
   const Environment& e = model.environment;
   html += fmt::format(
@@ -168,13 +229,16 @@ std::string render_html(const ReportModel& model, const nlohmann::json& report_j
   html += "</style>\n";
   for (const std::string* bundle : {&assets.vega, &assets.vega_lite, &assets.vega_embed})
     html += "<script>" + script_safe(*bundle) + "</script>\n";
-  html += fmt::format("</head><body>\n<h1>normcheck accuracy report</h1>\n<p>{} kernel(s), seed {}{}, generated {}.</p>\n",
-                      model.kernels.size(), model.seed, model.quick ? " (--quick)" : "", markup_escape(model.generated_at));
+  html += fmt::format("</head><body>\n<h1>normcheck accuracy report</h1>\n<p>{} kernel(s), {} backward, seed {}{}, "
+                      "generated {}.</p>\n",
+                      model.kernels.size(), model.backward_kernels.size(), model.seed, model.quick ? " (--quick)" : "",
+                      markup_escape(model.generated_at));
   summary(html, model);
   charts(html);
   edge_matrix(html, model);
   worst_cases(html, model);
   domain_and_bias(html, model);
+  backward(html, model);
   environment(html, model);
   html += "<script type=\"application/json\" id=\"report-data\">" + json_script_safe(report_json.dump()) + "</script>\n";
   html += "<script>";

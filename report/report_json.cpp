@@ -73,6 +73,8 @@ json sweep_json(const Sweep& s) {
   return {{"id", s.id}, {"title", s.title}, {"parameter", s.parameter}, {"points", points}};
 }
 
+json worst_case_json(const WorstCase& w);
+
 json kernel_json(const KernelReport& k) {
   json sweeps = json::array(), grid = json::array(), edges = json::array(), worst = json::array();
   for (const Sweep& s : k.sweeps) sweeps.push_back(sweep_json(s));
@@ -85,15 +87,7 @@ json kernel_json(const KernelReport& k) {
                     {"tally", tally_json(c.tally)}});
   for (const EdgeCase& e : k.edge_cases)
     edges.push_back({{"id", e.id}, {"title", e.title}, {"verdict", verdict_name(e.verdict)}, {"tally", tally_json(e.tally)}});
-  for (const WorstCase& w : k.worst_cases)
-    worst.push_back({{"source", w.source},
-                     {"file", w.file},
-                     {"replay", w.replay},
-                     {"failed", w.failed},
-                     {"score", number_json(w.score)},
-                     {"ulp_error", number_json(w.ulp_error)},
-                     {"violation", w.violation},
-                     {"domain", w.domain ? domain_json(*w.domain) : json(nullptr)}});
+  for (const WorstCase& w : k.worst_cases) worst.push_back(worst_case_json(w));
   return {{"name", k.name},
           {"op", k.op},
           {"x_dtype", k.x_dtype},
@@ -119,12 +113,59 @@ json kernel_json(const KernelReport& k) {
           {"seconds", number_json(k.seconds)}};
 }
 
+json worst_case_json(const WorstCase& w) {
+  return {{"source", w.source},
+          {"file", w.file},
+          {"replay", w.replay},
+          {"failed", w.failed},
+          {"score", number_json(w.score)},
+          {"ulp_error", number_json(w.ulp_error)},
+          {"violation", w.violation},
+          {"domain", w.domain ? domain_json(*w.domain) : json(nullptr)}};
+}
+
+json gradient_json(const GradientErrors& g) {
+  return {{"output", g.output},
+          {"outputs", g.outputs},
+          {"max_score", number_json(g.max_score)},
+          {"max_ulp_error", number_json(g.max_ulp_error)}};
+}
+
+json backward_kernel_json(const BackwardKernelReport& k) {
+  json gradients = json::array(), scenarios = json::array(), rows = json::array(), worst = json::array();
+  for (const GradientErrors& g : k.gradients) gradients.push_back(gradient_json(g));
+  for (const BackwardScenario& s : k.scenarios)
+    scenarios.push_back({{"id", s.id}, {"title", s.title}, {"tally", tally_json(s.tally)}});
+  for (const RowsPoint& p : k.dgamma_versus_rows)
+    rows.push_back({{"rows", p.rows}, {"n", p.n}, {"dgamma", gradient_json(p.dgamma)}, {"tally", tally_json(p.tally)}});
+  for (const WorstCase& w : k.worst_cases) worst.push_back(worst_case_json(w));
+  return {{"name", k.name},
+          {"op", k.op},
+          {"x_dtype", k.x_dtype},
+          {"param_dtype", k.param_dtype},
+          {"dy_dtype", k.dy_dtype},
+          {"compute", k.compute},
+          {"origin", k.origin},
+          {"mutant", k.mutant},
+          {"bug_class", k.bug_class},
+          {"budget", budget_json(k.budget)},
+          {"verdict", verdict_name(k.overall.kernel_verdict())},
+          {"overall", tally_json(k.overall)},
+          {"gradients", gradients},
+          {"scenarios", scenarios},
+          {"dgamma_versus_rows", rows},
+          {"worst_cases", worst},
+          {"seconds", number_json(k.seconds)}};
+}
+
 }  // namespace
 
 json report_to_json(const ReportModel& model) {
   const Environment& e = model.environment;
   json kernels = json::array();
   for (const KernelReport& k : model.kernels) kernels.push_back(kernel_json(k));
+  json backward = json::array();
+  for (const BackwardKernelReport& k : model.backward_kernels) backward.push_back(backward_kernel_json(k));
   json eps = json::array(), ratios = json::array();
   for (double v : model.eps_values) eps.push_back(number_json(v));
   for (double v : model.var_over_eps_values) ratios.push_back(number_json(v));
@@ -146,7 +187,8 @@ json report_to_json(const ReportModel& model) {
             {"hardware_threads", e.hardware_threads}}},
           {"eps_values", eps},
           {"var_over_eps_values", ratios},
-          {"kernels", kernels}};
+          {"kernels", kernels},
+          {"backward_kernels", backward}};
 }
 
 }  // namespace normcheck::harness::report

@@ -138,6 +138,64 @@ void domain_and_bias(std::string& md, const ReportModel& model) {
   md += "\n";
 }
 
+// A gradient's cell: max score and max ULP error.
+std::string gradient_cell(const std::vector<GradientErrors>& gradients, const std::string& output) {
+  for (const GradientErrors& g : gradients)
+    if (g.output == output) return fmt::format("{} / {}", format_error(g.max_score), format_error(g.max_ulp_error));
+  return "-";
+}
+
+void backward(std::string& md, const ReportModel& model) {
+  if (model.backward_kernels.empty()) return;
+  md += "## Backward pass\n\nExact gradients against each backward kernel (docs/error-measures.md, \"The backward "
+        "pass\"): max score / max ULP error of dx, dgamma and dbeta over every case of the scenarios and the rows "
+        "sweep.\n\n";
+  md += "| kernel | op | x / param / dy | compute | verdict | cases (failed, skipped) | dx | dgamma | dbeta | budget "
+        "score |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  for (const BackwardKernelReport& k : model.backward_kernels)
+    md += fmt::format("| `{}`{} | {} | {} / {} / {} | {} | {} | {} ({}, {}) | {} | {} | {} | {} |\n", k.name,
+                      k.mutant ? " (mutant: " + cell(k.bug_class) + ")" : std::string(), k.op, k.x_dtype,
+                      k.param_dtype, k.dy_dtype, k.compute, verdict_cell(k.overall.kernel_verdict()), k.overall.cases,
+                      k.overall.failed, k.overall.skipped, gradient_cell(k.gradients, "dx"),
+                      gradient_cell(k.gradients, "dgamma"), gradient_cell(k.gradients, "dbeta"),
+                      format_error(k.budget.max_score));
+  md += "\n### Scenarios\n\nEach cell: verdict and worst score.\n\n| kernel |";
+  for (const BackwardScenario& s : model.backward_kernels.front().scenarios) md += fmt::format(" {} |", cell(s.title));
+  md += "\n|---|";
+  for (std::size_t i = 0; i < model.backward_kernels.front().scenarios.size(); ++i) md += "---|";
+  md += "\n";
+  for (const BackwardKernelReport& k : model.backward_kernels) {
+    md += fmt::format("| `{}` |", k.name);
+    for (const BackwardScenario& s : k.scenarios) md += fmt::format(" {} |", tally_cell(s.tally));
+    md += "\n";
+  }
+  md += "\n### dgamma error versus rows\n\ndgamma's max score (the verdict is the whole case's) for batches of "
+        "rows of N(0, 1) x and dy; rows on the columns.\n\n";
+  // Every kernel has the same points (dgamma_rows_values): one header.
+  md += "| kernel |";
+  for (const RowsPoint& p : model.backward_kernels.front().dgamma_versus_rows) md += fmt::format(" {} x {} |", p.rows, p.n);
+  md += "\n|---|";
+  for (std::size_t i = 0; i < model.backward_kernels.front().dgamma_versus_rows.size(); ++i) md += "---|";
+  md += "\n";
+  for (const BackwardKernelReport& k : model.backward_kernels) {
+    md += fmt::format("| `{}` |", k.name);
+    for (const RowsPoint& p : k.dgamma_versus_rows)
+      md += fmt::format(" {} {} |", verdict_cell(p.tally.verdict()), format_error(p.dgamma.max_score));
+    md += "\n";
+  }
+  md += "\n";
+  bool any_case = false;
+  for (const BackwardKernelReport& k : model.backward_kernels) any_case = any_case || !k.worst_cases.empty();
+  if (!any_case) return;
+  md += "### Failing backward cases (minimized)\n\n| kernel | from | verdict | score | replay |\n|---|---|---|---|---|\n";
+  for (const BackwardKernelReport& k : model.backward_kernels)
+    for (const WorstCase& w : k.worst_cases)
+      md += fmt::format("| `{}` | {} | {} | {} | `{}` |\n", k.name, cell(w.source),
+                        w.failed ? "**FAIL** " + cell(w.violation.substr(0, 80)) : std::string("pass"),
+                        format_error(w.score), w.replay);
+  md += "\n";
+}
+
 void environment(std::string& md, const ReportModel& model) {
   const Environment& e = model.environment;
   md += "## Environment\n\n";
@@ -164,14 +222,15 @@ void environment(std::string& md, const ReportModel& model) {
 }  // namespace
 
 std::string render_markdown(const ReportModel& model) {
-  std::string md = fmt::format("# normcheck accuracy report\n\n{} kernel(s), seed {}, generated {}.\n\n",
-                               model.kernels.size(), model.seed, model.generated_at);
+  std::string md = fmt::format("# normcheck accuracy report\n\n{} kernel(s), {} backward, seed {}, generated {}.\n\n",
+                               model.kernels.size(), model.backward_kernels.size(), model.seed, model.generated_at);
   summary(md, model);
   sweeps(md, model);
   eps_grid(md, model);
   edge_matrix(md, model);
   worst_cases(md, model);
   domain_and_bias(md, model);
+  backward(md, model);
   environment(md, model);
   return md;
 }

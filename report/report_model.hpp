@@ -124,6 +124,43 @@ struct KernelReport {
   double seconds = 0;      // CPU-thread seconds spent on this kernel
 };
 
+// The backward pass (docs/reports.md, "The backward pass"): one gradient output array's
+// errors over a backward kernel's cases.
+struct GradientErrors {
+  std::string output;        // "dx", "dgamma", "dbeta"
+  std::int64_t outputs = 0;  // finite outputs measured
+  double max_score = 0;
+  double max_ulp_error = 0;
+};
+
+// One point of dgamma's error versus the rows it sums over.
+struct RowsPoint {
+  std::int64_t rows = 0, n = 0;
+  GradientErrors dgamma;
+  Tally tally;
+};
+
+// One scenario of a backward kernel's cases (ordinary, large mean, huge dy, ...).
+struct BackwardScenario {
+  std::string id, title;
+  Tally tally;
+};
+
+struct BackwardKernelReport {
+  std::string name;
+  std::string op, x_dtype, param_dtype, dy_dtype, compute;
+  std::string origin;
+  bool mutant = false;
+  std::string bug_class;
+  Budget budget;
+  Tally overall;                          // every case of the scenarios and the rows sweep
+  std::vector<GradientErrors> gradients;  // dx, dgamma and (LayerNorm) dbeta over every case
+  std::vector<BackwardScenario> scenarios;
+  std::vector<RowsPoint> dgamma_versus_rows;
+  std::vector<WorstCase> worst_cases;     // the worst case (a failing one first), saved with its replay
+  double seconds = 0;                     // CPU-thread seconds spent on this kernel
+};
+
 struct Environment {
   std::string normcheck_version, compiler, boost_version, gmp, mpfr;  // not *_version: gmp.h and mpfr.h define macros of those names
   std::string onednn_version;  // "not built" when the adapter is absent
@@ -142,6 +179,7 @@ struct ReportModel {
   Environment environment;
   std::vector<double> eps_values, var_over_eps_values;
   std::vector<KernelReport> kernels;
+  std::vector<BackwardKernelReport> backward_kernels;
 };
 
 }  // namespace normcheck::harness::report

@@ -17,6 +17,7 @@
 #include "harness/parallel_for.hpp"
 #include "harness/replay_line.hpp"
 #include "harness/sanitized_build.hpp"
+#include "report/backward_section.hpp"
 #include "report/environment.hpp"
 #include "report/kernel_domain.hpp"
 #include "report/progress.hpp"
@@ -32,18 +33,31 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::vector<impls::KernelInfo> select_kernels(const std::vector<impls::KernelInfo>& all,
-                                              const std::vector<std::string>& names) {
-  std::vector<impls::KernelInfo> chosen;
+// The kernels of a report: every non-mutant one of each pass, or those named.
+struct SelectedKernels {
+  std::vector<impls::KernelInfo> forward;
+  std::vector<impls::BackwardKernelInfo> backward;
+};
+
+SelectedKernels select_kernels(const std::vector<impls::KernelInfo>& all,
+                               const std::vector<impls::BackwardKernelInfo>& all_backward,
+                               const std::vector<std::string>& names) {
+  SelectedKernels chosen;
   if (names.empty()) {
     for (const auto& k : all)
-      if (!k.mutant) chosen.push_back(k);
+      if (!k.mutant) chosen.forward.push_back(k);
+    for (const auto& k : all_backward)
+      if (!k.mutant) chosen.backward.push_back(k);
     return chosen;
   }
   for (const auto& name : names) {
-    const impls::KernelInfo* k = impls::find_kernel(all, name);
-    if (k == nullptr) throw InputError(unknown_kernel_message("--kernel", name));
-    chosen.push_back(*k);
+    if (const impls::KernelInfo* k = impls::find_kernel(all, name)) {
+      chosen.forward.push_back(*k);
+    } else if (const impls::BackwardKernelInfo* b = impls::find_backward_kernel(all_backward, name)) {
+      chosen.backward.push_back(*b);
+    } else {
+      throw InputError(unknown_kernel_message("--kernel", name));
+    }
   }
   return chosen;
 }
@@ -117,8 +131,11 @@ void assemble(KernelReport& report, KernelAccumulator& acc) {
 ReportModel run_report(const ReportOptions& options) {
   const auto started = Clock::now();
   const std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
-  const std::vector<impls::KernelInfo> kernels = select_kernels(all, options.kernels);
+  const std::vector<impls::BackwardKernelInfo> all_backward = impls::all_backward_kernels(options.plugins);
+  const SelectedKernels selected = select_kernels(all, all_backward, options.kernels);
+  const std::vector<impls::KernelInfo>& kernels = selected.forward;
   const BudgetTable budgets = options.budgets_file ? BudgetTable::load(*options.budgets_file) : BudgetTable{};
+  BackwardSection backward(selected.backward, budgets, options);
   std::vector<Budget> kernel_budgets;
   for (const auto& k : kernels) kernel_budgets.push_back(budgets.for_kernel(k));
   std::vector<std::unique_ptr<KernelJudge>> judges;
@@ -149,7 +166,7 @@ ReportModel run_report(const ReportOptions& options) {
     }
   }
 
-  Progress progress(tasks.size() + kernels.size(), options.progress);
+  Progress progress(tasks.size() + kernels.size() + backward.task_count(), options.progress);
   parallel_for(tasks.size(), model.threads, [&](std::size_t t) {
     const auto task_started = Clock::now();
     TaskResult result = tasks[t].run();
@@ -195,6 +212,7 @@ ReportModel run_report(const ReportOptions& options) {
     model.kernels[i].seconds += std::chrono::duration<double>(Clock::now() - task_started).count();
     progress.step(model.kernels[i].name + " worst cases");
   });
+  model.backward_kernels = backward.run(model.threads, [&](const std::string& label) { progress.step(label); });
   progress.finish();
   model.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return model;

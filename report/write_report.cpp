@@ -21,9 +21,12 @@ void write_report(const ReportModel& model, const std::filesystem::path& dir) {
   make_directory(dir);
   bool any_case = false;
   for (const auto& k : model.kernels) any_case = any_case || !k.worst_cases.empty();
+  for (const auto& k : model.backward_kernels) any_case = any_case || !k.worst_cases.empty();
   if (any_case) make_directory(dir / "cases");
   // The cases first, the page last: what the page links to exists before it does.
   for (const auto& k : model.kernels)
+    for (const auto& w : k.worst_cases) write_file_atomically(dir / w.file, w.case_json);
+  for (const auto& k : model.backward_kernels)
     for (const auto& w : k.worst_cases) write_file_atomically(dir / w.file, w.case_json);
   const nlohmann::json json = report_to_json(model);
   write_file_atomically(dir / "report.json", json.dump(1) + "\n");

@@ -12,8 +12,10 @@
 #include <iterator>
 #include <fmt/format.h>
 
+#include "harness/backward_evaluate.hpp"
 #include "harness/case.hpp"
 #include "harness/evaluate.hpp"
+#include "report/backward_section.hpp"
 #include "report/render.hpp"
 #include "report/run_report.hpp"
 #include "report/tasks.hpp"
@@ -29,6 +31,9 @@ constexpr const char* kMutant = "mutant.layernorm.one_pass_variance";
 constexpr const char* kOverflowing = "mutant.rmsnorm.sum_squares_overflow";
 // bf16 outputs truncated: within the ULP budget, leaning toward zero (bias figures).
 constexpr const char* kTruncating = "mutant.rmsnorm.bf16_output_truncated";
+// The backward section: a correct backward kernel and a dgamma / dbeta reduction bug.
+constexpr const char* kCorrectBackward = "layernorm_backward.f32";
+constexpr const char* kBackwardMutant = "mutant.layernorm_backward.last_partial_block_dropped";
 
 fs::path source_dir() {
   const char* dir = std::getenv("NORMCHECK_SOURCE_DIR");
@@ -37,7 +42,7 @@ fs::path source_dir() {
 
 ReportOptions quick_options(const fs::path& out, unsigned threads) {
   ReportOptions o;
-  o.kernels = {kCorrect, kMutant, kOverflowing, kTruncating};
+  o.kernels = {kCorrect, kMutant, kOverflowing, kTruncating, kCorrectBackward, kBackwardMutant};
   o.out_dir = out;
   o.seed = 5;
   o.quick = true;
@@ -50,6 +55,7 @@ nlohmann::json stable_part(const ReportModel& model) {
   nlohmann::json j = report_to_json(model);
   for (const char* key : {"generated_at", "wall_seconds", "threads", "command"}) j.erase(key);
   for (auto& k : j["kernels"]) k.erase("seconds");
+  for (auto& k : j["backward_kernels"]) k.erase("seconds");
   return j;
 }
 
@@ -170,7 +176,56 @@ TEST_F(ReportEndToEnd, IsTheSameOnOneThreadAsOnTwo) {
   for (auto* j : {&a, &b})
     for (auto& k : (*j)["kernels"])
       for (auto& w : k["worst_cases"]) w.erase("replay");
+  for (auto* j : {&a, &b})
+    for (auto& k : (*j)["backward_kernels"])
+      for (auto& w : k["worst_cases"]) w.erase("replay");
   EXPECT_EQ(a, b);
+}
+
+const BackwardKernelReport& backward_kernel(const ReportModel& m, const std::string& name) {
+  for (const auto& k : m.backward_kernels)
+    if (k.name == name) return k;
+  throw std::runtime_error("backward kernel missing from the report: " + name);
+}
+
+// The backward section: every scenario and rows point for each kernel; the correct kernel
+// passes everywhere, the mutant fails where the rows leave a partial block (not at 32 or
+// 256 rows, multiples of its block of 32), and its minimized case replays as a failure.
+TEST_F(ReportEndToEnd, TheBackwardSectionJudgesGradientsAndDgammaVersusRows) {
+  ASSERT_EQ(model_.backward_kernels.size(), 2u);
+  const BackwardKernelReport& correct = backward_kernel(model_, kCorrectBackward);
+  const BackwardKernelReport& mutant = backward_kernel(model_, kBackwardMutant);
+  EXPECT_EQ(correct.overall.kernel_verdict(), Verdict::pass) << correct.overall.first_violation;
+  EXPECT_EQ(mutant.overall.kernel_verdict(), Verdict::fail);
+  ASSERT_EQ(correct.gradients.size(), 3u);
+  EXPECT_EQ(correct.gradients[0].output, "dx");
+  for (const GradientErrors& g : correct.gradients) {
+    EXPECT_GT(g.outputs, 0) << g.output;
+    EXPECT_LT(g.max_score, 1.0) << g.output;
+  }
+  ASSERT_EQ(correct.scenarios.size(), backward_scenario_skeletons().size());
+  ASSERT_EQ(mutant.dgamma_versus_rows.size(), dgamma_rows_values(true).size());
+  for (const RowsPoint& p : mutant.dgamma_versus_rows) {
+    const bool partial_block = p.rows % 32 != 0;
+    EXPECT_EQ(p.tally.verdict(), partial_block ? Verdict::fail : Verdict::pass) << p.rows;
+  }
+  EXPECT_TRUE(correct.worst_cases.empty()) << "a correct kernel has no failing case to save";
+  ASSERT_EQ(mutant.worst_cases.size(), 1u);
+  const WorstCase& w = mutant.worst_cases[0];
+  EXPECT_TRUE(w.failed);
+  const Case c = read_case_file(out_ / w.file);
+  EXPECT_EQ(c.direction, Direction::backward);
+  EXPECT_EQ(c.expect, harness::Verdict::fail);
+  const auto backward = impls::all_backward_kernels({});
+  const impls::BackwardKernelInfo* info = impls::find_backward_kernel(backward, kBackwardMutant);
+  ASSERT_NE(info, nullptr);
+  EXPECT_FALSE(evaluate_backward_case(*info, backward_problem(c), BudgetTable{}.for_kernel(*info)).passed());
+  const std::string md = render_markdown(model_);
+  EXPECT_NE(md.find("## Backward pass"), std::string::npos);
+  EXPECT_NE(md.find("### dgamma error versus rows"), std::string::npos);
+  std::ifstream page(out_ / "index.html");
+  const std::string html((std::istreambuf_iterator<char>(page)), std::istreambuf_iterator<char>());
+  EXPECT_NE(html.find("<h2>Backward pass</h2>"), std::string::npos);
 }
 
 int run_node(const std::string& script, const std::string& args) {
