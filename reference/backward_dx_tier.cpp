@@ -188,6 +188,7 @@ struct TierLanes {
 
   // certify_double's test for |approx| in the format's normal range, lane by lane (its
   // comments give the reasoning): all-ones lanes are certified, with out their rounding.
+  // approx is finite on the tier's rows, so the signed lanes' additions cannot overflow.
   [[gnu::always_inline]] static Ints certify(const LaneFormat& f, Doubles approx, Doubles err,
                                              Doubles& out) {
     constexpr std::int64_t kFraction = (std::int64_t{1} << 52) - 1;
