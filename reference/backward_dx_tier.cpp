@@ -240,8 +240,11 @@ struct TierLanes {
     }
   }
 
-  [[gnu::always_inline]] static bool run(const RowPlan& p, double* dx, double* dx_exact,
+  [[gnu::always_inline]] static bool run(const RowPlan& shared, double* dx, double* dx_exact,
                                          std::vector<std::size_t>& undecided) {
+    // A local copy: no store to dx (or into undecided) can alias it, so its fields stay in
+    // registers across the loops instead of being reloaded after every store.
+    const RowPlan p = shared;
     const RowSums s = sums(p);
     // Out of range, the products above may have underflowed: the results are discarded.
     if (!(s.min_factor >= kMinFactor && s.max_factor <= kMaxFactor)) return false;
