@@ -8,6 +8,7 @@
 
 #include "reference/backward_exact.hpp"
 #include "reference/exact_stats.hpp"
+#include "reference/scaled_row_sums.hpp"
 
 namespace normcheck::ref::detail {
 
@@ -21,15 +22,16 @@ struct BackwardRow {
 
 // Per-row storage reused across rows (no allocation once warm).
 struct DxScratch {
-  std::vector<double> g, deviation, approx, err;
+  std::vector<std::size_t> undecided;  // the elements left to the exact path
   std::vector<mpz_int> scaled_g, exact_deviation;
   mpz_int sum_g, dot, v_cubed, numerator, tmp, scratch;
   BackwardComparator comparator;
 };
 
 // Writes dx and dx_exact (n values each) of the row, rounded to format; returns how many
-// elements the exact path decided.
+// elements the exact path decided. lanes picks the double tier's vector kernel (tests compare
+// both).
 std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_exact, DxScratch& scratch,
-                             double* dx, double* dx_exact);
+                             double* dx, double* dx_exact, LaneKernel lanes = LaneKernel::automatic);
 
 }  // namespace normcheck::ref::detail

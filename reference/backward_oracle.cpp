@@ -101,6 +101,9 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
   bool gamma_finite = true;
   for (std::size_t i = 0; gamma && i < count; ++i) gamma_finite = gamma_finite && std::isfinite(gamma[i]);
 
+  // x holds values of x_format (validated): claiming its precision lets the vector statistics
+  // take ordinary rows (claiming 53 scales the smallest |x| to 2^52, past their 2^47 limit).
+  const int x_bits = traits(problem.x_format).precision;
   for (std::int64_t r = 0; r < rows; ++r) {
     const double* x = problem.x.data() + r * n;
     const double* dy = problem.dy.data() + r * n;
@@ -119,7 +122,7 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
       kind = RowKind::rms_infinite;
       continue;
     }
-    const detail::RowInput input{x, nullptr, n, problem.eps, problem.op};
+    const detail::RowInput input{x, nullptr, n, problem.eps, problem.op, x_bits};
     detail::ExactRowStats& st = stats[static_cast<std::size_t>(r)];
     detail::compute_exact_stats(input, st);
     if (st.denom_square == 0) {
@@ -179,7 +182,7 @@ BackwardOracleResult compute_backward_oracle(const BackwardProblem& problem, con
           }
           const bool need_sign = std::isinf(dy) || g_state.all_negative_zero;
           if (!need_sign) break;  // a finite term: only the exact sum matters
-          const detail::RowInput input{problem.x.data() + r * n, nullptr, n, problem.eps, problem.op};
+          const detail::RowInput input{problem.x.data() + r * n, nullptr, n, problem.eps, problem.op, x_bits};
           const int d_sign = deviation_sign(input, stats[static_cast<std::size_t>(r)], static_cast<std::int64_t>(j),
                                             d_value, d_scratch);
           if (std::isinf(dy)) {

@@ -11,20 +11,16 @@
 #include <limits>
 
 #include "reference/exact_stats.hpp"
+#include "reference/lanes.hpp"
 
 namespace normcheck::ref::detail {
 namespace {
-
-constexpr int kLanes = 2;
-using Doubles = double __attribute__((vector_size(8 * kLanes)));
-using Ints = std::int64_t __attribute__((vector_size(8 * kLanes)));
 
 // x + 1.5 * 2^52 lies in [2^52, 2^53) for |x| <= 2^51, where consecutive doubles are
 // consecutive integers: adding it rounds x to an integer, and its bit pattern minus the
 // constant's is that integer (exact for integral x).
 constexpr double kMagic = 0x1.8p52;
 constexpr std::int64_t kMagicBits = 0x4338000000000000;
-constexpr std::int64_t kAbsMask = std::numeric_limits<std::int64_t>::max();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // The parts of a row: z = first (+ second), each n values.
@@ -33,45 +29,21 @@ struct Parts {
   int count;
 };
 
-// Lane-wise kernels over kLanes doubles; instantiated with two lanes for baseline x86-64
-// (SSE2) and four in the AVX2 clone. Helpers are always inlined so that they take the
-// caller's instruction set.
-// (GCC ignores vector_size on a type that depends on a template parameter: one concrete
-// pair of types per width.)
+// Lane-wise kernels over kLanes doubles (reference/lanes.hpp); instantiated with two lanes for
+// baseline x86-64 (SSE2) and four in the AVX2 clone.
 template <int kLanes>
-struct VectorTypes;
-template <>
-struct VectorTypes<2> {
-  using Doubles = double __attribute__((vector_size(16)));
-  using Ints = std::int64_t __attribute__((vector_size(16)));
-};
-template <>
-struct VectorTypes<4> {
-  using Doubles = double __attribute__((vector_size(32)));
-  using Ints = std::int64_t __attribute__((vector_size(32)));
-};
+struct Lanes : VectorLanes<kLanes> {
+  using Base = VectorLanes<kLanes>;
+  using typename Base::Doubles;
+  using typename Base::Ints;
+  using Base::load;
+  using Base::select;
+  using Base::splat;
+  using Base::store;
+  using Base::vabs;
+  using Base::vmax;
+  using Base::vmin;
 
-template <int kLanes>
-struct Lanes {
-  using Doubles = typename VectorTypes<kLanes>::Doubles;
-  using Ints = typename VectorTypes<kLanes>::Ints;
-
-  [[gnu::always_inline]] static Doubles load(const double* p) {
-    Doubles v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  [[gnu::always_inline]] static void store(std::int64_t* p, Ints v) {
-    std::memcpy(p, &v, sizeof v);
-  }
-  [[gnu::always_inline]] static Doubles splat(double v) { return Doubles{} + v; }
-  [[gnu::always_inline]] static Doubles vabs(Doubles v) { return (Doubles)((Ints)v & kAbsMask); }
-  // mask lanes are all ones or all zeros (a vector comparison's result).
-  [[gnu::always_inline]] static Doubles select(Ints mask, Doubles a, Doubles b) {
-    return (Doubles)((mask & (Ints)a) | (~mask & (Ints)b));
-  }
-  [[gnu::always_inline]] static Doubles vmax(Doubles a, Doubles b) { return select(a > b, a, b); }
-  [[gnu::always_inline]] static Doubles vmin(Doubles a, Doubles b) { return select(a < b, a, b); }
   [[gnu::always_inline]] static Ints to_int(Doubles integral) {
     return (Ints)(integral + kMagic) - kMagicBits;
   }

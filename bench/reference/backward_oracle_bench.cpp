@@ -113,7 +113,9 @@ void BM_oracle_dx(benchmark::State& state) {
   detail::DxScratch scratch;
   for (auto _ : state) {
     for (std::int64_t r = 0; r < kRows; ++r) {
-      const detail::RowInput input{p.x.data() + r * kN, nullptr, kN, p.eps, p.op};
+      // As compute_backward_oracle: x's precision (f32) lets the vector statistics take the row.
+      const detail::RowInput input{p.x.data() + r * kN, nullptr, kN, p.eps, p.op,
+                                   normcheck::ref::traits(Format::f32).precision};
       detail::compute_exact_stats(input, stats);
       const detail::BackwardRow row{input, &stats, p.dy.data() + r * kN, p.gamma.data()};
       detail::backward_dx_row(row, Format::f32, false, scratch, dx.data() + r * kN, dx_exact.data() + r * kN);
