@@ -56,23 +56,34 @@ void exact_numerator(const ExactRowStats& st, DxScratch& s, std::size_t i) {
 }
 
 // RN_f64(N 2^a / V^(3/2)) to within one f64 ulp: 128-bit MPFR (a guess for the search, and
-// dx_exact).
-double approximate(const mpz_int& numerator, long a, const mpz_int& v) {
-  mpfr_t value, root;
-  mpfr_init2(value, 128);
-  mpfr_init2(root, 128);
-  mpfr_set_z(root, v.backend().data(), MPFR_RNDN);
-  mpfr_rec_sqrt(root, root, MPFR_RNDN);
-  mpfr_set_z(value, numerator.backend().data(), MPFR_RNDN);
-  mpfr_mul(value, value, root, MPFR_RNDN);
-  mpfr_mul(value, value, root, MPFR_RNDN);
-  mpfr_mul(value, value, root, MPFR_RNDN);
-  mpfr_mul_2si(value, value, a, MPFR_RNDN);
-  const double result = mpfr_get_d(value, MPFR_RNDN);
-  mpfr_clear(value);
-  mpfr_clear(root);
-  return result;
-}
+// dx_exact). 1 / sqrt(V) is the row's: computed once, for every undecided element of it.
+class Approximation {
+ public:
+  explicit Approximation(const mpz_int& v) {
+    mpfr_init2(value_, 128);
+    mpfr_init2(root_, 128);
+    mpfr_set_z(root_, v.backend().data(), MPFR_RNDN);
+    mpfr_rec_sqrt(root_, root_, MPFR_RNDN);
+  }
+  ~Approximation() {
+    mpfr_clear(value_);
+    mpfr_clear(root_);
+  }
+  Approximation(const Approximation&) = delete;
+  Approximation& operator=(const Approximation&) = delete;
+
+  double of(const mpz_int& numerator, long a) {
+    mpfr_set_z(value_, numerator.backend().data(), MPFR_RNDN);
+    mpfr_mul(value_, value_, root_, MPFR_RNDN);
+    mpfr_mul(value_, value_, root_, MPFR_RNDN);
+    mpfr_mul(value_, value_, root_, MPFR_RNDN);
+    mpfr_mul_2si(value_, value_, a, MPFR_RNDN);
+    return mpfr_get_d(value_, MPFR_RNDN);
+  }
+
+ private:
+  mpfr_t value_, root_;
+};
 
 }  // namespace
 
@@ -87,9 +98,10 @@ std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_e
   if (s.undecided.empty()) return 0;
   const int base = exact_row(row, s);
   const long a = static_cast<long>(st.q) + base;
+  Approximation approximate(st.denom_square);
   for (const std::size_t i : s.undecided) {
     exact_numerator(st, s, i);
-    dx_exact[i] = approximate(s.numerator, a, st.denom_square);
+    dx_exact[i] = approximate.of(s.numerator, a);
     // An exact zero dx is +0 (as an exact zero from cancellation is in the forward pass).
     dx[i] = round_by_search(
         format, dx_exact[i],
