@@ -206,6 +206,12 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
   };
   std::vector<Worst> worst(kernels_.size());
   std::mutex mutex;
+  // In this process (--no-isolate) a kernel that does not declare NORMCHECK_THREAD_SAFE is
+  // called by one thread at a time, as KernelJudge does for forward kernels.
+  std::vector<std::mutex> serial(kernels_.size());
+  const auto serialize = [&](std::size_t k) {
+    return !options_.isolate && !kernels_[k].thread_safe ? std::unique_lock(serial[k]) : std::unique_lock<std::mutex>();
+  };
   parallel_for(tasks.size(), threads, [&](std::size_t t) {
     const Task& task = tasks[t];
     const auto started = Clock::now();
@@ -216,8 +222,12 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     const Fill fill = scenario ? kScenarios[task.scenario].fill : Fill::ordinary;
     const std::string source = scenario ? fmt::format("backward {}", kScenarios[task.scenario].id)
                                         : fmt::format("backward dgamma rows={}", task.rows);
-    const TaskOutcome outcome =
-        judge_once(evaluator, make_problem(kernel, rng, fill, task.rows, task.n), source);
+    const ref::BackwardProblem problem = make_problem(kernel, rng, fill, task.rows, task.n);
+    TaskOutcome outcome;
+    {
+      const auto one_at_a_time = serialize(task.kernel);
+      outcome = judge_once(evaluator, problem, source);
+    }
     std::lock_guard lock(mutex);
     BackwardKernelReport& r = reports[task.kernel];
     r.overall.merge(outcome.tally);
@@ -241,6 +251,7 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     if (!worst[k].problem) return;
     const auto started = Clock::now();
     const impls::BackwardKernelInfo& kernel = kernels_[k];
+    const auto one_at_a_time = serialize(k);
     IsolatedEvaluator evaluator(kernel, budgets_[k], options_.case_timeout, options_.isolate);
     const auto first = evaluator.evaluate(*worst[k].problem).first_class();
     ref::BackwardProblem problem = *worst[k].problem;
