@@ -36,7 +36,9 @@ SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op) {
 }
 
 SavedStatistics saved_statistics(const ref::BackwardProblem& problem) {
-  return saved_statistics(ref::compute_oracle(forward_problem(problem)), problem.op);
+  ref::OracleOptions statistics;
+  statistics.statistics_only = true;
+  return saved_statistics(ref::compute_oracle(forward_problem(problem), statistics), problem.op);
 }
 
 bool backward_kernel_accepts(const normcheck_backward_kernel& kernel, const ref::BackwardProblem& problem) {

@@ -279,6 +279,7 @@ struct RowSolver {
       return;
     }
     rstd = rstd_f64();
+    if (options.statistics_only) return;
     if (double_tier && stats.double_tier_row) {
       // First tier on the whole row (branch-free), then the undecided few element by element.
       undecided.resize(static_cast<std::size_t>(n));
@@ -316,8 +317,10 @@ void compute_oracle_into(const NormProblem& problem, const OracleOptions& option
   const auto n = static_cast<std::size_t>(problem.n);
   const auto rows = static_cast<std::size_t>(problem.rows);
   // Every element is written below; resize keeps the caller's storage when it is big enough.
-  result.y.resize(rows * n);
-  result.y_exact.resize(rows * n);
+  // For the statistics alone, one row's worth: the rows' special-value paths write y.
+  const std::size_t y_rows = options.statistics_only ? 1 : rows;
+  result.y.resize(y_rows * n);
+  result.y_exact.resize(y_rows * n);
   result.mean.resize(rows);
   result.rstd.resize(rows);
   const bool has_residual = problem.has_residual();
@@ -352,8 +355,13 @@ void compute_oracle_into(const NormProblem& problem, const OracleOptions& option
     } else if (has_residual) {
       row.first = result.residual_out.data() + r * n;  // RN_x(x + residual), already computed
     }
-    solver.solve_row(row, result.y.data() + r * n, result.y_exact.data() + r * n, result.mean[r],
+    const std::size_t y_offset = options.statistics_only ? 0 : r * n;
+    solver.solve_row(row, result.y.data() + y_offset, result.y_exact.data() + y_offset, result.mean[r],
                      result.rstd[r]);
+  }
+  if (options.statistics_only) {
+    result.y.clear();
+    result.y_exact.clear();
   }
 }
 

@@ -13,6 +13,9 @@ namespace normcheck::ref {
 struct OracleOptions {
   // Skip the fast path and decide every rounding by exact integer comparison.
   bool force_exact = false;
+  // Only the rows' mean and rstd: y and y_exact are left empty (the backward judge needs
+  // the forward statistics, not its outputs). The statistics are the same either way.
+  bool statistics_only = false;
 };
 
 struct OracleResult {

@@ -208,5 +208,37 @@ TEST(Edge, RejectsMalformedProblems) {
   EXPECT_THROW(compute_oracle(p), std::invalid_argument);
 }
 
+
+// statistics_only gives the same mean and rstd, bit for bit, on ordinary, constant,
+// zero-variance, non-finite and fused rows, and no outputs.
+TEST(Edge, StatisticsOnlyGivesTheSameStatisticsAndNoOutputs) {
+  NormProblem p;
+  p.rows = 5;
+  p.n = 3;
+  p.eps = 0x1p-20;
+  const double inf = std::numeric_limits<double>::infinity();
+  p.x = {1.0, 2.0, 4.0, 3.0, 3.0, 3.0, 0.5, -0.25, 0x1p-30, inf, 1.0, 2.0, -7.0, 0x1p20, 0x1.8p-3};
+  p.residual = {0.25, 0.0, -1.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, -1.0, 2.0};
+  for (const Op op : {Op::layernorm, Op::rmsnorm})
+    for (const bool residual : {false, true})
+      for (const double eps : {0.0, 0x1p-20}) {
+        NormProblem q = p;
+        q.op = op;
+        q.eps = eps;
+        if (!residual) q.residual.clear();
+        const OracleResult full = compute_oracle(q);
+        OracleOptions options;
+        options.statistics_only = true;
+        const OracleResult stats = compute_oracle(q, options);
+        EXPECT_TRUE(stats.y.empty());
+        EXPECT_TRUE(stats.y_exact.empty());
+        ASSERT_EQ(stats.mean.size(), full.mean.size());
+        for (std::size_t r = 0; r < full.mean.size(); ++r) {
+          EXPECT_TRUE(same_bits(stats.mean[r], full.mean[r])) << r;
+          EXPECT_TRUE(same_bits(stats.rstd[r], full.rstd[r])) << r;
+        }
+      }
+}
+
 }  // namespace
 }  // namespace normcheck::ref
