@@ -19,7 +19,7 @@ cmake -S "$ROOT" -B "$BUILD" -G Ninja \
   -DNORMCHECK_TESTS=OFF -DNORMCHECK_BENCH=OFF -DNORMCHECK_ONEDNN=OFF
 cmake --build "$BUILD" --target normcheck_fuzzers -j "$(nproc)"
 
-targets=(layernorm_fuzzer rmsnorm_fuzzer case_parser_fuzzer plugin_validation_fuzzer)
+targets=(layernorm_fuzzer rmsnorm_fuzzer backward_fuzzer case_parser_fuzzer plugin_validation_fuzzer)
 for target in "${targets[@]}"; do
   dir="$BUILD/fuzz"
   cp "$dir/$target" "$OUT/"

@@ -141,11 +141,18 @@ int run_fuzz(const FuzzArgs& args) {
   std::vector<std::string> plugins;
   if (!args.plugin.empty()) plugins.push_back(args.plugin);
   const auto kernels = impls::all_kernels(plugins);
-  const impls::KernelInfo* info = impls::find_kernel(kernels, args.kernel);
-  if (!info) throw InputError(unknown_kernel_message("fuzz: --kernel", args.kernel));
-  (void)load_budgets(args.budgets, kernels);  // bad budgets fail now, not in the child
+  const auto backward_kernels = impls::all_backward_kernels(plugins);
+  FuzzKernel kernel;
+  if (const impls::KernelInfo* info = impls::find_kernel(kernels, args.kernel)) {
+    kernel = *info;
+  } else if (const impls::BackwardKernelInfo* backward = impls::find_backward_kernel(backward_kernels, args.kernel)) {
+    kernel = *backward;
+  } else {
+    throw InputError(unknown_kernel_message("fuzz: --kernel", args.kernel));
+  }
+  (void)load_budgets(args.budgets, kernels, backward_kernels);  // bad budgets fail now, not in the child
 
-  const std::string target_name = info->kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
+  const std::string target_name = fuzz_target_name(kernel);
   // The throughput build by default; one job of several, or every job with --sanitize,
   // runs the AddressSanitizer build, so that memory errors in kernels are still caught.
   const int asan_jobs = args.sanitize ? args.jobs : (args.jobs >= 2 ? 1 : 0);
@@ -155,11 +162,11 @@ int run_fuzz(const FuzzArgs& args) {
   std::vector<FuzzProcessPlan> plans;
   if (fast_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.fuzzer_dir, FuzzBuild::throughput}, target_name);
-    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets, false}, {}});
+    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, false}, {}});
   }
   if (asan_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.asan_fuzzer_dir, FuzzBuild::sanitizers}, target_name);
-    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, *info, plugin, budgets, true}, {}});
+    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, true}, {}});
   }
   const fs::path fuzzer_dir = plans.front().target.binary.parent_path();
 

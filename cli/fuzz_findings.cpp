@@ -9,12 +9,15 @@
 #include <functional>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <set>
+#include <variant>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "harness/atomic_file.hpp"
+#include "harness/backward_shrink.hpp"
 #include "harness/case.hpp"
 #include "harness/finding_store.hpp"
 #include "harness/input_trace.hpp"
@@ -30,7 +33,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string op_label(const impls::KernelInfo& info) { return std::string(impls::op_name(info.kernel->op)); }
+std::string op_label(const FuzzKernel& kernel) {
+  return std::visit([](const auto& info) { return std::string(impls::op_name(info.kernel->op)); }, kernel);
+}
 
 // libFuzzer names artifacts by what happened: crash-, timeout-, oom-, leak-, slow-unit-.
 bool is_artifact(const fs::path& path) {
@@ -68,7 +73,7 @@ ArtifactClass reproduce_class(const FuzzTarget& target, const fs::path& artifact
   if (at != std::string::npos) {
     const std::string signature = run.output.substr(at + marker.size(), run.output.find('\n', at) - at - marker.size());
     // The signature is <kernel>-<op>-<class>; the class follows the op.
-    const std::string stem = std::string(target.kernel.kernel->name) + "-" + op_label(target.kernel) + "-";
+    const std::string stem = kernel_name(target.kernel) + "-" + op_label(target.kernel) + "-";
     if (signature.rfind(stem, 0) != 0) return {};
     return {parse_violation_class(signature.substr(stem.size())).value_or(ViolationClass::crash), {}};
   }
@@ -90,8 +95,46 @@ Case decode_artifact(const FuzzTarget& target, const fs::path& artifact, const f
   return read_case_file(out);
 }
 
+Budget default_budget_of(const impls::KernelInfo& kernel) { return default_budget(kernel); }
+Budget default_budget_of(const impls::BackwardKernelInfo& kernel) { return default_backward_budget(kernel); }
+
 Budget budget_for(const FuzzTarget& target) {
-  return target.budgets.empty() ? default_budget(target.kernel) : BudgetTable::load(target.budgets).for_kernel(target.kernel);
+  return std::visit(
+      [&](const auto& kernel) {
+        return target.budgets.empty() ? default_budget_of(kernel) : BudgetTable::load(target.budgets).for_kernel(kernel);
+      },
+      target.kernel);
+}
+
+// The kernel's isolated worker, for either pass (the minimizer's and the replays' judge).
+std::unique_ptr<IsolatedEvaluator> evaluator_for(const FuzzTarget& target, std::chrono::milliseconds timeout) {
+  const Budget budget = budget_for(target);
+  if (const auto* backward = std::get_if<impls::BackwardKernelInfo>(&target.kernel))
+    return std::make_unique<IsolatedEvaluator>(*backward, budget, timeout);
+  return std::make_unique<IsolatedEvaluator>(std::get<impls::KernelInfo>(target.kernel), budget, EvaluateOptions{},
+                                             timeout);
+}
+
+// A case of the run (the store's, or an artifact decoded by its target) on its pass's judge.
+IsolatedOutcome evaluate_found(IsolatedEvaluator& evaluator, const Case& found) {
+  return found.direction == Direction::backward ? evaluator.evaluate(backward_problem(found))
+                                                : evaluator.evaluate(found.problem);
+}
+
+// The case minimized by its pass's shrinker, keeping the class: a backward case's dy shrinks
+// with its x (harness/backward_shrink.hpp). Kernel, expect and note are the caller's.
+Case minimized(IsolatedEvaluator& evaluator, const Case& found, ViolationClass klass, bool& changed) {
+  const auto still_fails = [&](const auto& candidate) { return evaluator.evaluate(candidate).has_class(klass); };
+  if (found.direction == Direction::backward) {
+    const auto shrunk = minimize_backward_problem(backward_problem(found), still_fails);
+    changed = shrunk.accepted > 0;
+    return backward_case(shrunk.problem);
+  }
+  const auto shrunk = minimize_problem(found.problem, still_fails);
+  changed = shrunk.accepted > 0;
+  Case smaller;
+  smaller.problem = shrunk.problem;
+  return smaller;
 }
 
 // An existing case in the corpus that records this signature in its note.
@@ -116,9 +159,9 @@ constexpr std::chrono::milliseconds kMinimizeCaseTimeout{2'000};
 
 void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case found, bool from_sanitizer_build,
                         const fs::path& regressions_dir) {
-  const Budget budget = budget_for(target);
-  IsolatedEvaluator evaluator(target.kernel, budget, EvaluateOptions{}, kMinimizeCaseTimeout);
-  const auto first = evaluator.evaluate(found.problem);
+  const auto evaluator_owner = evaluator_for(target, kMinimizeCaseTimeout);
+  IsolatedEvaluator& evaluator = *evaluator_owner;
+  const auto first = evaluate_found(evaluator, found);
   finding.reproduced_in_release = first.has_class(finding.klass);
   if (!finding.reproduced_in_release) {
     // What the case does alone (a timeout, say) is not this finding: say what it means.
@@ -128,21 +171,21 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
                                                            : "this case alone does not reproduce it (state kept between inputs?)";
   }
   if (finding.reproduced_in_release) {
-    const auto shrunk = minimize_problem(
-        found.problem, [&](const ref::NormProblem& candidate) { return evaluator.evaluate(candidate).has_class(finding.klass); });
-    found.problem = shrunk.problem;
-    finding.minimized = shrunk.accepted > 0;
-    finding.detail = evaluator.evaluate(found.problem).message_for(finding.klass);
+    found = minimized(evaluator, found, finding.klass, finding.minimized);
+    finding.detail = evaluate_found(evaluator, found).message_for(finding.klass);
   }
-  found.kernel = target.kernel.kernel->name;
+  found.kernel = kernel_name(target.kernel);
   // A mutant must keep failing; a real kernel must pass once the bug is fixed.
-  found.expect = expected_verdict(target.kernel);
+  found.expect = std::visit([](const auto& kernel) { return expected_verdict(kernel); }, target.kernel);
   found.note = finding.signature;
   const std::string json = case_to_json(found);
   char hash[16];
   std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(json) & 0xFFFF'FFFFu);
   // A full disk loses this case, not the run's other findings or its summary.
-  const fs::path file = regressions_dir / (op_label(target.kernel) + "-" + std::string(class_name(finding.klass)) + "-" + hash + ".json");
+  // <op>[-backward]-<class>-<hash>.json: which pass the case is of shows in its name.
+  const std::string pass = std::holds_alternative<impls::BackwardKernelInfo>(target.kernel) ? "-backward" : "";
+  const fs::path file =
+      regressions_dir / (op_label(target.kernel) + pass + "-" + std::string(class_name(finding.klass)) + "-" + hash + ".json");
   std::error_code error;
   fs::create_directories(regressions_dir, error);
   if (error) {
@@ -159,8 +202,17 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
 
 }  // namespace
 
+std::string kernel_name(const FuzzKernel& kernel) {
+  return std::visit([](const auto& info) { return std::string(info.kernel->name); }, kernel);
+}
+
+std::string fuzz_target_name(const FuzzKernel& kernel) {
+  if (std::holds_alternative<impls::BackwardKernelInfo>(kernel)) return "backward_fuzzer";
+  return std::get<impls::KernelInfo>(kernel).kernel->op == NORMCHECK_LAYERNORM ? "layernorm_fuzzer" : "rmsnorm_fuzzer";
+}
+
 std::map<std::string, std::string> fuzz_target_env(const FuzzTarget& target) {
-  std::map<std::string, std::string> env{{"NORMCHECK_KERNEL", target.kernel.kernel->name}};
+  std::map<std::string, std::string> env{{"NORMCHECK_KERNEL", kernel_name(target.kernel)}};
   if (!target.plugin.empty()) env["NORMCHECK_PLUGIN"] = target.plugin;
   env["NORMCHECK_EXECUTABLE"] = executable_path();  // for the replay line the target prints
   if (!target.budgets.empty()) env["NORMCHECK_BUDGETS"] = target.budgets;
@@ -219,7 +271,7 @@ void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path&
   if (unfinished.empty()) return;
   const std::set<std::string> known = artifact_contents(targets);
   const FuzzTarget& first = targets.front();
-  IsolatedEvaluator evaluator(first.kernel, budget_for(first), EvaluateOptions{}, kMinimizeCaseTimeout);
+  const auto evaluator = evaluator_for(first, kMinimizeCaseTimeout);
   std::size_t replayed = 0;
   for (const std::string& input : unfinished) {
     if (known.count(input) != 0) continue;
@@ -239,7 +291,7 @@ void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path&
     }
     IsolatedOutcome outcome;
     try {
-      outcome = evaluator.evaluate(decoded.problem);
+      outcome = evaluate_found(*evaluator, decoded);
     } catch (const std::runtime_error& error) {
       // A harness error on one replay must not lose the run's other findings.
       std::fprintf(stderr, "normcheck fuzz: replaying an input a job left running: %s\n", error.what());
@@ -263,7 +315,7 @@ void add_vanished_inputs(const std::vector<FuzzTarget>& targets, const fs::path&
 std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& targets, const fs::path& findings_dir,
                                                const fs::path& work_dir, const fs::path& regressions_dir) {
   const FuzzTarget& first = targets.front();
-  const std::string stem = std::string(first.kernel.kernel->name) + "-" + op_label(first.kernel) + "-";
+  const std::string stem = kernel_name(first.kernel) + "-" + op_label(first.kernel) + "-";
   std::map<std::string, Pending> by_signature;
   // Differential findings: recorded by the targets, the smallest case of each signature kept.
   for (const auto& stored : read_finding_store(findings_dir)) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "harness/budget.hpp"
@@ -16,10 +17,18 @@
 
 namespace normcheck::harness::cli {
 
+// The kernel a fuzz run tests: a forward one (layernorm_fuzzer, rmsnorm_fuzzer) or a
+// backward one (backward_fuzzer, whose findings are backward cases).
+using FuzzKernel = std::variant<impls::KernelInfo, impls::BackwardKernelInfo>;
+
+std::string kernel_name(const FuzzKernel& kernel);
+// The libFuzzer target that tests it: by a forward kernel's op, or the backward target.
+std::string fuzz_target_name(const FuzzKernel& kernel);
+
 struct FuzzTarget {
   std::filesystem::path binary;     // e.g. build/fuzz-fast/fuzz/layernorm_fuzzer
   std::filesystem::path artifacts;  // where this binary's processes write crash artifacts
-  impls::KernelInfo kernel;
+  FuzzKernel kernel;
   std::string plugin;               // "" when the kernel is built in
   std::string budgets;              // "" for the default budgets
   bool sanitizers = false;          // the AddressSanitizer + UBSan build (else the throughput one)

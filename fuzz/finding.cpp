@@ -106,17 +106,17 @@ harness::FindingStore& finding_store(const TargetConfig& config) {
   return store;
 }
 
-}  // namespace
-
-void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
-                    const std::vector<harness::Violation>& violations) {
-  const std::string kernel = config.kernel.kernel->name;
-  const std::string signature = finding_signature(kernel, problem.op, klass);
+// Either pass's finding: `base_case` makes the case of the problem (kernel, expect and note
+// are set here), called only when the case is printed or kept.
+template <class BaseCase>
+void report(const TargetConfig& config, ref::Op op, std::int64_t elements, const BaseCase& base_case,
+            harness::ViolationClass klass, const std::vector<harness::Violation>& violations) {
+  const std::string kernel = config.kernel_name();
+  const std::string signature = finding_signature(kernel, op, klass);
   const auto make_case = [&] {
-    harness::Case finding;
-    finding.problem = problem;
+    harness::Case finding = base_case();
     finding.kernel = kernel;
-    finding.expect = harness::expected_verdict(config.kernel);
+    finding.expect = config.expected_verdict();
     finding.note = signature;
     return finding;
   };
@@ -128,7 +128,7 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
   // Under `normcheck fuzz`: recorded, and the fuzzer goes on at full speed. Only the
   // first hit of a signature in this process is printed (to the job's log).
   try {
-    const auto recorded = finding_store(config).record(signature, problem.value_count(), make_case);
+    const auto recorded = finding_store(config).record(signature, elements, make_case);
     if (recorded.first) {
       print_finding(config, signature, make_case(), recorded.file.string(), violations,
                     " (recorded; fuzzing goes on)");
@@ -139,6 +139,24 @@ void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
     if (!said) std::fprintf(stderr, "normcheck fuzz target: cannot record %s: %s\n", signature.c_str(), error.what());
     said = true;
   }
+}
+
+}  // namespace
+
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
+                    const std::vector<harness::Violation>& violations) {
+  const auto base_case = [&] {
+    harness::Case finding;
+    finding.problem = problem;
+    return finding;
+  };
+  report(config, problem.op, problem.value_count(), base_case, klass, violations);
+}
+
+void report_finding(const TargetConfig& config, const ref::BackwardProblem& problem, harness::ViolationClass klass,
+                    const std::vector<harness::Violation>& violations) {
+  const auto elements = static_cast<std::int64_t>(problem.x.size() + problem.dy.size() + problem.gamma.size());
+  report(config, problem.op, elements, [&] { return harness::backward_case(problem); }, klass, violations);
 }
 
 }  // namespace normcheck::fuzz

@@ -12,6 +12,7 @@
 #include "fuzz/target_config.hpp"
 #include "harness/evaluate.hpp"
 #include "harness/violation.hpp"
+#include "reference/backward_problem.hpp"
 
 namespace normcheck::fuzz {
 
@@ -26,7 +27,10 @@ inline constexpr std::string_view kFindingPrefix = "normcheck-finding: ";
 // signature, prints the first hit of each signature, and returns. Without: prints the
 // finding (capped at 10 violation lines) and aborts; each class aborts from its own
 // function, so stack-based deduplication (ClusterFuzz) also tells classes apart.
-void report_finding(const TargetConfig& config, const ref::NormProblem& problem,
-                                 harness::ViolationClass klass, const std::vector<harness::Violation>& violations);
+void report_finding(const TargetConfig& config, const ref::NormProblem& problem, harness::ViolationClass klass,
+                    const std::vector<harness::Violation>& violations);
+// The backward target's: the case is a backward case file (harness::backward_case).
+void report_finding(const TargetConfig& config, const ref::BackwardProblem& problem, harness::ViolationClass klass,
+                    const std::vector<harness::Violation>& violations);
 
 }  // namespace normcheck::fuzz

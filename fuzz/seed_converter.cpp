@@ -1,6 +1,7 @@
 // Build-time tool: turns readable case files (corpus/seeds, corpus/regressions) into the
 // seed corpora of the fuzz targets, named as OSS-Fuzz expects (<target>_seed_corpus/).
 //   normcheck_fuzz_seeds differential OUT_DIR CASE.json...   binary layout (fuzz_input.hpp)
+//   normcheck_fuzz_seeds backward OUT_DIR CASE.json...       backward layout (backward_input.hpp)
 //   normcheck_fuzz_seeds parser OUT_DIR CASE.json...         the JSON text itself
 //   normcheck_fuzz_seeds plugin OUT_DIR                      a few plugin tables
 // A case that does not parse is skipped with a warning: seeds must never break the build.
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz/backward_input.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "harness/case.hpp"
 
@@ -45,11 +47,21 @@ void write_plugin_seeds(const fs::path& out) {
   write_bytes(out / "bad-version", {250, 1, 1, 0, 'k', 1, 1, 1, 1, 1});
 }
 
+// Every case seeds the backward target: a backward case as it is, a forward case's x, gamma
+// and eps with its residual (or its x) as dy. Seeds start from dy as written; the mutator
+// reaches the header's forms.
+std::vector<std::uint8_t> backward_seed(const normcheck::harness::Case& c) {
+  using normcheck::harness::Direction;
+  return normcheck::fuzz::encode_backward_input(c.direction == Direction::backward
+                                                    ? normcheck::fuzz::from_backward_problem(backward_problem(c))
+                                                    : normcheck::fuzz::from_forward_case(c.problem));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s differential|parser|plugin OUT_DIR [CASE.json...]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s differential|backward|parser|plugin OUT_DIR [CASE.json...]\n", argv[0]);
     return 2;
   }
   const std::string_view mode = argv[1];
@@ -68,9 +80,11 @@ int main(int argc, char** argv) {
           const std::string text = read_text(case_path);
           return std::vector<std::uint8_t>(text.begin(), text.end());
         }());
+      } else if (mode == "backward") {
+        write_bytes(out / seed_name(case_path), backward_seed(normcheck::harness::read_case_file(case_path)));
       } else {
         const auto parsed = normcheck::harness::read_case_file(case_path);
-        // The differential targets fuzz the forward pass; a backward case is no seed of theirs.
+        // The forward targets fuzz the forward pass; a backward case is no seed of theirs.
         if (parsed.direction == normcheck::harness::Direction::backward) continue;
         write_bytes(out / seed_name(case_path), normcheck::fuzz::encode_input(normcheck::fuzz::from_problem(parsed.problem)));
       }

@@ -7,6 +7,7 @@
 
 #include "fuzz/fuzz_input.hpp"
 #include "harness/budget.hpp"
+#include "harness/verdict.hpp"
 #include "harness/violation.hpp"
 #include "impls/registry.hpp"
 #include "reference/oracle.hpp"
@@ -14,7 +15,10 @@
 namespace normcheck::fuzz {
 
 struct TargetConfig {
-  impls::KernelInfo kernel;
+  impls::KernelInfo kernel;  // the forward targets' kernel
+  // The backward target's kernel (configure_backward_target); then `kernel` is unset and
+  // `shape` is its carrier shape (backward_input.hpp).
+  std::optional<impls::BackwardKernelInfo> backward_kernel;
   harness::Budget budget;
   harness::KernelShape shape;
   std::string plugin_path;  // NORMCHECK_PLUGIN, "" when none
@@ -27,12 +31,18 @@ struct TargetConfig {
   // NORMCHECK_FINDING_DIR: record findings in this directory's finding store and go on
   // fuzzing (harness/finding_store.hpp); "" (unset): a finding aborts.
   std::string finding_dir;
+
+  const char* kernel_name() const { return backward_kernel ? backward_kernel->kernel->name : kernel.kernel->name; }
+  harness::Verdict expected_verdict() const;
 };
 
 // Reads NORMCHECK_KERNEL (default: the first correct built-in kernel of the op, f32 x
 // preferred), NORMCHECK_PLUGIN, NORMCHECK_BUDGETS (TOML) and the modes above. A bad
 // setting prints one line and exits with status 2: a fuzzer must not start misconfigured.
 void configure_target(ref::Op op);
+// The same for the backward target, over the backward kernels (ABI version 2) of either
+// op: NORMCHECK_KERNEL defaults to the first correct built-in one, f32 x preferred.
+void configure_backward_target();
 const TargetConfig& target_config();
 
 }  // namespace normcheck::fuzz

@@ -36,6 +36,8 @@ FindingStore::~FindingStore() {
   }
 }
 
+std::int64_t case_elements(const Case& c) { return c.problem.value_count() + static_cast<std::int64_t>(c.dy.size()); }
+
 fs::path FindingStore::case_path(const std::string& signature) const { return dir_ / (signature + ".json"); }
 
 bool FindingStore::smaller_than_on_disk(const fs::path& file, std::int64_t elements, Entry& entry) {
@@ -44,7 +46,7 @@ bool FindingStore::smaller_than_on_disk(const fs::path& file, std::int64_t eleme
   std::error_code missing;
   if (!fs::exists(file, missing)) return true;
   try {
-    const std::int64_t on_disk = read_case_file(file).problem.value_count();
+    const std::int64_t on_disk = case_elements(read_case_file(file));
     entry.kept_elements = std::min(entry.kept_elements, on_disk);
     return elements < on_disk;
   } catch (const std::exception&) {

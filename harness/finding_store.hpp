@@ -24,8 +24,9 @@
 
 namespace normcheck::harness {
 
-// The size "smallest" compares is NormProblem::value_count(): every input element of the
-// case (x, residual, gamma, beta), so a shorter row or fewer rows is smaller whatever the values.
+// The size "smallest" compares: every input element of the case (x, residual, gamma, beta,
+// and a backward case's dy), so a shorter row or fewer rows is smaller whatever the values.
+std::int64_t case_elements(const Case& c);
 
 class FindingStore {
  public:

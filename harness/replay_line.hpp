@@ -27,7 +27,8 @@ std::string plugin_of(const impls::KernelInfo& kernel);
 std::string plugin_of(const impls::BackwardKernelInfo& kernel);
 
 // "<where>: unknown kernel "NAME" (...)": suggests the --plugin that a kernel from a shared
-// library needs, and `normcheck list`.
+// library needs, and `normcheck list`. A built-in backward kernel is said to be one, which
+// only `report` does not run (check, fuzz and replay find backward kernels themselves).
 std::string unknown_kernel_message(std::string_view where, std::string_view name);
 
 // The normcheck executable printed commands start with: its real path, so that they run

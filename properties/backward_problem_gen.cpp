@@ -16,6 +16,7 @@
 
 #include "harness/case.hpp"
 #include "harness/case_scale.hpp"
+#include "harness/orthogonal_dy.hpp"
 #include "properties/choice_gen.hpp"
 #include "properties/expanded_gen.hpp"
 #include "properties/value_gen.hpp"
@@ -54,80 +55,6 @@ rc::Gen<ProblemSize> backward_size_gen() {
   return weighted_towards_first<ProblemSize>({{84, gen_problem_size()}, {16, reduction_size_gen()}});
 }
 
-// sum_i dy_i xhat_i = 0 exactly for each finite row of x, where dy's format can hold the
-// values (mostly, when it holds x's; else as close as rounding dy allows). RMSNorm's xhat is
-// proportional to x, and pairs (i, i + n/2) take dy = s (x_j, -x_i): partners half a row
-// apart, across the blocks of a blocked reduction. LayerNorm's is proportional to x - mean,
-// and triples of neighbours in x's sorted order (scattered over the row; their differences
-// mostly exact, by Sterbenz) take s times the cross product of (1, 1, 1) and their x,
-// orthogonal to the ones and to x, hence to x - mean. s is a power of two putting the
-// largest |dy| in [2^k, 2^(k+1)); a pair or triple that dy's format cannot hold exactly
-// takes 0 (exactness kept), unless that would leave the row all zero (then rounded: close
-// to orthogonal). Elements left over take 0. LayerNorm rows shorter than 3, and constant
-// rows, are constant (xhat sums to 0); rows of x with a NaN or an infinity keep their
-// ordinary dy.
-Values orthogonal_dy(const BackwardShape& shape, const Values& x, std::int64_t n, Values dy, int k) {
-  constexpr auto kNone = std::numeric_limits<std::size_t>::max();
-  const auto m = static_cast<std::size_t>(n);
-  Values row(m), rounded(m);
-  std::vector<std::size_t> order(m), group(m);
-  std::vector<char> inexact;
-  for (std::size_t start = 0; start + m <= x.size(); start += m) {
-    const auto first = x.begin() + static_cast<std::ptrdiff_t>(start);
-    const auto last = first + static_cast<std::ptrdiff_t>(m);
-    if (!std::all_of(first, last, [](double v) { return std::isfinite(v); })) continue;
-    double top = 0.0;
-    for (auto it = first; it != last; ++it) top = std::max(top, std::fabs(*it));
-    // x scaled near 1, so that differences of f64 values near overflow stay finite.
-    const int x_scale = top == 0.0 ? 0 : -std::ilogb(top);
-    const auto at = [&](std::size_t i) { return std::ldexp(x[start + i], x_scale); };
-    std::fill(row.begin(), row.end(), 0.0);
-    std::fill(group.begin(), group.end(), kNone);
-    std::size_t groups = 0;
-    const auto join = [&](std::size_t i, double v) {
-      row[i] = v;
-      group[i] = groups;
-    };
-    if (shape.op == ref::Op::rmsnorm) {
-      const std::size_t t = m / 2;
-      for (std::size_t i = 0; i < t; ++i, ++groups) {
-        join(i, at(t + i));
-        join(t + i, -at(i));
-      }
-    } else if (m >= 3) {
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      std::stable_sort(order.begin(), order.end(), [&x, start](std::size_t i, std::size_t j) {
-        return x[start + i] < x[start + j];
-      });
-      for (std::size_t i = 0; i + 3 <= m; i += 3, ++groups) {
-        const std::size_t ia = order[i], ib = order[i + 1], ic = order[i + 2];
-        const double a = at(ia), b = at(ib), c = at(ic);
-        join(ia, c - b);
-        join(ib, a - c);
-        join(ic, b - a);
-      }
-    }
-    double largest = 0.0;
-    for (double v : row) largest = std::max(largest, std::fabs(v));
-    if (largest == 0.0 && shape.op == ref::Op::layernorm) {
-      std::fill(row.begin(), row.end(), 1.0);
-      largest = 1.0;
-    }
-    const int dy_scale = largest == 0.0 ? 0 : k - std::ilogb(largest);
-    inexact.assign(groups, 0);
-    for (std::size_t i = 0; i < m; ++i) {
-      const double scaled = std::ldexp(row[i], dy_scale);
-      rounded[i] = ref::round_to_format(shape.dy_format, scaled);
-      if (rounded[i] != scaled && group[i] != kNone) inexact[group[i]] = 1;
-    }
-    const auto kept = [&](std::size_t i) { return group[i] == kNone || inexact[group[i]] == 0; };
-    bool any_kept = false;
-    for (std::size_t i = 0; i < m; ++i) any_kept = any_kept || (kept(i) && rounded[i] != 0.0);
-    for (std::size_t i = 0; i < m; ++i) dy[start + i] = !any_kept || kept(i) ? rounded[i] : 0.0;
-  }
-  return dy;
-}
-
 // dy for the regime; x is the forward problem's (rows * n, row-major).
 rc::Gen<Values> dy_gen(DyRegime regime, const BackwardShape& shape, const std::shared_ptr<const Values>& x,
                        std::int64_t rows, std::int64_t n) {
@@ -152,7 +79,7 @@ rc::Gen<Values> dy_gen(DyRegime regime, const BackwardShape& shape, const std::s
     case DyRegime::orthogonal_to_xhat:
       return rc::gen::map(rc::gen::tuple(ordinary, rc::gen::inRange(0, 3), rc::gen::inRange(0, 2)),
                           [shape, x, n](const std::tuple<Values, int, int>& drawn) {
-                            auto dy = orthogonal_dy(shape, *x, n, std::get<0>(drawn), std::get<1>(drawn));
+                            auto dy = harness::orthogonal_dy(shape.op, shape.dy_format, *x, n, std::get<0>(drawn), std::get<1>(drawn));
                             if (std::get<2>(drawn) != 0)
                               for (auto& v : dy) v = -v;
                             return dy;

@@ -3,10 +3,13 @@
 # build `normcheck fuzz` runs by default), then fuzzes two at a time (2 cores): correct
 # kernels must give no finding under the sanitizers, a fused kernel none with one
 # throughput and one sanitizer job, two mutants must be found (recorded in-process, hit
-# many times: fuzzing went on), minimized and replayable, eight hostile plugin kernels must
-# be findings (or, checking nothing, no pass), and the parser and plugin-validation targets
-# must survive. About 4 minutes after the build.
+# many times: fuzzing went on), minimized and replayable, a correct backward kernel must give
+# no finding and two backward mutants must be found and replayable (backward_fuzzer), nine
+# hostile plugin kernels must be findings (or, checking nothing, no pass), and the parser and
+# plugin-validation targets must survive. About 4 minutes after the build.
 #   NORMCHECK_FUZZ_SMOKE_SECONDS  seconds per correct-kernel run (default 60)
+#   NORMCHECK_FUZZ_SMOKE_BACKWARD_SECONDS  seconds per backward run (default 5: the backward
+#                                 mutants are found within a second, from the seeds)
 #   NORMCHECK_BIN                 the release normcheck (default build/release/normcheck)
 #   NORMCHECK_FAULTY_PLUGIN       the release tests' faulty plugin (default
 #                                 build/release/tests/cli/libnormcheck_faulty_plugin.so)
@@ -15,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${NORMCHECK_FUZZ_SMOKE_SECONDS:-60}
 short=$(( seconds / 2 ))
+backward=${NORMCHECK_FUZZ_SMOKE_BACKWARD_SECONDS:-5}
 normcheck=${NORMCHECK_BIN:-build/release/normcheck}
 faulty_plugin=${NORMCHECK_FAULTY_PLUGIN:-build/release/tests/cli/libnormcheck_faulty_plugin.so}
 fuzzers=build/fuzz/fuzz
@@ -160,11 +164,24 @@ expect_many_hits eps-ignored
 expect_replayable one-pass-variance mutant.layernorm.one_pass_variance
 expect_replayable eps-ignored mutant.rmsnorm.eps_ignored
 
+echo "fuzz-smoke: backward kernels (backward_fuzzer), ${backward}s each"
+fuzz_kernel layernorm-backward-f32 layernorm_backward.f32 "$backward" --jobs 2
+wait
+fuzz_kernel mean-g-twice mutant.layernorm_backward.mean_g_twice "$backward"
+fuzz_kernel last-partial-block mutant.layernorm_backward.last_partial_block_dropped "$backward"
+wait
+expect layernorm-backward-f32 0 "no finding on a correct backward kernel (a throughput and a sanitizer job)"
+expect_line layernorm-backward-f32 "with backward_fuzzer" "the backward target ran"
+expect mean-g-twice 1 "finding on the dx mutant"
+expect last-partial-block 1 "finding on the dgamma / dbeta reduction mutant"
+expect_replayable mean-g-twice mutant.layernorm_backward.mean_g_twice
+expect_replayable last-partial-block mutant.layernorm_backward.last_partial_block_dropped
+
 # Hostile kernels of the release tests' faulty plugin (about 40 s), two at a time: each is
 # a finding with a case that replays (or, for the one that checks nothing, exit 1), and
 # what a kernel prints never reaches normcheck's own output.
 if [ -f "$faulty_plugin" ]; then
-  echo "fuzz-smoke: hostile plugin kernels, 5s each"
+  echo "fuzz-smoke: hostile plugin kernels (one of them backward), 5s each"
   hostile() { fuzz_kernel "$1" "faulty.$2" 5 --plugin "$faulty_plugin" "${@:3}"; }
   hostile quick-exits layernorm.f32.quick_exits
   hostile leaks layernorm.f32.leaks --sanitize  # LeakSanitizer sees it
@@ -177,6 +194,8 @@ if [ -f "$faulty_plugin" ]; then
   wait
   hostile unsupported rmsnorm.f32.unsupported
   hostile chatty layernorm.f32.chatty
+  wait
+  hostile backward-quick-exits layernorm_backward.f32.quick_exits
   wait
   expect quick-exits 1 "a kernel that _exit()s is a finding"
   expect_line quick-exits "faulty.layernorm.f32.quick_exits-layernorm-crash" "the job it ended gives its input: a crash with a case"
@@ -193,13 +212,17 @@ if [ -f "$faulty_plugin" ]; then
   expect_line status7 "the kernel returned status 7" "the status is reported as a number"
   expect unsupported 1 "a kernel that checks no input does not pass"
   expect_line unsupported "no input checked" "said so"
+  expect backward-quick-exits 1 "a backward kernel that _exit()s is a finding"
+  expect_line backward-quick-exits "faulty.layernorm_backward.f32.quick_exits-layernorm-crash" \
+    "the job it ended gives its backward input: a crash with a case"
+  expect_line backward-quick-exits "worker exited with status 0" "replayed in a worker, where ending the process is seen"
   expect chatty 0 "a chatty correct kernel passes"
   if grep -qF "all within budget" "$tmp/chatty.log"; then
     fail chatty "the kernel's fake verdict reached normcheck's output" 10
   else
     echo "fuzz-smoke: ok   chatty: the kernel's output stays in the fuzzer's log"
   fi
-  for label in quick-exits crash rounds-upward status7; do
+  for label in quick-exits backward-quick-exits crash rounds-upward status7; do
     printed=$(sed -n 's/^    replay: //p' "$tmp/$label.log" | head -1)
     # The kernel is under test ("expect": "pass") and still fails: its replay exits 1.
     if [ -n "$printed" ] && { bash -c "$printed" >"$tmp/$label-printed.log" 2>&1; [ $? = 1 ]; }; then

@@ -26,25 +26,42 @@ using namespace cli_testing;
 constexpr const char* kMutant = "mutant.layernorm.unbiased_variance";
 constexpr const char* kSignature = "mutant.layernorm.unbiased_variance-layernorm-score";
 
-// A stand-in fuzzer at dir/layernorm_fuzzer: keeps its arguments in dir/args, prints
-// `executions` in one status line, marks that it checked an input (unless checks_nothing, a
-// kernel that skips every input) and, with a case to record, writes it and a hit count into
-// the finding store as a target does (harness/input_trace.hpp, harness/finding_store.hpp).
-void write_stand_in(const fs::path& dir, int executions, const fs::path& recorded_case, bool checks_nothing = false) {
+// A stand-in fuzzer at dir/<target>: keeps its arguments in dir/args, prints `executions` in
+// one status line, marks that it checked an input (unless checks_nothing, a kernel that
+// skips every input) and, with a case to record, writes it and a hit count under `signature`
+// into the finding store as a target does (harness/input_trace.hpp, harness/finding_store.hpp).
+void write_stand_in(const fs::path& dir, int executions, const fs::path& recorded_case, bool checks_nothing = false,
+                    const std::string& target = "layernorm_fuzzer", const std::string& signature = kSignature) {
   fs::create_directories(dir);
-  const fs::path script = dir / "layernorm_fuzzer";
+  const fs::path script = dir / target;
   std::ofstream out(script);
   out << "#!/bin/sh\n"
       << "echo \"$@\" > \"$(dirname \"$0\")/args\"\n";
   if (!checks_nothing) out << "touch \"$NORMCHECK_FINDING_DIR/checked-$$\"\n";
   if (!recorded_case.empty()) {
-    out << "cp '" << recorded_case.string() << "' \"$NORMCHECK_FINDING_DIR/" << kSignature << ".json\"\n"
-        << "echo 500 > \"$NORMCHECK_FINDING_DIR/" << kSignature << ".hits-$$\"\n";
+    out << "cp '" << recorded_case.string() << "' \"$NORMCHECK_FINDING_DIR/" << signature << ".json\"\n"
+        << "echo 500 > \"$NORMCHECK_FINDING_DIR/" << signature << ".hits-$$\"\n";
   }
   out << "echo '#" << executions
       << ": cov: 5 ft: 6 corp: 2 exec/s 10 oom/timeout/crash: 0/0/0 time: 1s job: 1 dft_time: 0'\n";
   out.close();
   fs::permissions(script, fs::perms::owner_all);
+}
+
+// `normcheck fuzz` of the kernel over the stand-in in dir/fuzzers, findings into dir/corpus.
+Outcome fuzz_over_stand_in(const std::string& kernel, const fs::path& dir) {
+  return normcheck("fuzz --kernel " + kernel + " --time 2 --fuzzer-dir '" + (dir / "fuzzers").string() +
+                   "' --work-dir '" + (dir / "work").string() + "' --corpus '" + (dir / "corpus").string() + "'");
+}
+
+// The one regression case the run wrote, its name starting with `prefix`.
+Case only_case_written(const fs::path& corpus, const std::string& prefix) {
+  std::vector<fs::path> written;
+  for (const auto& entry : fs::directory_iterator(corpus)) written.push_back(entry.path());
+  EXPECT_EQ(written.size(), 1u);
+  if (written.empty()) return {};
+  EXPECT_EQ(written[0].filename().string().rfind(prefix, 0), 0u) << written[0];
+  return read_case_file(written[0]);
 }
 
 // Two rows of four with a spread: dividing the variance by n - 1 is far outside budget.
@@ -67,20 +84,14 @@ TEST(CliFuzzFindings, ARecordedFindingIsMinimizedAndKeepsItsHits) {
   write_case_file(dir / "recorded.json", failing_case());
   write_stand_in(dir / "fuzzers", 1234, dir / "recorded.json");
 
-  const Outcome o = normcheck("fuzz --kernel " + std::string(kMutant) + " --time 2 --fuzzer-dir '" +
-                              (dir / "fuzzers").string() + "' --work-dir '" + (dir / "work").string() +
-                              "' --corpus '" + (dir / "corpus").string() + "'");
+  const Outcome o = fuzz_over_stand_in(kMutant, dir);
   ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
   EXPECT_NE(o.out.find("executions 1234 in"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("finding " + std::string(kSignature) + " (500 hit(s))"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("(minimized)"), std::string::npos) << o.out;
 
   // One regression case, smaller than the recorded one, still a finding of its class.
-  std::vector<fs::path> written;
-  for (const auto& entry : fs::directory_iterator(dir / "corpus")) written.push_back(entry.path());
-  ASSERT_EQ(written.size(), 1u);
-  EXPECT_EQ(written[0].filename().string().rfind("layernorm-score-", 0), 0u) << written[0];
-  const Case kept = read_case_file(written[0]);
+  const Case kept = only_case_written(dir / "corpus", "layernorm-score-");
   EXPECT_EQ(kept.note, kSignature);
   EXPECT_EQ(kept.expect, Verdict::fail);
   EXPECT_LT(kept.problem.value_count(), failing_case().problem.value_count());
@@ -90,6 +101,46 @@ TEST(CliFuzzFindings, ARecordedFindingIsMinimizedAndKeepsItsHits) {
   const auto verdict = evaluate_case(*mutant, kept.problem, default_budget(*mutant));
   EXPECT_TRUE(std::any_of(verdict.violations.begin(), verdict.violations.end(),
                           [](const Violation& v) { return v.klass == ViolationClass::score; }));
+}
+
+// A backward kernel runs the backward target; its finding is minimized by the backward
+// shrinker (dy with x) in an isolated worker and saved as a backward case that replays.
+TEST(CliFuzzFindings, ABackwardFindingBecomesAMinimizedBackwardCase) {
+  const std::string mutant = "mutant.layernorm_backward.mean_g_twice";
+  const std::string signature = mutant + "-layernorm-score";
+  const fs::path dir = scratch_dir() / "fuzz_backward_finding";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  ref::BackwardProblem problem;
+  problem.rows = 3;
+  problem.n = 4;
+  problem.eps = 0x1p-20;
+  problem.x = {1, 2, 3, 4, -1, 0.5, 3, 8, 0.25, -2, 6, 1};
+  problem.dy = {1, -1, 0.5, 2, 0.125, 4, -2.5, 1, 3, 3, -1, 0.5};
+  Case recorded = backward_case(problem);
+  recorded.kernel = mutant;
+  recorded.expect = Verdict::fail;
+  recorded.note = signature;
+  write_case_file(dir / "recorded.json", recorded);
+  write_stand_in(dir / "fuzzers", 777, dir / "recorded.json", false, "backward_fuzzer", signature);
+
+  const Outcome o = fuzz_over_stand_in(mutant, dir);
+  ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_NE(o.err.find("with backward_fuzzer"), std::string::npos) << o.err;
+  EXPECT_NE(o.out.find("finding " + signature + " (500 hit(s))"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("(minimized)"), std::string::npos) << o.out;
+  const Case kept = only_case_written(dir / "corpus", "layernorm-backward-score-");
+  EXPECT_EQ(kept.direction, Direction::backward);
+  EXPECT_EQ(kept.note, signature);
+  EXPECT_EQ(kept.kernel, mutant);
+  EXPECT_LT(case_elements(kept), case_elements(recorded));
+  // The printed replay line runs verbatim: the case still fails, as its "expect" records.
+  const auto at = o.out.find("    replay: ");
+  ASSERT_NE(at, std::string::npos) << o.out;
+  const std::string command = o.out.substr(at + 12, o.out.find('\n', at) - at - 12);
+  const Outcome replay = run_shell(command);
+  EXPECT_EQ(replay.exit_code, 0) << command << "\n" << replay.out << replay.err;
+  EXPECT_NE(replay.out.find("still fails as recorded"), std::string::npos) << replay.out;
 }
 
 // `normcheck fuzz` of the correct f32 LayerNorm over the stand-ins in dir/fast and dir/asan.

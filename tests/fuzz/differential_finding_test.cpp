@@ -18,6 +18,7 @@
 #include "fuzz/target_config.hpp"
 #include "harness/evaluate.hpp"
 #include "harness/finding_store.hpp"
+#include "tests/fuzz/smallest_failures.hpp"
 
 namespace normcheck::fuzz {
 namespace {
@@ -50,41 +51,28 @@ TEST(DifferentialFinding, IsRecordedAndFuzzingGoesOn) {
   const TargetConfig& config = target_config();
 
   std::mt19937 rng(7);
-  std::map<std::string, std::int64_t> smallest;  // signature -> fewest elements of a failing input
-  int findings = 0;
-  for (int i = 0; i < 60; ++i) {
-    const auto bytes = random_input(rng, 1 + i % 3, 2 + (i * 7) % 30);
-    // The same verdict the target reaches, computed here independently.
-    const auto decoded = decode_input(bytes.data(), bytes.size(), config.shape);
-    ASSERT_TRUE(decoded);
-    const auto problem = to_problem(*decoded, config.shape);
-    harness::EvaluateOptions options;
-    options.check_contracts = false;
-    const auto verdict = harness::evaluate_case(config.kernel, problem, config.budget, options);
-    // Returning at all after a finding is the point: it used to abort the process.
-    EXPECT_EQ(check_differential_input(bytes.data(), bytes.size()), 0);
-    if (verdict.passed()) continue;
-    ++findings;
-    for (const auto& violation : verdict.violations) {
-      const auto signature = finding_signature(config.kernel.kernel->name, ref::Op::layernorm, violation.klass);
-      const auto elements = problem.value_count();
-      auto [it, inserted] = smallest.try_emplace(signature, elements);
-      if (!inserted) it->second = std::min(it->second, elements);
-    }
-  }
+  std::vector<std::vector<std::uint8_t>> inputs;
+  for (int i = 0; i < 60; ++i) inputs.push_back(random_input(rng, 1 + i % 3, 2 + (i * 7) % 30));
+  testing_support::SmallestFailures smallest;
+  const int findings = testing_support::feed_inputs(
+      inputs, check_differential_input,
+      [&](const std::vector<std::uint8_t>& bytes) {
+        // The same verdict the target reaches, computed here independently.
+        const auto decoded = decode_input(bytes.data(), bytes.size(), config.shape);
+        EXPECT_TRUE(decoded);
+        const auto problem = to_problem(*decoded, config.shape);
+        harness::EvaluateOptions options;
+        options.check_contracts = false;
+        return testing_support::Judged{harness::evaluate_case(config.kernel, problem, config.budget, options),
+                                       problem.value_count()};
+      },
+      config.kernel.kernel->name, ref::Op::layernorm, smallest);
   ASSERT_GE(findings, 30) << "the mutant should fail on most of these inputs";
-  ASSERT_TRUE(smallest.count("mutant.layernorm.unbiased_variance-layernorm-score"));
-  for (const auto& [signature, elements] : smallest) {
-    const fs::path file = dir / (signature + ".json");
-    ASSERT_TRUE(fs::exists(file)) << signature;
-    const harness::Case kept = harness::read_case_file(file);
-    EXPECT_EQ(kept.note, signature);
-    EXPECT_EQ(kept.kernel, "mutant.layernorm.unbiased_variance");
-    EXPECT_EQ(kept.expect, harness::Verdict::fail);
-    EXPECT_EQ(kept.problem.value_count(), elements) << signature << ": not the smallest failing input";
+  ASSERT_TRUE(smallest.has("mutant.layernorm.unbiased_variance-layernorm-score"));
+  for (const harness::Case& kept : smallest.expect_kept(dir, "mutant.layernorm.unbiased_variance")) {
     // The kept case is a finding of its class, not merely a case of the right size.
     const auto again = harness::evaluate_case(config.kernel, kept.problem, config.budget, {});
-    EXPECT_FALSE(again.passed()) << signature;
+    EXPECT_FALSE(again.passed()) << kept.note;
   }
   fs::remove_all(dir);
 }

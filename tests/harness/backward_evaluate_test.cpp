@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/backward_runner.hpp"
+#include "impls/plugin_loader.hpp"
 #include "tests/support/test_backward_kernels.hpp"
 #include "tests/support/test_problems.hpp"
 
@@ -195,6 +196,96 @@ TEST(BackwardEvaluate, TheCallsContractsAreFindings) {
 
 // Non-finite inputs: the exact gradient is NaN or an infinity, and any non-finite result
 // passes (IEEE order decides which), a finite one does not.
+// The correct built-in f64 backward kernel, which recomputes mean and rstd in long double.
+const impls::BackwardKernelInfo* builtin_f64_kernel() {
+  return impls::find_backward_kernel(impls::builtin_backward_kernels(), "layernorm_backward.f64");
+}
+
+// An f64 LayerNorm problem of one row; the test fills n, eps and the values.
+ref::BackwardProblem f64_problem() {
+  ref::BackwardProblem p;
+  p.op = ref::Op::layernorm;
+  p.x_format = p.param_format = p.dy_format = ref::Format::f64;
+  p.rows = 1;
+  return p;
+}
+
+// An f64 row of subnormals one ulp apart with eps 0 has var near 2^-2149: its rstd (near
+// 2^1075) is beyond double, inf in the oracle's statistics, and the allowance built on it is
+// not a number. The correct f64 kernel, which recomputes rstd in long double, returned inf
+// for an exact 0 (rstd times its rounding residue) and was a finding (backward_fuzzer found
+// it); the case is skipped, as one whose statistics f32 cannot hold is. A row whose var + eps
+// is exactly 0 (rstd truly infinite) is still judged.
+TEST(BackwardEvaluate, AnRstdBeyondDoubleSkipsTheCase) {
+  const impls::BackwardKernelInfo* f64 = builtin_f64_kernel();
+  ASSERT_NE(f64, nullptr);
+  ref::BackwardProblem p = f64_problem();
+  p.n = 3;
+  p.eps = 0;
+  p.x = {0.0, 0x0.0000000000001p-1022, 0.0};
+  p.dy = {0.0, 0.0, 0x1p16};
+  const auto beyond = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(beyond.skipped) << messages(beyond);
+  EXPECT_NE(beyond.skip_reason.find("beyond double's range"), std::string::npos) << beyond.skip_reason;
+  p.x = {0x1p-1074, 0x1p-1074, 0x1p-1074};
+  const auto constant = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_FALSE(constant.skipped) << constant.skip_reason;
+  EXPECT_TRUE(constant.passed()) << messages(constant);
+}
+
+// An f64 gradient beyond double's range: g = gamma * dy = -2^1277 (finite, exactly) and the
+// rows' cancellation leave dx0 = 2^1152 (1 - 0.25 rstd^2 is 4 eps), which rounds to inf; the
+// f64 kernel's 0 is off by far less than its allowance (near 2^1226) and must pass, judged
+// on dy scaled into range (backward_fuzzer found it as a false finding-for-inf).
+TEST(BackwardEvaluate, AFiniteResultWhoseExactValueIsBeyondDoubleIsJudgedByItsScore) {
+  const impls::BackwardKernelInfo* f64 = builtin_f64_kernel();
+  ASSERT_NE(f64, nullptr);
+  ref::BackwardProblem p = f64_problem();
+  p.n = 2;
+  p.eps = 0x1p-127;
+  p.x = {0.0, 1.0};
+  p.gamma = {0.0, -0x1p769};
+  p.dy = {0.0, 0x1p508};
+  const auto e = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_FALSE(e.skipped) << e.skip_reason;
+  EXPECT_TRUE(e.passed()) << messages(e);
+  // dy with a subnormal that no scaling keeps exact: gamma is scaled instead (dx is linear
+  // in it too). And one far beyond double's range: 2^1358 (x near -2^34, g near 2^1474).
+  p.gamma = {0x1p769, 0.0};
+  p.dy = {0x1p512, 0x1p-1052};
+  const auto subnormal_dy = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(subnormal_dy.passed()) << messages(subnormal_dy);
+  p.eps = 0x1p-17;
+  p.x = {0.0, -0x1p34};
+  p.gamma = {0.0, -0x1p769};
+  p.dy = {0x1p-52, -0x1p705};
+  const auto far_beyond = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(far_beyond.passed()) << messages(far_beyond);
+  // Neither gamma nor dy alone can be scaled far enough exactly (their small elements), both together can.
+  p.gamma = {0x1p-96, -0x1p769};
+  const auto split = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(split.passed()) << messages(split);
+  // All the room there is (gamma's subnormal allows 11 binades, dy's 2^-78 996): g near 2^1713.
+  p.n = 4;
+  p.eps = 0x1p-122;
+  p.x = {0.0, 0.0, 1.0, 0.0};
+  p.gamma = {0x1p-1063, -0x1p1009, 0.0, 0.0};
+  p.dy = {0.0, 0x1p704, 0.0, -0x1p-78};
+  const auto all_room = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(all_room.passed()) << messages(all_room);
+  // Not enough room (g near 2^2039, 11 binades of exact scaling: gamma's subnormal, and dy's
+  // smallest subnormal allows none): nothing can measure the result, and the case is skipped.
+  p.rows = 2;
+  p.n = 3;
+  p.eps = 0;
+  p.x = {0x1.cdcp-2, 0x1.cdcp-2, 0.0, 0.0, 0.0, 0.0};
+  p.gamma = {-0x1p559, 0x1p-1063, -0x1p1023};
+  p.dy = {-0x1p1016, 0.0, -0x1p1016, 0.0, 0.0, 0x1p-1074};
+  const auto no_room = evaluate_backward_case(*f64, p, default_backward_budget(*f64));
+  EXPECT_TRUE(no_room.skipped) << messages(no_room);
+  EXPECT_NE(no_room.skip_reason.find("no exact scaling"), std::string::npos) << no_room.skip_reason;
+}
+
 TEST(BackwardEvaluate, NonFiniteRowsAdmitNonFiniteResultsOnly) {
   TestBackwardKernel honest("test.backward.honest", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32);
   ref::BackwardProblem p = problem_for(kShapes[0], 3, 5, 2);

@@ -21,6 +21,9 @@
  *   faulty.layernorm.f32.finds_itself    correct, but finds its entry by the address of self
  *                                        (self - table, as container_of does): NORMCHECK_ERROR when
  *                                        self is not an entry of its own table
+ * and one backward kernel (ABI version 2):
+ *   faulty.layernorm_backward.f32.quick_exits  calls _exit(0) on rows of one element, answers
+ *                                        UNSUPPORTED to the rest (only ending the process is under test)
  * Built against the version-2 header as a user would: cc -shared -fPIC. */
 #include <fenv.h>
 #include <math.h>
@@ -199,4 +202,20 @@ uint32_t normcheck_plugin_abi_version(void) { return NORMCHECK_ABI_VERSION; }
 const normcheck_kernel *normcheck_plugin_kernels(size_t *count) {
   *count = sizeof kernels / sizeof kernels[0];
   return kernels;
+}
+
+static normcheck_status backward_quick_exits(const normcheck_backward_kernel *self, const normcheck_backward_problem *p) {
+  (void)self;
+  if (p->n == 1) _exit(0);
+  return NORMCHECK_UNSUPPORTED;
+}
+
+static const normcheck_backward_kernel backward_kernels[] = {
+    {"faulty.layernorm_backward.f32.quick_exits", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32,
+     NORMCHECK_THREAD_SAFE, NULL, backward_quick_exits},
+};
+
+const normcheck_backward_kernel *normcheck_plugin_backward_kernels(size_t *count) {
+  *count = sizeof backward_kernels / sizeof backward_kernels[0];
+  return backward_kernels;
 }
