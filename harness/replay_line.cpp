@@ -26,12 +26,6 @@ std::string plugin_of(const impls::BackwardKernelInfo& kernel) {
 }
 
 std::string unknown_kernel_message(std::string_view where, std::string_view name) {
-  if (impls::find_backward_kernel(impls::builtin_backward_kernels(), name) != nullptr) {
-    return fmt::format("{}: \"{}\" is a backward kernel, which `normcheck report` does not run yet (`normcheck "
-                       "check --kernel {}` checks it, `normcheck fuzz --kernel {}` fuzzes it, `normcheck replay` "
-                       "replays its cases)",
-                       where, name, name, name);
-  }
   return fmt::format("{}: unknown kernel \"{}\" (not built in: a kernel from a shared library needs "
                      "--plugin LIB; `normcheck list --plugin LIB` shows what a library exports)",
                      where, name);
