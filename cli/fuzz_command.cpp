@@ -162,11 +162,13 @@ int run_fuzz(const FuzzArgs& args) {
   std::vector<FuzzProcessPlan> plans;
   if (fast_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.fuzzer_dir, FuzzBuild::throughput}, target_name);
-    plans.push_back({FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, false}, {}});
+    plans.push_back(
+        {FuzzBuild::throughput, fast_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, false}, {}});
   }
   if (asan_jobs > 0) {
     const fs::path dir = locate_fuzzer_dir({args.asan_fuzzer_dir, FuzzBuild::sanitizers}, target_name);
-    plans.push_back({FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, true}, {}});
+    plans.push_back(
+        {FuzzBuild::sanitizers, asan_jobs, FuzzTarget{dir / target_name, {}, kernel, plugin, budgets, true}, {}});
   }
   const fs::path fuzzer_dir = plans.front().target.binary.parent_path();
 

@@ -101,7 +101,8 @@ Budget default_budget_of(const impls::BackwardKernelInfo& kernel) { return defau
 Budget budget_for(const FuzzTarget& target) {
   return std::visit(
       [&](const auto& kernel) {
-        return target.budgets.empty() ? default_budget_of(kernel) : BudgetTable::load(target.budgets).for_kernel(kernel);
+        return target.budgets.empty() ? default_budget_of(kernel)
+                                      : BudgetTable::load(target.budgets).for_kernel(kernel);
       },
       target.kernel);
 }
@@ -184,8 +185,8 @@ void minimize_and_write(const FuzzTarget& target, FuzzFinding& finding, Case fou
   // A full disk loses this case, not the run's other findings or its summary.
   // <op>[-backward]-<class>-<hash>.json: which pass the case is of shows in its name.
   const std::string pass = std::holds_alternative<impls::BackwardKernelInfo>(target.kernel) ? "-backward" : "";
-  const fs::path file =
-      regressions_dir / (op_label(target.kernel) + pass + "-" + std::string(class_name(finding.klass)) + "-" + hash + ".json");
+  const fs::path file = regressions_dir / (op_label(target.kernel) + pass + "-" +
+                                           std::string(class_name(finding.klass)) + "-" + hash + ".json");
   std::error_code error;
   fs::create_directories(regressions_dir, error);
   if (error) {

@@ -46,7 +46,8 @@ DyHeader decode_dy_header(std::uint8_t form_byte, std::uint8_t shift_byte) {
 }
 
 void encode_dy_header(const DyHeader& header, std::vector<std::uint8_t>& out) {
-  out.push_back(static_cast<std::uint8_t>(static_cast<unsigned>(header.form) + kDyFormCount * (header.parameter % 32u)));
+  const unsigned form = static_cast<unsigned>(header.form);
+  out.push_back(static_cast<std::uint8_t>(form + kDyFormCount * (header.parameter % 32u)));
   out.push_back(static_cast<std::uint8_t>(header.shift));
 }
 
@@ -69,7 +70,9 @@ std::vector<double> apply_dy_header(const DyHeader& header, ref::Op op, ref::For
       for (std::int64_t r = 1; r < rows; ++r) std::copy_n(row(0), m, row(r));
       break;
     case DyForm::cancelling_rows:
-      for (std::int64_t r = 1; r < rows; r += 2) std::transform(row(r - 1), row(r), row(r), [](double v) { return -v; });
+      for (std::int64_t r = 1; r < rows; r += 2) {
+        std::transform(row(r - 1), row(r), row(r), [](double v) { return -v; });
+      }
       break;
     case DyForm::one_row: {
       const std::int64_t kept = header.parameter == 0 ? rows - 1 : header.parameter * rows / 32;

@@ -8,7 +8,9 @@
 namespace normcheck::fuzz {
 namespace {
 
-int pick_int(MutationRng& rng, int lo, int hi) { return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1)); }
+int pick_int(MutationRng& rng, int lo, int hi) {
+  return lo + static_cast<int>(rng() % static_cast<unsigned>(hi - lo + 1));
+}
 
 // The binade of the largest finite |dy| the carrier spells (its raw values or its motif;
 // dy = 1 without a residual), before the header's shift.

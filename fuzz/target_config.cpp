@@ -45,7 +45,8 @@ std::optional<Info> default_kernel(const std::vector<Info>& kernels, std::option
 const impls::KernelInfo* find_in(const std::vector<impls::KernelInfo>& kernels, const std::string& name) {
   return impls::find_kernel(kernels, name);
 }
-const impls::BackwardKernelInfo* find_in(const std::vector<impls::BackwardKernelInfo>& kernels, const std::string& name) {
+const impls::BackwardKernelInfo* find_in(const std::vector<impls::BackwardKernelInfo>& kernels,
+                                         const std::string& name) {
   return impls::find_backward_kernel(kernels, name);
 }
 
@@ -63,7 +64,8 @@ Info chosen_kernel(const std::vector<Info>& kernels, std::optional<ref::Op> op, 
   const std::string name = env_or_empty("NORMCHECK_KERNEL");
   if (name.empty()) {
     auto found = default_kernel(kernels, op);
-    if (!found) fail("no correct built-in " + (op ? std::string(ref::op_name(*op)) + " " : kind) + "kernel to default to; set NORMCHECK_KERNEL");
+    const std::string of = op ? std::string(ref::op_name(*op)) + " " : kind;
+    if (!found) fail("no correct built-in " + of + "kernel to default to; set NORMCHECK_KERNEL");
     chosen = *found;
   } else {
     const Info* found = find_in(kernels, name);

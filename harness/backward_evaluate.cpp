@@ -287,7 +287,8 @@ BackwardEvaluation evaluate_backward_case(const impls::BackwardKernelInfo& kerne
   const auto none = [](std::size_t) { return 0.0L; };
   ScaledExact beyond_double(problem);
 
-  judge(GradientOutput{"dx", problem.x_format, run.dx, oracle.dx, oracle.dx_exact, run.unwritten_dx, problem.n, dx_limit, &beyond_double},
+  judge(GradientOutput{"dx", problem.x_format, run.dx, oracle.dx, oracle.dx_exact, run.unwritten_dx, problem.n,
+                       dx_limit, &beyond_double},
         u_c, budget, [&](std::size_t k) { return scales.dx[k]; }, [&](std::size_t k) { return scales.dx_underflow[k]; },
         [&](std::size_t k) { return scales.dx_saved[k]; }, result, log);
   const auto column_underflow = [&](std::size_t) { return scales.dgamma_underflow; };

@@ -79,7 +79,8 @@ rc::Gen<Values> dy_gen(DyRegime regime, const BackwardShape& shape, const std::s
     case DyRegime::orthogonal_to_xhat:
       return rc::gen::map(rc::gen::tuple(ordinary, rc::gen::inRange(0, 3), rc::gen::inRange(0, 2)),
                           [shape, x, n](const std::tuple<Values, int, int>& drawn) {
-                            auto dy = harness::orthogonal_dy(shape.op, shape.dy_format, *x, n, std::get<0>(drawn), std::get<1>(drawn));
+                            auto dy = harness::orthogonal_dy(shape.op, shape.dy_format, *x, n, std::get<0>(drawn),
+                                                             std::get<1>(drawn));
                             if (std::get<2>(drawn) != 0)
                               for (auto& v : dy) v = -v;
                             return dy;

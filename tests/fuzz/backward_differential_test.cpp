@@ -45,7 +45,8 @@ std::vector<std::uint8_t> random_input(std::mt19937& rng, std::int64_t rows, std
 // run share it (ctest runs each in its own process).
 const fs::path& finding_dir() {
   static const fs::path dir = [] {
-    const fs::path made = fs::temp_directory_path() / ("normcheck_backward_differential_test_" + std::to_string(getpid()));
+    const fs::path made =
+        fs::temp_directory_path() / ("normcheck_backward_differential_test_" + std::to_string(getpid()));
     fs::remove_all(made);
     fs::create_directories(made);  // as `normcheck fuzz` makes it before the target starts
     return made;
