@@ -25,12 +25,15 @@ struct MeanGDropped : F32Steps<MeanGDropped> {
   }
 };
 
-// mean(dy xhat) where mean(gamma dy xhat) belongs.
+// mean(dy xhat) where mean(gamma dy xhat) belongs: gamma left out of one term of the
+// backward (the class of llm.c PR #763's review, "forgot to multiply by the weight in the
+// backward pass").
 struct DyInDotTerm : F32Steps<DyInDotTerm> {
   static double g_in_dot(double /*gamma*/, double dy) { return dy; }  // the bug
 };
 
-// The final reduction over row blocks keeps (overwrites with) the last block's partial.
+// The final reduction over row blocks keeps (overwrites with) the last block's partial
+// (docs/kernels.md, "Backward mutants", gives the public reports each mutant models).
 struct LastBlockOnly : F32Steps<LastBlockOnly> {
   template <class Round>
   static double combine_blocks(const double* partial, int64_t blocks, int64_t n, int64_t j, Round /*round*/) {
@@ -38,23 +41,29 @@ struct LastBlockOnly : F32Steps<LastBlockOnly> {
   }
 };
 
-// dgamma's running sums held in bf16 (the I/O format) across rows.
+// dgamma's running sums held in bf16 (the I/O format) across rows (Liger-Kernel PR #950:
+// a block RMSNorm backward reduced dW in bf16).
 struct DgammaBF16Accumulation : F32Steps<DgammaBF16Accumulation> {
   static double dgamma_round(double v) { return round_to_bf16(static_cast<float>(v)); }  // the bug
 };
 
-// The reduction's grid covers n / 2 columns: the other half of dgamma / dbeta is never written.
+// The reduction's grid covers n / 2 columns: the other half of dgamma / dbeta is never written
+// (pytorch/pytorch issue #183861: a hard-coded warp size of 64 on 32-wide hardware dropped
+// half of the feature columns of dgamma / dbeta).
 struct HalfColumns : F32Steps<HalfColumns> {
   static int64_t reduced_columns(int64_t n) { return n / 2; }  // the bug
 };
 
 // rows / kBlockRows blocks, rounded down: the rows of a last, partial block never reach
-// dgamma / dbeta.
+// dgamma / dbeta (BobMcDear/attorch issue #18: a buffer sized by floor division under a
+// ceiling-sized grid lost the last block of rows from the weight gradient).
 struct LastPartialBlockDropped : F32Steps<LastPartialBlockDropped> {
   static int64_t row_blocks(int64_t rows) { return rows / kBlockRows; }  // the bug
 };
 
-// rstd recomputed from x as 1/sqrt(var), eps left out, instead of the saved rstd.
+// rstd recomputed from x as 1/sqrt(var), eps left out, instead of the saved rstd (the class
+// of FluxML/Flux.jl issue #2096: eps protected the forward only, and the gradient of a
+// constant row was NaN).
 struct RstdWithoutEps : F32Steps<RstdWithoutEps> {
   static backward::RowStats<double> row_stats(const normcheck_backward_problem& p, int64_t r, const double* x,
                                               int64_t n) {
