@@ -1,8 +1,6 @@
 // expected_verdict, the executable's path and the printed replay command (replay_line.hpp).
 #include "harness/replay_line.hpp"
 
-#include "impls/plugin_loader.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <fmt/format.h>

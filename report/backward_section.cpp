@@ -199,6 +199,7 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     reports.push_back(std::move(r));
   }
 
+  // The failing case of the highest score; among equal scores the first task's.
   struct Worst {
     std::optional<ref::BackwardProblem> problem;
     std::string source;
@@ -212,6 +213,7 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
   const auto serialize = [&](std::size_t k) {
     return !options_.isolate && !kernels_[k].thread_safe ? std::unique_lock(serial[k]) : std::unique_lock<std::mutex>();
   };
+  std::vector<TaskOutcome> outcomes(tasks.size());
   parallel_for(tasks.size(), threads, [&](std::size_t t) {
     const Task& task = tasks[t];
     const auto started = Clock::now();
@@ -223,16 +225,23 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     const std::string source = scenario ? fmt::format("backward {}", kScenarios[task.scenario].id)
                                         : fmt::format("backward dgamma rows={}", task.rows);
     const ref::BackwardProblem problem = make_problem(kernel, rng, fill, task.rows, task.n);
-    TaskOutcome outcome;
     {
       const auto one_at_a_time = serialize(task.kernel);
-      outcome = judge_once(evaluator, problem, source);
+      outcomes[t] = judge_once(evaluator, problem, source);
     }
     std::lock_guard lock(mutex);
+    reports[task.kernel].seconds += std::chrono::duration<double>(Clock::now() - started).count();
+    step(task.label);
+  });
+  // Merged in plan order, not in the order threads finished: a tally's first violation and
+  // the worst case among equal scores are then the same for every thread count.
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const Task& task = tasks[t];
+    const TaskOutcome& outcome = outcomes[t];
     BackwardKernelReport& r = reports[task.kernel];
     r.overall.merge(outcome.tally);
     merge_groups(r.gradients, outcome.groups);
-    if (scenario) {
+    if (task.scenario < std::size(kScenarios)) {
       r.scenarios[task.scenario].tally = outcome.tally;
     } else {
       RowsPoint& point = r.dgamma_versus_rows[task.scenario - std::size(kScenarios)];
@@ -240,18 +249,17 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
       point.dgamma = group_named(outcome.groups, "dgamma");
     }
     Worst& w = worst[task.kernel];
-    if (outcome.failing && (!w.problem || outcome.score > w.score)) w = {outcome.failing, outcome.failing_source, outcome.score};
-    r.seconds += std::chrono::duration<double>(Clock::now() - started).count();
-    step(task.label);
-  });
+    if (outcome.failing && (!w.problem || outcome.score > w.score))
+      w = {outcome.failing, outcome.failing_source, outcome.score};
+  }
 
   // The worst failing case of each kernel, minimized (a few hundred evaluations) and saved
   // with the command that replays it from the report directory.
   parallel_for(kernels_.size(), threads, [&](std::size_t k) {
     if (!worst[k].problem) return;
     const auto started = Clock::now();
+    // One task per kernel here: no kernel is called from two threads at once.
     const impls::BackwardKernelInfo& kernel = kernels_[k];
-    const auto one_at_a_time = serialize(k);
     IsolatedEvaluator evaluator(kernel, budgets_[k], options_.case_timeout, options_.isolate);
     const auto first = evaluator.evaluate(*worst[k].problem).first_class();
     ref::BackwardProblem problem = *worst[k].problem;

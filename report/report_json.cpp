@@ -73,7 +73,16 @@ json sweep_json(const Sweep& s) {
   return {{"id", s.id}, {"title", s.title}, {"parameter", s.parameter}, {"points", points}};
 }
 
-json worst_case_json(const WorstCase& w);
+json worst_case_json(const WorstCase& w) {
+  return {{"source", w.source},
+          {"file", w.file},
+          {"replay", w.replay},
+          {"failed", w.failed},
+          {"score", number_json(w.score)},
+          {"ulp_error", number_json(w.ulp_error)},
+          {"violation", w.violation},
+          {"domain", w.domain ? domain_json(*w.domain) : json(nullptr)}};
+}
 
 json kernel_json(const KernelReport& k) {
   json sweeps = json::array(), grid = json::array(), edges = json::array(), worst = json::array();
@@ -111,17 +120,6 @@ json kernel_json(const KernelReport& k) {
           {"domain", domain_bounds_json(k.domain)},
           {"bias", bias_json(k.bias)},
           {"seconds", number_json(k.seconds)}};
-}
-
-json worst_case_json(const WorstCase& w) {
-  return {{"source", w.source},
-          {"file", w.file},
-          {"replay", w.replay},
-          {"failed", w.failed},
-          {"score", number_json(w.score)},
-          {"ulp_error", number_json(w.ulp_error)},
-          {"violation", w.violation},
-          {"domain", w.domain ? domain_json(*w.domain) : json(nullptr)}};
 }
 
 json gradient_json(const GradientErrors& g) {
