@@ -67,8 +67,7 @@ rc::Gen<Values> dy_gen(DyRegime regime, const BackwardShape& shape, const std::s
     case DyRegime::huge: return long_vector(finite_values(format, t.emax - 2, t.emax), count);
     case DyRegime::tiny: return long_vector(tiny_values(format), count);
     case DyRegime::sparse:
-      return long_vector(rc::gen::weightedOneOf<double>({{7, rc::gen::just(0.0)}, {1, finite_values(format, -4, 3)}}),
-                         count);
+      return long_vector(ValueDistribution::mix({{7, zero_values(format)}, {1, finite_values(format, -4, 3)}}), count);
     case DyRegime::constant:
       return rc::gen::map(long_vector(ordinary_values(format), rows), [n](const Values& per_row) {
         Values dy;

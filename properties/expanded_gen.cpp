@@ -24,9 +24,9 @@ std::size_t pick(std::uint64_t salt, std::uint64_t key, std::size_t count) {
 
 }  // namespace
 
-rc::Gen<Values> long_vector(rc::Gen<double> values, std::int64_t count) {
-  if (count <= kDrawnOneByOne) return rc::gen::container<Values>(static_cast<std::size_t>(count), std::move(values));
-  return rc::gen::map(rc::gen::tuple(rc::gen::container<Values>(static_cast<std::size_t>(kMotifLength), std::move(values)),
+rc::Gen<Values> long_vector(ValueDistribution values, std::int64_t count) {
+  if (count <= kDrawnOneByOne) return drawn_values(std::move(values), static_cast<std::size_t>(count));
+  return rc::gen::map(rc::gen::tuple(drawn_values(std::move(values), static_cast<std::size_t>(kMotifLength)),
                                      rc::gen::arbitrary<std::uint64_t>()),
                       [count](const std::tuple<Values, std::uint64_t>& drawn) {
                         const auto& [motif, salt] = drawn;

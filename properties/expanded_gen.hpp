@@ -1,6 +1,6 @@
 // Large batches and long rows from a few RapidCheck draws. Drawing each of 2^18 values
-// costs ~1 us in RapidCheck (a shrink tree per value): 0.3 s a case. So a large case is
-// drawn compactly — a motif of values, or a pool of rows, drawn by the regime's own
+// with its own RapidCheck generator cost ~1 us a value (a shrink tree per value): 0.3 s a
+// case. So a large case is drawn compactly — a motif of values, or a pool of rows, drawn by the regime's own
 // generator, then spread over the case by a hash of a drawn salt, plus a few drawn
 // perturbations — and expanded in plain C++. Rows stay distinct (a row-tiling bug that
 // hands a row another row's statistics must show) and no row is periodic (a blocked
@@ -13,6 +13,8 @@
 
 #include <rapidcheck.h>
 
+#include "properties/value_distribution.hpp"
+
 namespace normcheck::props {
 
 // Vectors of up to this many values are drawn value by value, as before large cases.
@@ -23,7 +25,7 @@ inline constexpr std::int64_t kPoolRows = 16;
 
 // `count` values of `values`: drawn one by one up to kDrawnOneByOne, beyond that a motif
 // of kMotifLength drawn values spread by a hash.
-rc::Gen<std::vector<double>> long_vector(rc::Gen<double> values, std::int64_t count);
+rc::Gen<std::vector<double>> long_vector(ValueDistribution values, std::int64_t count);
 
 // A generator of one row of the given length (a regime's rows).
 using RowGen = std::function<rc::Gen<std::vector<double>>(std::int64_t length)>;

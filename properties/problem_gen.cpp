@@ -32,8 +32,8 @@ Row fit(Row row, std::int64_t n) {
   return row;
 }
 
-rc::Gen<Row> values_row(rc::Gen<double> values, std::int64_t n) {
-  return rc::gen::container<Row>(static_cast<std::size_t>(n), std::move(values));
+rc::Gen<Row> values_row(ValueDistribution values, std::int64_t n) {
+  return drawn_values(std::move(values), static_cast<std::size_t>(n));
 }
 
 rc::Gen<Row> large_mean_row(ref::Format format, std::int64_t n) {
@@ -42,17 +42,17 @@ rc::Gen<Row> large_mean_row(ref::Format format, std::int64_t n) {
   // r: the spread is about 2^-r of the mean; capped where it drops below an ulp.
   const int max_ratio_log2 = std::min(27, t.precision + 3);
   return rc::gen::mapcat(
-      rc::gen::tuple(finite_values(format, -2, top), rc::gen::inRange(3, max_ratio_log2 + 1)),
+      rc::gen::tuple(rc::Gen<double>(finite_values(format, -2, top)), rc::gen::inRange(3, max_ratio_log2 + 1)),
       [format, n](const std::tuple<double, int>& header) {
         // Plain copies: clang 14 cannot capture structured bindings.
         const double mean = std::get<0>(header);
         const int ratio_log2 = std::get<1>(header);
         const int mean_exponent = std::ilogb(mean == 0.0 ? 1.0 : mean);
         return rc::gen::map(
-            rc::gen::container<std::vector<int>>(static_cast<std::size_t>(n), rc::gen::inRange(-16, 17)),
-            [=](const std::vector<int>& steps) {
+            drawn_values(small_integers(16), static_cast<std::size_t>(n)),
+            [=](const std::vector<double>& steps) {
               Row row;
-              for (int step : steps) {
+              for (double step : steps) {
                 // Exact in double: the step sits 2^(r+4) below the mean's leading bit.
                 row.push_back(ref::round_to_format(
                     format, mean + std::ldexp(step, mean_exponent - ratio_log2 - 4)));
@@ -62,28 +62,32 @@ rc::Gen<Row> large_mean_row(ref::Format format, std::int64_t n) {
       });
 }
 
-rc::Gen<double> constant_values(ref::Format format) {
+ValueDistribution constant_values(ref::Format format) {
   const auto& t = ref::traits(format);
-  return rc::gen::weightedOneOf<double>({{6, finite_values(format, -6, 6)},
-                                         {1, rc::gen::just(0.0)},
-                                         {1, subnormal_values(format)},
-                                         {1, finite_values(format, t.emax - 1, t.emax)}});
+  return ValueDistribution::mix({{6, finite_values(format, -6, 6)},
+                                 {1, zero_values(format)},
+                                 {1, subnormal_values(format)},
+                                 {1, finite_values(format, t.emax - 1, t.emax)}});
+}
+
+// Steps of a near-constant row: mostly none, else one or two ulps either way.
+ValueDistribution nudge_steps() {
+  auto step = [](double v) { return ValueDistribution(ref::Format::f64, ConstantValue{v}); };
+  return ValueDistribution::mix({{12, step(0)}, {2, step(1)}, {2, step(-1)}, {1, step(2)}, {1, step(-2)}});
 }
 
 rc::Gen<Row> constant_row(ref::Format format, std::int64_t n) {
-  return rc::gen::map(constant_values(format),
+  return rc::gen::map(rc::Gen<double>(constant_values(format)),
                       [n](double value) { return Row(static_cast<std::size_t>(n), value); });
 }
 
 rc::Gen<Row> near_constant_row(ref::Format format, std::int64_t n) {
-  auto nudges = rc::gen::container<std::vector<int>>(
-      static_cast<std::size_t>(n),
-      rc::gen::weightedElement<int>({{12, 0}, {2, 1}, {2, -1}, {1, 2}, {1, -2}}));
-  return rc::gen::map(rc::gen::tuple(constant_values(format), nudges),
-                      [format](const std::tuple<double, std::vector<int>>& drawn) {
+  auto nudges = drawn_values(nudge_steps(), static_cast<std::size_t>(n));
+  return rc::gen::map(rc::gen::tuple(rc::Gen<double>(constant_values(format)), nudges),
+                      [format](const std::tuple<double, std::vector<double>>& drawn) {
                         const auto& [value, steps] = drawn;
                         Row row;
-                        for (int step : steps) {
+                        for (const double step : steps) {
                           double v = value;
                           for (int k = 0; k < step && std::isfinite(v); ++k) v = ref::next_up(format, v);
                           for (int k = 0; k > step && std::isfinite(v); --k) v = ref::next_down(format, v);
@@ -110,9 +114,8 @@ rc::Gen<Row> outlier_row(ref::Format format, std::int64_t n) {
 
 rc::Gen<Row> mixed_exponent_row(ref::Format format, std::int64_t n) {
   const auto& t = ref::traits(format);
-  return values_row(rc::gen::weightedOneOf<double>(
-                        {{3, finite_values(format, -20, 20)},
-                         {1, finite_values(format, t.emin - t.precision + 1, t.emax)}}),
+  return values_row(ValueDistribution::mix({{3, finite_values(format, -20, 20)},
+                                            {1, finite_values(format, t.emin - t.precision + 1, t.emax)}}),
                     n);
 }
 
@@ -242,7 +245,7 @@ rc::Gen<double> eps_gen(const GeneratorOptions& options) {
       {{3, fp32_eps}, {2, positive(finite_values(F::f64, -30, -4))}});
 }
 
-rc::Gen<std::vector<double>> param_row(rc::Gen<double> values, std::int64_t n) {
+rc::Gen<std::vector<double>> param_row(ValueDistribution values, std::int64_t n) {
   return long_vector(std::move(values), n);
 }
 
