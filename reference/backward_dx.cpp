@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "reference/backward_dx_tier.hpp"
 #include "reference/certified_search.hpp"
@@ -62,12 +63,14 @@ class Approximation {
   explicit Approximation(const mpz_int& v) {
     mpfr_init2(value_, 128);
     mpfr_init2(root_, 128);
+    mpfr_init2(rounded_, 53);
     mpfr_set_z(root_, v.backend().data(), MPFR_RNDN);
     mpfr_rec_sqrt(root_, root_, MPFR_RNDN);
   }
   ~Approximation() {
     mpfr_clear(value_);
     mpfr_clear(root_);
+    mpfr_clear(rounded_);
   }
   Approximation(const Approximation&) = delete;
   Approximation& operator=(const Approximation&) = delete;
@@ -81,8 +84,25 @@ class Approximation {
     return mpfr_get_d(value_, MPFR_RNDN);
   }
 
+  // RN_format of the exact quotient whose approximation of() just computed, when that
+  // approximation decides it (docs/oracle.md, "dx: the 128-bit decision"): its relative error
+  // is below 8.6 * 2^-128, so its absolute error is below 2^(E - 124.8) for its exponent E;
+  // told 2^(E - 123), mpfr_can_round certifies that the exact value is no (p+1)-bit number and
+  // that every real that close rounds alike. Outputs a binade inside the format's normal range only:
+  // the test assumes p-bit rounding with no exponent bounds. nullopt: the search decides.
+  std::optional<double> decided(Format format) {
+    if (mpfr_zero_p(value_) != 0) return std::nullopt;
+    const FormatTraits& t = traits(format);
+    const long e = mpfr_get_exp(value_);  // |value| in [2^(e-1), 2^e)
+    if (e - 1 < t.emin + 1 || e > t.emax) return std::nullopt;
+    if (mpfr_can_round(value_, 123, MPFR_RNDN, MPFR_RNDZ, t.precision + 1) == 0) return std::nullopt;
+    mpfr_set_prec(rounded_, t.precision);  // p <= 53: one limb, no reallocation
+    mpfr_set(rounded_, value_, MPFR_RNDN);
+    return mpfr_get_d(rounded_, MPFR_RNDN);  // exact: p <= 53 bits, inside the format's range
+  }
+
  private:
-  mpfr_t value_, root_;
+  mpfr_t value_, root_, rounded_;
 };
 
 }  // namespace
@@ -102,6 +122,12 @@ std::int64_t backward_dx_row(const BackwardRow& row, Format format, bool force_e
   for (const std::size_t i : s.undecided) {
     exact_numerator(st, s, i);
     dx_exact[i] = approximate.of(s.numerator, a);
+    if (!force_exact) {
+      if (const std::optional<double> decided = approximate.decided(format)) {
+        dx[i] = *decided;
+        continue;
+      }
+    }
     // An exact zero dx is +0 (as an exact zero from cancellation is in the forward pass).
     dx[i] = round_by_search(
         format, dx_exact[i],
