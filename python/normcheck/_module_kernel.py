@@ -20,19 +20,19 @@ def module_kernel(module):
 
     eps_name = _eps_attribute(module)
 
-    def _set(name, value, like_ones):
+    def _set(name, value, like_ones, n):
         parameter = getattr(module, name, None)
         if parameter is None:
             if value is not None:
                 raise ValueError(f"the case has {name} but {type(module).__name__} has no {name}")
             return
         if value is None:
-            value = torch.full_like(parameter, 1.0 if like_ones else 0.0)
+            value = torch.full((n,), 1.0 if like_ones else 0.0, dtype=parameter.dtype)
         parameter.data = value.to(parameter.device)
 
     def run(x, gamma, beta, eps):
-        _set("weight", gamma, like_ones=True)
-        _set("bias", beta, like_ones=False)
+        _set("weight", gamma, True, x.shape[-1])
+        _set("bias", beta, False, x.shape[-1])
         setattr(module, eps_name, eps)
         return module(x)
 
