@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libtomlplusplus-dev libdnnl-dev ocl-icd-opencl-dev
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   nodejs npm chromium
+  python3-dev pybind11-dev python3-numpy python3-pytest python3-torch
 )
 
 # Commands that satisfy a package another way: a NodeSource nodejs bundles npm and

@@ -1,0 +1,156 @@
+"""normcheck for PyTorch and NumPy kernels: the engine of `normcheck check` and
+`normcheck replay` (same case stream for a seed, same budgets, oracle, shrinker and
+verdicts) on a Python callable or a torch.nn.Module. See docs/python.md.
+"""
+
+import os
+import re
+import tempfile
+
+from . import _dtypes
+from ._adapters import NumpyAdapter, TorchAdapter
+from ._module_kernel import module_kernel
+from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
+from . import _normcheck
+
+__all__ = ["check", "assert_within_budget", "replay", "oracle", "CheckResult", "Finding", "ReplayResult"]
+
+DEFAULT_CASES = 1000  # the CLI's default cases per kernel
+
+
+class Finding:
+    """One distinct defect: the minimized case (file and JSON) and its replay line."""
+
+    def __init__(self, d):
+        self.__dict__.update(d)
+        self.replay = f'normcheck.replay("{self.case_file}", fn)' if self.case_file else ""
+
+    def __repr__(self):
+        return f"Finding({self.signature!r}: {self.message})"
+
+
+class CheckResult:
+    """What check() found; str() is the engine's summary table and findings."""
+
+    def __init__(self, d):
+        self.__dict__.update({k: v for k, v in d.items() if k != "findings"})
+        self.findings = [Finding(f) for f in d["findings"]]
+
+    @property
+    def ok(self):
+        return self.verdict == "pass"
+
+    def __bool__(self):
+        return self.ok
+
+    def __str__(self):
+        text = self.summary + self.findings_text
+        if self.exceptions:
+            text += "exceptions the kernel raised:\n" + "".join(f"  {e}\n" for e in self.exceptions)
+        return text
+
+    __repr__ = __str__
+
+
+class ReplayResult:
+    """A replayed case: the verdict now ("pass", "fail" or "skipped") and its detail."""
+
+    def __init__(self, d):
+        self.__dict__.update(d)
+
+    @property
+    def failed(self):
+        return self.verdict == "fail"
+
+    def __repr__(self):
+        return f"ReplayResult({self.verdict}: {self.detail})"
+
+
+def _kernel_name(fn):
+    base = getattr(fn, "__name__", None) or type(fn).__name__
+    return "python." + (re.sub(r"[^a-z0-9_.-]+", "-", base.lower()).strip("-") or "kernel")
+
+
+def _is_module(fn):
+    try:
+        import torch
+    except ImportError:
+        return False
+    return isinstance(fn, torch.nn.Module)
+
+
+def _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats, fused, numpy, device, name):
+    """The adapter and the ABI declaration (codes) of a Python kernel."""
+    param_dtype = param_dtype or x_dtype
+    y_dtype = y_dtype or x_dtype
+    compute = compute or "f32"
+    codes = (_dtypes.op_code(op), _dtypes.dtype_code(x_dtype, "x_dtype"), _dtypes.dtype_code(param_dtype, "param_dtype"),
+             _dtypes.dtype_code(y_dtype, "y_dtype"))
+    flags = (WRITES_STATS if writes_stats else 0) | (FUSED_RESIDUAL if fused else 0)
+    name = name or _kernel_name(fn)
+    if _is_module(fn):
+        fn = module_kernel(fn)
+    if numpy:
+        if "bf16" in (x_dtype, param_dtype, y_dtype):
+            raise ValueError("NumPy has no bfloat16: a bf16 kernel takes torch tensors (numpy=False)")
+        adapter = NumpyAdapter(fn, x_dtype, param_dtype, y_dtype, writes_stats, fused)
+    else:
+        adapter = TorchAdapter(fn, x_dtype, param_dtype, y_dtype, writes_stats, fused, device)
+    return adapter, name, codes, flags, _dtypes.dtype_code(compute, "compute")
+
+
+def check(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, *, seed=1, cases=DEFAULT_CASES,
+          compute=None, writes_stats=False, fused=False, numpy=False, device="cpu", isolate=False, shrink=True,
+          max_findings=8, save_failures=None, case_timeout_ms=10000, name=None):
+    """Checks fn (or a LayerNorm-like torch.nn.Module) as `normcheck check` checks a kernel.
+
+    param_dtype and y_dtype default to x_dtype; compute is the declared compute precision
+    (default f32, as in the ABI). numpy=True passes NumPy arrays instead of torch tensors.
+    isolate=False (the default) runs the kernel in this process, exceptions caught;
+    isolate=True forks a worker as the CLI does, so a crash is a finding (docs/python.md).
+    Minimized cases go to save_failures (default: a fresh temporary directory).
+    """
+    adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats,
+                                                        fused, numpy, device, name)
+    failures = str(save_failures) if save_failures else tempfile.mkdtemp(prefix="normcheck-")
+    d = _normcheck.check(adapter, name, *codes, flags, compute_code, seed, cases, isolate, shrink, max_findings,
+                         failures, case_timeout_ms)
+    if not d["findings"] and not save_failures:
+        try:
+            os.rmdir(failures)  # nothing was saved there
+        except OSError:
+            pass
+    return CheckResult(d)
+
+
+def assert_within_budget(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, **options):
+    """check() as a pytest assertion: raises AssertionError with the summary, each
+    minimized case and its replay line when the kernel is not within its budget."""
+    result = check(fn, op, x_dtype, param_dtype, y_dtype, **options)
+    if not result.ok:
+        raise AssertionError(f"normcheck: {result.kernel} is not within budget\n{result}")
+    return result
+
+
+def replay(path, fn, op=None, x_dtype=None, param_dtype=None, y_dtype=None, *, compute=None, writes_stats=False,
+           fused=False, numpy=False, device="cpu", isolate=False, name=None):
+    """Replays a case file on fn as `normcheck replay` does. The op and dtypes default to the
+    case's own. Returns a ReplayResult (verdict "pass", "fail" or "skipped")."""
+    import json
+
+    with open(path) as f:
+        c = json.load(f)
+    op = op or c["op"]
+    x_dtype = x_dtype or c["x_dtype"]
+    param_dtype = param_dtype or c.get("param_dtype", x_dtype)
+    y_dtype = y_dtype or c.get("y_dtype", x_dtype)
+    adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats,
+                                                        fused, numpy, device, name)
+    results = _normcheck.replay(str(path), adapter, name, *codes, flags, compute_code, isolate)
+    return ReplayResult(results[0])
+
+
+def oracle(case):
+    """The oracle's outputs for a case file (docs/oracle.md) as float64 NumPy arrays:
+    y (correctly rounded to the case's y dtype), y_exact, mean, rstd (and residual_out)."""
+    return _normcheck.oracle(str(case))

@@ -1,0 +1,176 @@
+// _normcheck: the engine's check, replay and oracle for kernels written in Python. The
+// public API (normcheck/__init__.py) builds on these three functions; every measure,
+// generator, budget, shrinker and output format is the C++ engine's own.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "harness/budget.hpp"
+#include "harness/case.hpp"
+#include "harness/check_output.hpp"
+#include "harness/checker.hpp"
+#include "harness/input_error.hpp"
+#include "harness/kernel_shape.hpp"
+#include "harness/replay.hpp"
+#include "harness/verdict.hpp"
+#include "harness/violation.hpp"
+#include "properties/case_source.hpp"
+#include "python/src/python_kernel.hpp"
+#include "reference/oracle.hpp"
+
+namespace py = pybind11;
+namespace h = normcheck::harness;
+using normcheck::python::PythonKernel;
+
+namespace {
+
+// A kernel as __init__.py describes it: the adapter callable and the ABI declaration.
+std::unique_ptr<PythonKernel> make_kernel(const py::object& adapter, const std::string& name, int op, int x,
+                                          int param, int y, unsigned flags) {
+  auto kernel = std::make_unique<PythonKernel>();
+  kernel->name = name;
+  kernel->adapter = adapter.ptr();
+  normcheck::python::init_python_kernel(*kernel, static_cast<normcheck_op>(op), static_cast<normcheck_dtype>(x),
+                                        static_cast<normcheck_dtype>(param), static_cast<normcheck_dtype>(y), flags);
+  return kernel;
+}
+
+py::dict finding_dict(const h::Finding& f) {
+  py::dict d;
+  d["kernel"] = f.kernel;
+  d["klass"] = std::string(h::class_name(f.klass));
+  d["message"] = f.message;
+  d["signature"] = f.signature;
+  d["regime"] = f.regime;
+  d["case_index"] = f.case_index;
+  d["hits"] = f.hits;
+  d["case_file"] = f.case_file.string();
+  d["case_json"] = h::case_to_json(f.saved_case);
+  d["minimized_rows"] = f.minimized.rows;
+  d["minimized_n"] = f.minimized.n;
+  d["save_error"] = f.save_error;
+  return d;
+}
+
+// Python's spelling of a replay: the engine's CLI line would name a kernel the CLI has not.
+void use_python_replay_lines(h::CheckReport& report) {
+  for (auto& k : report.kernels)
+    for (auto& f : k.findings)
+      if (!f.case_file.empty()) f.replay = fmt::format("normcheck.replay(\"{}\", fn)", f.case_file.string());
+}
+
+py::dict check(const py::object& adapter, const std::string& name, int op, int x, int param, int y, unsigned flags,
+               int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
+               const std::string& failures_dir, std::int64_t case_timeout_ms) {
+  auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
+  const std::vector<normcheck::impls::KernelInfo> kernels{
+      normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+  h::CheckOptions options;
+  options.seed = seed;
+  options.cases = cases;
+  options.isolate = isolate;
+  options.threads = 1;  // Python kernels are not thread-safe: one kernel, one thread
+  options.shrink = shrink;
+  options.max_findings = max_findings;
+  options.failures_dir = failures_dir;
+  options.case_timeout = std::chrono::milliseconds(case_timeout_ms);
+  normcheck::props::GeneratorOptions generator;  // the CLI's default stream (no --f64-eps)
+  h::CheckReport report;
+  {
+    py::gil_scoped_release release;  // the kernel takes it back in its trampoline
+    report = h::run_check(kernels, h::BudgetTable{}, normcheck::props::make_case_source(generator), options);
+  }
+  use_python_replay_lines(report);
+  const auto& k = report.kernels.at(0);
+  py::dict out;
+  out["kernel"] = k.kernel;
+  out["verdict"] = std::string(h::verdict_word(k.verdict()));
+  out["cases"] = k.cases;
+  out["skipped"] = k.skipped;
+  out["outputs"] = k.outputs;
+  out["max_ulp_error"] = k.max_ulp_error;
+  out["max_score"] = k.max_score;
+  out["max_ulp_distance"] = k.max_ulp_distance;
+  out["special_mismatches"] = k.special_mismatches;
+  out["seconds"] = report.seconds;
+  py::list findings;
+  for (const auto& f : k.findings) findings.append(finding_dict(f));
+  out["findings"] = findings;
+  out["summary"] = h::format_summary_table(report) + h::format_run_line(report);
+  out["findings_text"] = h::format_findings(report);
+  out["json"] = h::report_json(report);
+  out["exceptions"] = kernel->exceptions;
+  return out;
+}
+
+py::list replay(const std::string& path, const py::object& adapter, const std::string& name, int op, int x,
+                int param, int y, unsigned flags, int compute, bool isolate) {
+  auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
+  const std::vector<normcheck::impls::KernelInfo> kernels{
+      normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+  const h::Case c = h::read_case_file(path);
+  h::ReplayOptions options;
+  options.kernel = name;
+  options.isolate = isolate;
+  std::vector<h::ReplayResult> results;
+  {
+    py::gil_scoped_release release;
+    results = h::replay_case(path, c, kernels, {}, h::BudgetTable{}, options);
+  }
+  py::list out;
+  for (const auto& r : results) {
+    py::dict d;
+    d["file"] = r.file.string();
+    d["kernel"] = r.kernel;
+    d["verdict"] = std::string(h::verdict_name(r.observed));
+    d["detail"] = r.detail;
+    d["incompatible"] = r.incompatible;
+    d["exceptions"] = kernel->exceptions;
+    out.append(d);
+  }
+  return out;
+}
+
+py::array_t<double> to_numpy(const std::vector<double>& v) { return py::array_t<double>(v.size(), v.data()); }
+
+// The oracle's outputs for a case file (docs/oracle.md), as float64 arrays: y is rounded
+// to the case's y dtype, y_exact is not.
+py::dict oracle(const std::string& path) {
+  const h::Case c = h::read_case_file(path);
+  if (c.direction != h::Direction::forward) throw std::invalid_argument(path + ": oracle() takes forward cases");
+  const auto result = normcheck::ref::compute_oracle(c.problem);
+  const py::ssize_t rows = c.problem.rows, n = c.problem.n;
+  py::dict d;
+  d["y"] = to_numpy(result.y).reshape({rows, n});
+  d["y_exact"] = to_numpy(result.y_exact).reshape({rows, n});
+  d["mean"] = to_numpy(result.mean);
+  d["rstd"] = to_numpy(result.rstd);
+  if (!result.residual_out.empty()) d["residual_out"] = to_numpy(result.residual_out).reshape({rows, n});
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_normcheck, m) {
+  m.doc() = "normcheck's engine for Python kernels (use the normcheck package, not this module)";
+  m.def("check", &check);
+  m.def("replay", &replay);
+  m.def("oracle", &oracle);
+  m.attr("WRITES_STATS") = NORMCHECK_WRITES_STATS;
+  m.attr("FUSED_RESIDUAL") = NORMCHECK_FUSED_RESIDUAL;
+  // The engine's input errors (a bad case file) reach Python as ValueError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const normcheck::harness::InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+  });
+}
