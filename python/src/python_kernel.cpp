@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <exception>
 
 namespace py = pybind11;
 
@@ -64,6 +65,10 @@ normcheck_status run(const normcheck_kernel* self, const normcheck_problem* p) {
       std::fprintf(stderr, "normcheck: %s raised: %s\n", kernel->name.c_str(), text.c_str());
       seen.push_back(text);
     }
+    return NORMCHECK_ERROR;
+  } catch (const std::exception& error) {
+    // A C++ exception (an adapter result that is no int, say) must not cross the C ABI.
+    std::fprintf(stderr, "normcheck: %s: %s\n", kernel->name.c_str(), error.what());
     return NORMCHECK_ERROR;
   }
 }
