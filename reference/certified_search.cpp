@@ -14,7 +14,10 @@ std::uint64_t magnitude_bits(Format format, double value) {
 Dyadic quantum_form(const FormatTraits& t, double value) {
   const int exponent = value == 0.0 ? t.emin : std::max(std::ilogb(value), t.emin);
   const int quantum = exponent - t.precision + 1;
-  return {static_cast<std::int64_t>(std::ldexp(value, -quantum)), quantum};
+  // value 2^-quantum is an integer below 2^p: exact, by one multiplication where 2^-quantum is
+  // a double (every format but f64's subnormal quanta), else by ldexp.
+  const double scaled = -quantum <= 1023 ? value * exact_pow2(-quantum) : std::ldexp(value, -quantum);
+  return {static_cast<std::int64_t>(scaled), quantum};
 }
 
 }  // namespace

@@ -1,7 +1,9 @@
 // Exact integer comparisons behind every rounding decision the fast path cannot certify.
 #include "reference/exact_compare.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace normcheck::ref::detail {
 namespace {
@@ -29,6 +31,14 @@ int compare_scaled(mpz_int& lhs, long el, mpz_int& rhs, long er) {
 
 Dyadic to_dyadic(double value) {
   if (value == 0.0) return {0, 0};
+  const auto bits = std::bit_cast<std::uint64_t>(value);
+  const auto biased = static_cast<int>((bits >> 52) & 0x7ff);
+  if (biased != 0 && biased != 0x7ff) {
+    // A normal value: its 53-bit significand, implicit bit set, as frexp's below would give
+    // (this runs per output of the exact paths; frexp and ldexp are calls into libm).
+    const auto significand = static_cast<std::int64_t>((bits & ((std::uint64_t{1} << 52) - 1)) | (std::uint64_t{1} << 52));
+    return {value < 0 ? -significand : significand, biased - 1075};
+  }
   int exponent = 0;
   const double fraction = std::frexp(value, &exponent);  // value = fraction * 2^exponent
   return {static_cast<std::int64_t>(std::ldexp(fraction, 53)), exponent - 53};
