@@ -112,41 +112,10 @@ SelectedKernels select_kernels(const CheckArgs& args, const std::vector<impls::K
   return selected;
 }
 
-// Both passes' reports as one: forward kernels first. A --time budget was split over all
-// kernels (run_both gives each pass its share), so the run's time is the sum.
-CheckReport merged(CheckReport forward, CheckReport backward) {
-  if (forward.kernels.empty()) return backward;
-  for (auto& k : backward.kernels) forward.kernels.push_back(std::move(k));
-  forward.seconds += backward.seconds;
-  forward.threads = std::max(forward.threads, backward.threads);
-  return forward;
-}
-
 CheckReport run_both(const SelectedKernels& kernels, const BudgetTable& budgets, const props::GeneratorOptions& generator,
                      const CheckOptions& options) {
-  const std::size_t total = kernels.forward.size() + kernels.backward.size();
-  // One pass's options: its share of a --time budget, and progress numbered over all kernels.
-  const auto part_of = [&](std::size_t first, std::size_t count) {
-    CheckOptions part = options;
-    if (options.time_seconds && total > 0)
-      part.time_seconds = *options.time_seconds * static_cast<double>(count) / static_cast<double>(total);
-    if (options.progress) {
-      part.progress = [&options, first, total](ProgressEvent event) {
-        event.kernel_index += first;
-        event.kernel_count = total;
-        options.progress(event);
-      };
-    }
-    return part;
-  };
-  CheckReport forward;
-  forward.seed = options.seed;
-  if (!kernels.forward.empty())
-    forward = run_check(kernels.forward, budgets, props::make_case_source(generator), part_of(0, kernels.forward.size()));
-  if (kernels.backward.empty()) return forward;
-  return merged(std::move(forward),
-                run_backward_check(kernels.backward, budgets, props::make_backward_case_source(generator),
-                                   part_of(kernels.forward.size(), kernels.backward.size())));
+  return run_checks(kernels.forward, kernels.backward, budgets, props::make_case_source(generator),
+                    props::make_backward_case_source(generator), options);
 }
 
 // A one-line progress display on a terminal, redrawn at most ten times a second.

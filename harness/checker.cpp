@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <fmt/format.h>
@@ -318,19 +319,40 @@ KernelSummary check_kernel(const Kernel& kernel, const Budget& budget, const typ
   return summary;
 }
 
-// Every kernel, `check_threads` at a time, each with its own worker.
+// One kernel of a run: which pass, where it stands in the report, and how to check it.
+struct KernelSlot {
+  std::size_t report_index;
+  std::string name;
+  // Checks the kernel with these options, its time share and progress start.
+  std::function<KernelSummary(const CheckOptions&, std::optional<double>, ProgressEvent, FailuresDirectory&)> check;
+};
+
 template <typename Kernel>
-CheckReport check_kernels(const std::vector<Kernel>& kernels, const BudgetTable& budgets,
-                          const typename Pass<Kernel>::Source& source, const CheckOptions& options) {
+void add_slots(std::vector<KernelSlot>& slots, std::size_t first_index, const std::vector<Kernel>& kernels,
+               const BudgetTable& budgets, const typename Pass<Kernel>::Source& source) {
+  for (std::size_t i = 0; i < kernels.size(); ++i) {
+    const Kernel& kernel = kernels[i];
+    slots.push_back({first_index + i, kernel.kernel->name,
+                     [&kernel, &budgets, &source](const CheckOptions& options, std::optional<double> per_kernel,
+                                                  ProgressEvent progress, FailuresDirectory& failures) {
+                       return check_kernel(kernel, budgets.for_kernel(kernel), source, options, per_kernel, progress,
+                                           failures);
+                     }});
+  }
+}
+
+// Every slot, `check_threads` at a time, each kernel with its own worker, handed out in
+// the slots' order; the report has one entry per slot, at its report_index.
+CheckReport check_slots(const std::vector<KernelSlot>& slots, const CheckOptions& options) {
   CheckReport report;
   report.seed = options.seed;
   const auto start = Clock::now();
   FailuresDirectory failures(options.failures_dir);
-  const unsigned threads = check_threads(options, kernels.size());
+  const unsigned threads = check_threads(options, slots.size());
   report.threads = threads;
   std::optional<double> per_kernel;
-  if (options.time_seconds && !kernels.empty())
-    per_kernel = *options.time_seconds * threads / static_cast<double>(kernels.size());
+  if (options.time_seconds && !slots.empty())
+    per_kernel = *options.time_seconds * threads / static_cast<double>(slots.size());
   // Events from the kernels in flight reach the caller one at a time.
   std::mutex progress_mutex;
   CheckOptions kernel_options = options;
@@ -340,17 +362,25 @@ CheckReport check_kernels(const std::vector<Kernel>& kernels, const BudgetTable&
       options.progress(event);
     };
   }
-  report.kernels.resize(kernels.size());
-  parallel_for(kernels.size(), threads, [&](std::size_t i) {
+  report.kernels.resize(slots.size());
+  parallel_for(slots.size(), threads, [&](std::size_t i) {
+    const KernelSlot& slot = slots[i];
     ProgressEvent progress;
-    progress.kernel = kernels[i].kernel->name;
-    progress.kernel_index = i;
-    progress.kernel_count = kernels.size();
-    report.kernels[i] =
-        check_kernel(kernels[i], budgets.for_kernel(kernels[i]), source, kernel_options, per_kernel, progress, failures);
+    progress.kernel = slot.name;
+    progress.kernel_index = slot.report_index;
+    progress.kernel_count = slots.size();
+    report.kernels[slot.report_index] = slot.check(kernel_options, per_kernel, progress, failures);
   });
   report.seconds = seconds_since(start);
   return report;
+}
+
+template <typename Kernel>
+CheckReport check_kernels(const std::vector<Kernel>& kernels, const BudgetTable& budgets,
+                          const typename Pass<Kernel>::Source& source, const CheckOptions& options) {
+  std::vector<KernelSlot> slots;
+  add_slots(slots, 0, kernels, budgets, source);
+  return check_slots(slots, options);
 }
 
 }  // namespace
@@ -381,6 +411,19 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
 CheckReport run_backward_check(const std::vector<impls::BackwardKernelInfo>& kernels, const BudgetTable& budgets,
                                const BackwardCaseSource& source, const CheckOptions& options) {
   return check_kernels(kernels, budgets, source, options);
+}
+
+CheckReport run_checks(const std::vector<impls::KernelInfo>& forward, const std::vector<impls::BackwardKernelInfo>& backward,
+                       const BudgetTable& budgets, const CaseSource& source, const BackwardCaseSource& backward_source,
+                       const CheckOptions& options) {
+  // A backward kernel takes several times as long as a forward one (two oracles, and every
+  // dx output depends on its whole row): handed out first, the longest jobs start at once
+  // and the short forward ones fill the threads around them, instead of one thread idling
+  // while the last long kernel of a pass finishes.
+  std::vector<KernelSlot> slots;
+  add_slots(slots, forward.size(), backward, budgets, backward_source);
+  add_slots(slots, 0, forward, budgets, source);
+  return check_slots(slots, options);
 }
 
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all) {

@@ -197,6 +197,14 @@ CheckReport run_check(const std::vector<impls::KernelInfo>& kernels, const Budge
 CheckReport run_backward_check(const std::vector<impls::BackwardKernelInfo>& kernels, const BudgetTable& budgets,
                                const BackwardCaseSource& source, const CheckOptions& options);
 
+// Both passes in one run: every kernel, `check_threads` at a time (the backward ones are
+// started first, being the longest), the report listing the forward kernels, then the
+// backward ones, each in the given order. Each kernel's cases, findings and summary are
+// those of run_check or run_backward_check on it alone.
+CheckReport run_checks(const std::vector<impls::KernelInfo>& forward, const std::vector<impls::BackwardKernelInfo>& backward,
+                       const BudgetTable& budgets, const CaseSource& source, const BackwardCaseSource& backward_source,
+                       const CheckOptions& options);
+
 // The default kernel set of `check`: every kernel that is neither a mutant nor a
 // third-party baseline (the oneDNN adapters); those run when named with --kernel.
 std::vector<impls::KernelInfo> default_check_kernels(const std::vector<impls::KernelInfo>& all);
