@@ -8,8 +8,8 @@ import re
 import tempfile
 
 from . import _dtypes
-from ._adapters import NumpyAdapter, TorchAdapter
-from ._module_kernel import module_kernel
+from ._adapters import NumpyAdapter, TorchAdapter, TorchBackwardAdapter
+from ._module_kernel import module_backward_kernel, module_kernel
 from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
 from . import _normcheck
 
@@ -99,9 +99,27 @@ def _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats, fused
     return adapter, name, codes, flags, _dtypes.dtype_code(compute, "compute")
 
 
+def _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats, fused, numpy, device, name):
+    """The autograd adapter and the ABI declaration of a Python kernel's backward pass."""
+    if numpy:
+        raise ValueError("backward=True differentiates with torch autograd: a NumPy kernel has no backward pass")
+    if fused or writes_stats:
+        raise ValueError("backward=True takes a plain fn(x, gamma, beta, eps) -> y (not fused, no stats): "
+                         "the backward pass is judged on x, gamma and dy")
+    param_dtype = param_dtype or x_dtype
+    y_dtype = y_dtype or x_dtype
+    codes = (_dtypes.op_code(op), _dtypes.dtype_code(x_dtype, "x_dtype"), _dtypes.dtype_code(param_dtype, "param_dtype"),
+             _dtypes.dtype_code(y_dtype, "y_dtype"))
+    name = name or _kernel_name(fn)
+    if _is_module(fn):
+        fn = module_backward_kernel(fn)
+    adapter = TorchBackwardAdapter(fn, x_dtype, param_dtype, y_dtype, device)
+    return adapter, name, codes, _dtypes.dtype_code(compute or "f32", "compute")
+
+
 def check(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, *, seed=1, cases=DEFAULT_CASES,
           compute=None, writes_stats=False, fused=False, numpy=False, device="cpu", isolate=False, shrink=True,
-          max_findings=8, save_failures=None, case_timeout_ms=10000, name=None):
+          max_findings=8, save_failures=None, case_timeout_ms=10000, name=None, backward=False):
     """Checks fn (or a LayerNorm-like torch.nn.Module) as `normcheck check` checks a kernel.
 
     param_dtype and y_dtype default to x_dtype; compute is the declared compute precision
@@ -109,12 +127,21 @@ def check(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, *, 
     isolate=False (the default) runs the kernel in this process, exceptions caught;
     isolate=True forks a worker as the CLI does, so a crash is a finding (docs/python.md).
     Minimized cases go to save_failures (default: a fresh temporary directory).
+    backward=True checks the backward pass instead: fn runs forward under torch autograd on
+    the backward case stream of `normcheck check`, the case's dy is back-propagated, and
+    dx, dgamma and dbeta are judged against the exact gradients (docs/python.md).
     """
-    adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats,
-                                                        fused, numpy, device, name)
     failures = str(save_failures) if save_failures else tempfile.mkdtemp(prefix="normcheck-")
-    d = _normcheck.check(adapter, name, *codes, flags, compute_code, seed, cases, isolate, shrink, max_findings,
-                         failures, case_timeout_ms)
+    if backward:
+        adapter, name, codes, compute_code = _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute,
+                                                               writes_stats, fused, numpy, device, name)
+        d = _normcheck.check_backward(adapter, name, *codes, compute_code, seed, cases, isolate, shrink, max_findings,
+                                      failures, case_timeout_ms)
+    else:
+        adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute,
+                                                            writes_stats, fused, numpy, device, name)
+        d = _normcheck.check(adapter, name, *codes, flags, compute_code, seed, cases, isolate, shrink, max_findings,
+                             failures, case_timeout_ms)
     if not d["findings"] and not save_failures:
         try:
             os.rmdir(failures)  # nothing was saved there
@@ -135,7 +162,8 @@ def assert_within_budget(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_
 def replay(path, fn, op=None, x_dtype=None, param_dtype=None, y_dtype=None, *, compute=None, writes_stats=False,
            fused=False, numpy=False, device="cpu", isolate=False, name=None):
     """Replays a case file on fn as `normcheck replay` does. The op and dtypes default to the
-    case's own. Returns a ReplayResult (verdict "pass", "fail" or "skipped")."""
+    case's own. A backward case file ("direction": "backward") replays fn's autograd backward
+    pass. Returns a ReplayResult (verdict "pass", "fail" or "skipped")."""
     import json
 
     with open(path) as f:
@@ -144,6 +172,10 @@ def replay(path, fn, op=None, x_dtype=None, param_dtype=None, y_dtype=None, *, c
     x_dtype = x_dtype or c["x_dtype"]
     param_dtype = param_dtype or c.get("param_dtype", x_dtype)
     y_dtype = y_dtype or c.get("y_dtype", x_dtype)
+    if c.get("direction") == "backward":
+        adapter, name, codes, compute_code = _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute,
+                                                               writes_stats, fused, numpy, device, name)
+        return ReplayResult(_normcheck.replay_backward(str(path), adapter, name, *codes, compute_code, isolate)[0])
     adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats,
                                                         fused, numpy, device, name)
     results = _normcheck.replay(str(path), adapter, name, *codes, flags, compute_code, isolate)

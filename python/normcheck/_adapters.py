@@ -130,3 +130,50 @@ class NumpyAdapter:
         else:
             self._store(result, p["y"], self.y_type, "y")
         return OK
+
+
+class TorchBackwardAdapter(TorchAdapter):
+    """Runs fn forward under autograd on the case's x and gamma and back-propagates the case's
+    dy: torch.autograd.grad gives dx, dgamma and dbeta, written to the ABI's buffers.
+
+    The saved mean and rstd the ABI hands a backward kernel are not used: autograd keeps
+    what the forward computed. A problem without gamma (gamma = 1) passes a tensor of ones,
+    so that dgamma exists; LayerNorm passes a beta of zeros, whose gradient is dbeta.
+    """
+
+    def __init__(self, fn, x_dtype, param_dtype, y_dtype, device):
+        super().__init__(fn, x_dtype, param_dtype, y_dtype, False, False, device)
+
+    def _parameter(self, array, n, fill):
+        if array is not None:
+            return self._tensor(array, self.param_type).requires_grad_()
+        return self.torch.full((n,), fill, dtype=self.param_type, device=self.device, requires_grad=True)
+
+    def __call__(self, p):
+        torch = self.torch
+        self._single_thread_in_a_fork()
+        x = self._tensor(p["x"], self.x_type).requires_grad_()
+        dy = self._tensor(p["dy"], self.y_type)
+        gamma = self._parameter(p["gamma"], p["n"], 1.0)
+        beta = self._parameter(None, p["n"], 0.0) if p["dbeta"] is not None else None
+        with torch.enable_grad():
+            y = self.fn(x, gamma, beta, p["eps"])
+        if y is NotImplemented:
+            return UNSUPPORTED
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"the kernel returned y as {type(y).__name__}, expected a torch.Tensor")
+        if y.dtype != self.y_type:
+            raise TypeError(f"the kernel returned y as {y.dtype}, declared {self.y_type}")
+        _check_shape(y, p["dx"].shape, "y")
+        inputs = [x, gamma] + ([beta] if beta is not None else [])
+        if not y.requires_grad:
+            raise RuntimeError("the kernel's y has no autograd graph (computed under no_grad, or detached)")
+        # allow_unused: a y that does not depend on gamma has dgamma 0, which the judge compares.
+        grads = torch.autograd.grad(y, inputs, grad_outputs=dy, allow_unused=True)
+        for grad, like, out, torch_type, name in zip(grads, inputs, ("dx", "dgamma", "dbeta"),
+                                                     (self.x_type, self.param_type, self.param_type),
+                                                     ("dx", "dgamma", "dbeta")):
+            if grad is None:
+                grad = torch.zeros_like(like)
+            self._store(grad, p[out], torch_type, name)
+        return OK

@@ -38,3 +38,28 @@ def module_kernel(module):
 
     run.__name__ = type(module).__name__.lower()
     return run
+
+
+def module_backward_kernel(module):
+    """module as fn(x, gamma, beta, eps) whose gamma and beta are the tensors autograd
+    differentiates: the call substitutes them for weight and bias (functional_call), so
+    their gradients are dgamma and dbeta, not gradients of the module's own parameters."""
+    import torch
+
+    try:
+        functional_call = torch.func.functional_call
+    except AttributeError:  # torch < 2.0
+        from torch.nn.utils.stateless import functional_call
+    eps_name = _eps_attribute(module)
+
+    def run(x, gamma, beta, eps):
+        setattr(module, eps_name, eps)
+        substitutes = {}
+        if getattr(module, "weight", None) is not None:
+            substitutes["weight"] = gamma
+        if getattr(module, "bias", None) is not None:
+            substitutes["bias"] = beta if beta is not None else torch.zeros_like(gamma)
+        return functional_call(module, substitutes, (x,))
+
+    run.__name__ = type(module).__name__.lower()
+    return run

@@ -27,6 +27,7 @@
 
 namespace py = pybind11;
 namespace h = normcheck::harness;
+using normcheck::python::PythonBackwardKernel;
 using normcheck::python::PythonKernel;
 
 namespace {
@@ -66,12 +67,8 @@ void use_python_replay_lines(h::CheckReport& report) {
       if (!f.case_file.empty()) f.replay = fmt::format("normcheck.replay(\"{}\", fn)", f.case_file.string());
 }
 
-py::dict check(const py::object& adapter, const std::string& name, int op, int x, int param, int y, unsigned flags,
-               int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
-               const std::string& failures_dir, std::int64_t case_timeout_ms) {
-  auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
-  const std::vector<normcheck::impls::KernelInfo> kernels{
-      normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+h::CheckOptions check_options(std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
+                              const std::string& failures_dir, std::int64_t case_timeout_ms) {
   h::CheckOptions options;
   options.seed = seed;
   options.cases = cases;
@@ -81,12 +78,11 @@ py::dict check(const py::object& adapter, const std::string& name, int op, int x
   options.max_findings = max_findings;
   options.failures_dir = failures_dir;
   options.case_timeout = std::chrono::milliseconds(case_timeout_ms);
-  normcheck::props::GeneratorOptions generator;  // the CLI's default stream (no --f64-eps)
-  h::CheckReport report;
-  {
-    py::gil_scoped_release release;  // the kernel takes it back in its trampoline
-    report = h::run_check(kernels, h::BudgetTable{}, normcheck::props::make_case_source(generator), options);
-  }
+  return options;
+}
+
+// The one kernel's summary, findings and the engine's texts, for CheckResult.
+py::dict check_result(h::CheckReport& report, const std::vector<std::string>& exceptions) {
   use_python_replay_lines(report);
   const auto& k = report.kernels.at(0);
   py::dict out;
@@ -106,24 +102,57 @@ py::dict check(const py::object& adapter, const std::string& name, int op, int x
   out["summary"] = h::format_summary_table(report) + h::format_run_line(report);
   out["findings_text"] = h::format_findings(report);
   out["json"] = h::report_json(report);
-  out["exceptions"] = kernel->exceptions;
+  out["exceptions"] = exceptions;
   return out;
 }
 
-py::list replay(const std::string& path, const py::object& adapter, const std::string& name, int op, int x,
-                int param, int y, unsigned flags, int compute, bool isolate) {
+py::dict check(const py::object& adapter, const std::string& name, int op, int x, int param, int y, unsigned flags,
+               int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
+               const std::string& failures_dir, std::int64_t case_timeout_ms) {
   auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
   const std::vector<normcheck::impls::KernelInfo> kernels{
       normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
-  const h::Case c = h::read_case_file(path);
-  h::ReplayOptions options;
-  options.kernel = name;
-  options.isolate = isolate;
-  std::vector<h::ReplayResult> results;
+  const h::CheckOptions options = check_options(seed, cases, isolate, shrink, max_findings, failures_dir, case_timeout_ms);
+  normcheck::props::GeneratorOptions generator;  // the CLI's default stream (no --f64-eps)
+  h::CheckReport report;
+  {
+    py::gil_scoped_release release;  // the kernel takes it back in its trampoline
+    report = h::run_check(kernels, h::BudgetTable{}, normcheck::props::make_case_source(generator), options);
+  }
+  return check_result(report, kernel->exceptions);
+}
+
+// A backward kernel as __init__.py describes it: the autograd adapter and the ABI declaration.
+std::unique_ptr<PythonBackwardKernel> make_backward_kernel(const py::object& adapter, const std::string& name, int op,
+                                                           int x, int param, int dy) {
+  auto kernel = std::make_unique<PythonBackwardKernel>();
+  kernel->name = name;
+  kernel->adapter = adapter.ptr();
+  normcheck::python::init_python_backward_kernel(*kernel, static_cast<normcheck_op>(op),
+                                                 static_cast<normcheck_dtype>(x), static_cast<normcheck_dtype>(param),
+                                                 static_cast<normcheck_dtype>(dy));
+  return kernel;
+}
+
+// check() for the backward pass: the CLI's backward case stream and judge (dx, dgamma, dbeta).
+py::dict check_backward(const py::object& adapter, const std::string& name, int op, int x, int param, int dy,
+                        int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink,
+                        int max_findings, const std::string& failures_dir, std::int64_t case_timeout_ms) {
+  auto kernel = make_backward_kernel(adapter, name, op, x, param, dy);
+  const std::vector<normcheck::impls::BackwardKernelInfo> kernels{
+      normcheck::python::backward_kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+  const h::CheckOptions options = check_options(seed, cases, isolate, shrink, max_findings, failures_dir, case_timeout_ms);
+  normcheck::props::GeneratorOptions generator;
+  h::CheckReport report;
   {
     py::gil_scoped_release release;
-    results = h::replay_case(path, c, kernels, {}, h::BudgetTable{}, options);
+    report = h::run_backward_check(kernels, h::BudgetTable{}, normcheck::props::make_backward_case_source(generator),
+                                   options);
   }
+  return check_result(report, kernel->exceptions);
+}
+
+py::list replay_results(const std::vector<h::ReplayResult>& results, const std::vector<std::string>& exceptions) {
   py::list out;
   for (const auto& r : results) {
     py::dict d;
@@ -132,10 +161,45 @@ py::list replay(const std::string& path, const py::object& adapter, const std::s
     d["verdict"] = std::string(h::verdict_name(r.observed));
     d["detail"] = r.detail;
     d["incompatible"] = r.incompatible;
-    d["exceptions"] = kernel->exceptions;
+    d["exceptions"] = exceptions;
     out.append(d);
   }
   return out;
+}
+
+h::ReplayOptions replay_options(const std::string& name, bool isolate) {
+  h::ReplayOptions options;
+  options.kernel = name;
+  options.isolate = isolate;
+  return options;
+}
+
+py::list replay(const std::string& path, const py::object& adapter, const std::string& name, int op, int x,
+                int param, int y, unsigned flags, int compute, bool isolate) {
+  auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
+  const std::vector<normcheck::impls::KernelInfo> kernels{
+      normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+  const h::Case c = h::read_case_file(path);
+  std::vector<h::ReplayResult> results;
+  {
+    py::gil_scoped_release release;
+    results = h::replay_case(path, c, kernels, {}, h::BudgetTable{}, replay_options(name, isolate));
+  }
+  return replay_results(results, kernel->exceptions);
+}
+
+py::list replay_backward(const std::string& path, const py::object& adapter, const std::string& name, int op, int x,
+                         int param, int dy, int compute, bool isolate) {
+  auto kernel = make_backward_kernel(adapter, name, op, x, param, dy);
+  const std::vector<normcheck::impls::BackwardKernelInfo> kernels{
+      normcheck::python::backward_kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
+  const h::Case c = h::read_case_file(path);
+  std::vector<h::ReplayResult> results;
+  {
+    py::gil_scoped_release release;
+    results = h::replay_case(path, c, {}, kernels, h::BudgetTable{}, replay_options(name, isolate));
+  }
+  return replay_results(results, kernel->exceptions);
 }
 
 py::array_t<double> to_numpy(const std::vector<double>& v) { return py::array_t<double>(v.size(), v.data()); }
@@ -161,7 +225,9 @@ py::dict oracle(const std::string& path) {
 PYBIND11_MODULE(_normcheck, m) {
   m.doc() = "normcheck's engine for Python kernels (use the normcheck package, not this module)";
   m.def("check", &check);
+  m.def("check_backward", &check_backward);
   m.def("replay", &replay);
+  m.def("replay_backward", &replay_backward);
   m.def("oracle", &oracle);
   m.attr("WRITES_STATS") = NORMCHECK_WRITES_STATS;
   m.attr("FUSED_RESIDUAL") = NORMCHECK_FUSED_RESIDUAL;

@@ -2,15 +2,12 @@
 the kernel's name, so a Python kernel declared as the built-in layernorm.f32.two_pass is
 (stats included) checks exactly the CLI's cases: the same cases and outputs, both pass."""
 
-import json
-import os
-import subprocess
-
 import pytest
 
 import normcheck
 import torch
 
+from cli_run import CLI, cli_kernel_summary
 from test_forward import two_pass_in_f64
 
 
@@ -20,15 +17,10 @@ def two_pass_with_stats(x, gamma, beta, eps):
     rstd = 1 / torch.sqrt(((z - mean[:, None]) ** 2).mean(-1) + eps)
     return two_pass_in_f64(x, gamma, beta, eps), mean.float(), rstd.float()
 
-CLI = os.environ.get("NORMCHECK_CLI")
-
 
 @pytest.mark.skipif(not CLI, reason="NORMCHECK_CLI (the normcheck executable) not set; ctest sets it")
 def test_the_same_seed_checks_the_same_cases_as_the_cli(tmp_path):
-    out = tmp_path / "cli.json"
-    subprocess.run([CLI, "check", "--kernel", "layernorm.f32.two_pass", "--cases", "150", "--seed", "3",
-                    "--json", str(out)], check=True, stdout=subprocess.DEVNULL)
-    cli = json.loads(out.read_text())["kernels"][0]
+    cli = cli_kernel_summary(tmp_path, "layernorm.f32.two_pass", 150, 3)
     mine = normcheck.check(two_pass_with_stats, x_dtype="f32", cases=150, seed=3, writes_stats=True,
                            name="layernorm.f32.two_pass")
     assert (mine.cases, mine.outputs) == (cli["cases"], cli["outputs"])
