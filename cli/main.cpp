@@ -6,6 +6,7 @@
 
 #include "harness/input_error.hpp"
 #include "cli/commands.hpp"
+#include "cli/python_forwarding.hpp"
 #include "harness/replay_line.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -69,6 +70,8 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error, int argc, cha
 
 int main(int argc, char** argv) {
   namespace cli = normcheck::harness::cli;
+  // A Python kernel runs in the Python package's engine: before this parser sees the command.
+  if (int python_exit = 0; cli::forwards_to_python(argc, argv, python_exit)) return python_exit;
   CLI::App app{
       "normcheck: numerical verification and fuzzing harness for LayerNorm / RMSNorm kernels.\n"
       "Compares kernels against an exact, correctly rounded oracle.",

@@ -10,10 +10,11 @@ import tempfile
 from . import _dtypes
 from ._adapters import NumpyAdapter, TorchAdapter, TorchBackwardAdapter
 from ._module_kernel import module_backward_kernel, module_kernel
+from ._spec import KernelSpec
 from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
 from . import _normcheck
 
-__all__ = ["check", "assert_within_budget", "replay", "oracle", "CheckResult", "Finding", "ReplayResult"]
+__all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "CheckResult", "Finding", "ReplayResult"]
 
 DEFAULT_CASES = 1000  # the CLI's default cases per kernel
 
