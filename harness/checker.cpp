@@ -319,7 +319,7 @@ KernelSummary check_kernel(const Kernel& kernel, const Budget& budget, const typ
   return summary;
 }
 
-// One kernel of a run: which pass, where it stands in the report, and how to check it.
+// One kernel of a run, of either pass: its place in the report, its name, and how to check it.
 struct KernelSlot {
   std::size_t report_index;
   std::string name;

@@ -298,7 +298,7 @@ void IsolatedEvaluator::start_worker() {
     throw std::runtime_error(fmt::format("pipe: {}", reason));
   }
   // A case's request is often a few hundred KiB: in the default 64 KiB pipe it would take
-  // several wake-ups of the worker per case (a tenth of the gate's time went to them).
+  // several wake-ups of the worker per case (7% of a backward kernel's profile went to them).
   // Best effort: a smaller pipe is only slower.
   ::fcntl(request_pipe[1], F_SETPIPE_SZ, kRequestPipeBytes);
   worker_fds.reserve(worker_fds.size() + 3);  // no allocation failure after the fork

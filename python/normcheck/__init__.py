@@ -80,13 +80,19 @@ def _is_module(fn):
     return isinstance(fn, torch.nn.Module)
 
 
-def _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats, fused, numpy, device, name):
-    """The adapter and the ABI declaration (codes) of a Python kernel."""
+def _declaration(op, x_dtype, param_dtype, y_dtype):
+    """The dtypes with their defaults (x_dtype's), and the ABI codes of op and dtypes."""
     param_dtype = param_dtype or x_dtype
     y_dtype = y_dtype or x_dtype
-    compute = compute or "f32"
     codes = (_dtypes.op_code(op), _dtypes.dtype_code(x_dtype, "x_dtype"), _dtypes.dtype_code(param_dtype, "param_dtype"),
              _dtypes.dtype_code(y_dtype, "y_dtype"))
+    return param_dtype, y_dtype, codes
+
+
+def _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_stats, fused, numpy, device, name):
+    """The adapter and the ABI declaration (codes) of a Python kernel."""
+    param_dtype, y_dtype, codes = _declaration(op, x_dtype, param_dtype, y_dtype)
+    compute = compute or "f32"
     flags = (WRITES_STATS if writes_stats else 0) | (FUSED_RESIDUAL if fused else 0)
     name = name or _kernel_name(fn)
     if _is_module(fn):
@@ -107,10 +113,7 @@ def _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_sta
     if fused or writes_stats:
         raise ValueError("backward=True takes a plain fn(x, gamma, beta, eps) -> y (not fused, no stats): "
                          "the backward pass is judged on x, gamma and dy")
-    param_dtype = param_dtype or x_dtype
-    y_dtype = y_dtype or x_dtype
-    codes = (_dtypes.op_code(op), _dtypes.dtype_code(x_dtype, "x_dtype"), _dtypes.dtype_code(param_dtype, "param_dtype"),
-             _dtypes.dtype_code(y_dtype, "y_dtype"))
+    param_dtype, y_dtype, codes = _declaration(op, x_dtype, param_dtype, y_dtype)
     name = name or _kernel_name(fn)
     if _is_module(fn):
         fn = module_backward_kernel(fn)

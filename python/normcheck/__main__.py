@@ -40,14 +40,14 @@ def _parser():
     return parser
 
 
-def _kernel_options(spec, kernel_name):
-    options = {k: v for k, v in spec.keywords.items() if k != "name"}
-    return options, kernel_name
+def _kernel_options(spec):
+    """check()'s keywords for the spec's kernel; its name is given apart (load_spec)."""
+    return {k: v for k, v in spec.keywords.items() if k != "name"}
 
 
 def _check(args):
-    spec, kernel_name = _spec.load_spec(args.python)
-    options, name = _kernel_options(spec, kernel_name)
+    spec, name = _spec.load_spec(args.python)
+    options = _kernel_options(spec)
     if not 1 <= args.cases <= 1_000_000_000:
         raise _spec.SpecError(f"--cases {args.cases}: expected 1 to 1000000000")
     result = check(spec.fn, seed=args.seed, cases=args.cases, save_failures=args.save_failures,
@@ -65,8 +65,8 @@ def _check(args):
 
 
 def _replay(args):
-    spec, kernel_name = _spec.load_spec(args.python)
-    options, name = _kernel_options(spec, kernel_name)
+    spec, name = _spec.load_spec(args.python)
+    options = _kernel_options(spec)
     options.pop("backward", None)  # replay reads the direction from the case file
     failed = False
     for case in args.cases:

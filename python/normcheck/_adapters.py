@@ -170,10 +170,7 @@ class TorchBackwardAdapter(TorchAdapter):
             raise RuntimeError("the kernel's y has no autograd graph (computed under no_grad, or detached)")
         # allow_unused: a y that does not depend on gamma has dgamma 0, which the judge compares.
         grads = torch.autograd.grad(y, inputs, grad_outputs=dy, allow_unused=True)
-        for grad, like, out, torch_type, name in zip(grads, inputs, ("dx", "dgamma", "dbeta"),
-                                                     (self.x_type, self.param_type, self.param_type),
-                                                     ("dx", "dgamma", "dbeta")):
-            if grad is None:
-                grad = torch.zeros_like(like)
-            self._store(grad, p[out], torch_type, name)
+        for grad, like, name, torch_type in zip(grads, inputs, ("dx", "dgamma", "dbeta"),
+                                                (self.x_type, self.param_type, self.param_type)):
+            self._store(torch.zeros_like(like) if grad is None else grad, p[name], torch_type, name)
         return OK
