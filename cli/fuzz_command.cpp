@@ -269,7 +269,7 @@ int run_fuzz(const FuzzArgs& args) {
             << "  crashes    " << s.crashes << " (timeouts " << s.timeouts << ", ooms " << s.ooms << "), "
             << findings.size() << " distinct finding(s)\n";
   const auto replay = [&](const fs::path& case_file) {
-    return replay_command(ReplayLine{case_file, args.kernel, plugin, budgets, kDefaultCaseTimeout, {}});
+    return replay_command(ReplayLine{case_file, args.kernel, plugin, budgets, kDefaultCaseTimeout, {}, {}});
   };
   for (const auto& f : findings) {
     std::cout << "  finding " << f.signature << " (" << f.hits << " hit(s))\n";

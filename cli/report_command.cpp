@@ -2,23 +2,19 @@
 // worst cases) for the chosen kernels; docs/reports.md describes it.
 #include <fmt/format.h>
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <vector>
 
-#include "harness/atomic_file.hpp"
 #include "harness/budget.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "harness/replay_line.hpp"
 #include "harness/stop_signals.hpp"
 #include "report/progress.hpp"
-#include "report/run_report.hpp"
-#include "report/web_assets.hpp"
+#include "report/report_job.hpp"
 #include "impls/plugin_loader.hpp"
 
 namespace normcheck::harness::cli {
@@ -47,33 +43,11 @@ std::string command_line(const ReportArgs& args) {
   return line;
 }
 
-// The report replaces --out as a whole, so --out must hold nothing but a report: missing,
-// empty, or a previous report's files. Anything else would be deleted with the old
-// report (`--out .` in a source tree).
-void require_replaceable_report_directory(const std::string& out) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (!fs::is_directory(out, error)) return;  // missing, or not a directory: StagedDirectory says which
-  for (auto it = fs::directory_iterator(out, error); !error && it != fs::directory_iterator(); it.increment(error)) {
-    const std::string name = it->path().filename().string();
-    if (name != "index.html" && name != "report.md" && name != "report.json" && name != "cases")
-      throw InputError(fmt::format("--out {}: holds \"{}\", which is not part of a report; the report replaces its "
-                                   "directory as a whole, so give a new directory, an empty one or a previous report's",
-                                   out, name));
-  }
-  if (error) throw InputError(fmt::format("--out {}: cannot list the directory: {}", out, error.message()));
-}
-
 int run(ReportArgs& args) {
   kill_workers_on_stop_signals();  // Ctrl-C leaves no worker spinning in a kernel
-  // Bad output paths, budgets and missing charting bundles fail before the sweeps. The
-  // probe stages a directory beside --out (where the new report will be written) and
-  // removes it again.
-  require_replaceable_report_directory(args.out);
-  { const StagedDirectory probe("--out", args.out); }
+  // A bad budgets file fails before the sweeps, as a bad --out does (run_report_job).
   (void)load_budgets(args.budgets, impls::all_kernels(args.options.plugins),
                      impls::all_backward_kernels(args.options.plugins));
-  (void)report::load_web_assets();
   report::ReportOptions& options = args.options;
   options.out_dir = args.out;
   if (!args.budgets.empty()) options.budgets_file = args.budgets;
@@ -81,41 +55,13 @@ int run(ReportArgs& args) {
   options.progress = report::stderr_is_terminal();
   options.isolate = !args.no_isolate;
   options.case_timeout = std::chrono::milliseconds(args.case_timeout_ms);
-  const report::ReportModel model = report::run_report(options);
-  // The new report is written beside the old one and swapped in whole: a full disk or a
-  // kill leaves the previous report as it was (docs/reports.md, "Outputs").
-  std::string write_error;
-  try {
-    // Again at the end: what was put into --out during the run is not deleted either.
-    require_replaceable_report_directory(args.out);
-    StagedDirectory staged("--out", args.out);
-    report::write_report(model, staged.path());
-    staged.commit();
-  } catch (const InputError& error) {  // OutputError, or --out no longer a report's
-    write_error = error.what();
-  }
-  // A kernel that was not tested (every case skipped) is never a pass, as in `check`.
-  std::size_t failing = 0, untested = 0;
-  const auto count = [&](const report::Tally& overall) {
-    failing += overall.kernel_verdict() == report::Verdict::fail ? 1 : 0;
-    untested += overall.kernel_verdict() == report::Verdict::no_cases ? 1 : 0;
-  };
-  for (const auto& k : model.kernels) count(k.overall);
-  for (const auto& k : model.backward_kernels) count(k.overall);
-  const std::string written = write_error.empty()
-                                  ? fmt::format("{}/index.html, {}/report.md, {}/report.json", args.out, args.out, args.out)
-                                  : fmt::format("NOT written ({} left as it was)", args.out);
-  std::cout << fmt::format("normcheck report: {} kernel(s), {} with findings, {} with no cases checked, {:.1f} s on {} "
-                           "thread(s): {}\n",
-                           model.kernels.size() + model.backward_kernels.size(), failing, untested, model.wall_seconds, model.threads, written);
-  if (!write_error.empty()) {
+  const report::ReportJobResult result = report::run_report_job(options);
+  std::cout << result.summary << '\n';
+  if (!result.write_error.empty()) {
     std::cout.flush();
-    std::cerr << "normcheck: report not written, " << args.out << " left as it was: " << write_error << '\n';
-    return 2;
+    std::cerr << "normcheck: report not written, " << args.out << " left as it was: " << result.write_error << '\n';
   }
-  // The CLI contract: 1 when there are findings, as in check (a kernel that failed a
-  // case, or one of which no case was checked), with the report written all the same.
-  return failing + untested > 0 ? 1 : 0;
+  return result.exit_code;
 }
 
 }  // namespace

@@ -91,7 +91,7 @@ void print_finding(const TargetConfig& config, const std::string& signature, con
   const char* normcheck = std::getenv("NORMCHECK_EXECUTABLE");
   harness::ReplayLine line{case_path.empty() ? "case.json" : case_path, finding.kernel, config.plugin_path, {},
                            harness::kDefaultCaseTimeout,
-                           normcheck != nullptr && *normcheck != '\0' ? normcheck : "normcheck"};
+                           normcheck != nullptr && *normcheck != '\0' ? normcheck : "normcheck", {}};
   const std::string replay = harness::replay_command(line);
   std::fprintf(stderr, "replay: %s%s\n%.*s%s\n", replay.c_str(),
                case_path.empty() ? "   (save the case above as case.json)" : "",

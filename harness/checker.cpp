@@ -221,7 +221,7 @@ Finding minimize_and_save(IsolatedEvaluator& evaluator, const Kernel& kernel,
     write_case_file(file, finding.saved_case);
     finding.case_file = file;
     finding.replay =
-        replay_command(ReplayLine{file, finding.kernel, finding.plugin, options.budgets_file, options.case_timeout, {}});
+        replay_command(ReplayLine{file, finding.kernel, finding.plugin, options.budgets_file, options.case_timeout, {}, {}});
   } catch (const OutputError& error) {
     finding.save_error = error.what();
   }

@@ -57,6 +57,10 @@ std::string shell_quote(std::string_view text) {
 
 std::string replay_command(const ReplayLine& line) {
   const std::string executable = line.executable.empty() ? executable_path() : line.executable;
+  if (!line.python_spec.empty()) {
+    return fmt::format("{} replay {} --python {}", shell_quote(executable), shell_quote(line.case_file.string()),
+                       shell_quote(line.python_spec));
+  }
   auto command = fmt::format("{} replay {} --kernel {}", shell_quote(executable),
                              shell_quote(line.case_file.string()), shell_quote(line.kernel));
   if (!line.plugin.empty()) command += " --plugin " + shell_quote(line.plugin);

@@ -46,10 +46,12 @@ struct ReplayLine {
   std::filesystem::path budgets_file;  // "" when the defaults apply
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
   std::string executable;  // "" for executable_path(); a fuzz target is handed normcheck's
+  std::string python_spec;  // a Python kernel's FILE.py:NAME (impls::KernelInfo::python_spec)
 };
 
 // `<exe> replay CASE --kernel NAME [--plugin LIB] [--budgets FILE] [--case-timeout-ms MS]`,
-// each word shell-quoted.
+// or `<exe> replay CASE --python FILE.py:NAME` for a Python kernel (the package's command
+// line takes no budgets file or timeout), each word shell-quoted.
 std::string replay_command(const ReplayLine& line);
 
 // The check run that reproduces a statistical finding (a bias finding has no single case

@@ -82,7 +82,9 @@ std::string describe(const Info& info, const char* direction, const char* y_fiel
 
 template <class Info>
 std::string label(const Info& info) {
-  return info.origin == KernelOrigin::plugin ? info.plugin_path : std::string(origin_name(info.origin));
+  if (info.origin == KernelOrigin::plugin) return info.plugin_path;
+  if (info.origin == KernelOrigin::python && !info.python_spec.empty()) return "python " + info.python_spec;
+  return std::string(origin_name(info.origin));
 }
 
 }  // namespace
@@ -95,6 +97,7 @@ std::string_view origin_name(KernelOrigin origin) {
     case KernelOrigin::builtin: return "builtin";
     case KernelOrigin::onednn: return "onednn";
     case KernelOrigin::plugin: return "plugin";
+    case KernelOrigin::python: return "python";
   }
   return "invalid";
 }

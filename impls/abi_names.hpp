@@ -29,7 +29,7 @@ inline constexpr uint32_t kKnownFlags = kVersion1Flags | NORMCHECK_THREAD_SAFE |
 
 // "builtin" | "onednn" | "plugin".
 std::string_view origin_name(KernelOrigin origin);
-// Where the kernel is from, for people: the plugin's path, else origin_name.
+// Where the kernel is from, for people: the plugin's path, "python FILE.py:NAME", else origin_name.
 std::string origin_label(const KernelInfo& info);
 std::string origin_label(const BackwardKernelInfo& info);
 

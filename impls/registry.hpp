@@ -9,8 +9,9 @@
 namespace normcheck::impls {
 
 // Where a kernel comes from. Third-party baselines (the oneDNN adapters) are compiled in
-// but judged as baselines: check leaves them out of its default set.
-enum class KernelOrigin : std::uint8_t { builtin, onednn, plugin };
+// but judged as baselines: check leaves them out of its default set. A python kernel is a
+// callable that the Python package (python/) wraps in a trampoline of this ABI.
+enum class KernelOrigin : std::uint8_t { builtin, onednn, plugin, python };
 
 struct KernelInfo {
   const normcheck_kernel* kernel = nullptr;  // never null; lives as long as the program (or the plugin)
@@ -25,6 +26,9 @@ struct KernelInfo {
   // never read, since the plugin may rewrite it. nullptr: `kernel` is its own table entry
   // (built-ins, tests).
   const normcheck_kernel* table_entry = nullptr;
+  // KernelOrigin::python: the spec FILE.py:NAME that `normcheck replay --python` loads it
+  // from, "" when it was handed over in Python (the API's replay() takes the callable).
+  std::string python_spec = {};
 
   // What run() is passed as self.
   const normcheck_kernel& self() const { return table_entry != nullptr ? *table_entry : *kernel; }
@@ -46,6 +50,7 @@ struct BackwardKernelInfo {
   // A plugin kernel: the plugin's own table entry that `kernel` copies, passed to run() as
   // self (see KernelInfo::table_entry). nullptr: `kernel` is its own table entry.
   const normcheck_backward_kernel* table_entry = nullptr;
+  std::string python_spec = {};  // KernelOrigin::python: as KernelInfo's
 
   const normcheck_backward_kernel& self() const { return table_entry != nullptr ? *table_entry : *kernel; }
 };

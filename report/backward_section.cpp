@@ -282,7 +282,7 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     w.case_json = case_to_json(c);
     w.replay = replay_command(ReplayLine{options_.out_dir / w.file, c.kernel, plugin_of(kernel),
                                          options_.budgets_file.value_or(std::filesystem::path()), options_.case_timeout,
-                                         {}});
+                                         {}, {}});
     w.failed = !saved.violations().empty();
     w.score = saved.kind == IsolatedOutcome::Kind::evaluated ? saved.evaluation.max_score : 0;
     w.ulp_error = saved.kind == IsolatedOutcome::Kind::evaluated ? saved.evaluation.max_ulp_error : 0;

@@ -33,24 +33,40 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The kernels of a report: every non-mutant one of each pass, or those named.
+// The kernels of a report: every non-mutant one of each pass, or those named, and the
+// in-process ones (ReportOptions::in_process_kernels) in any case.
 struct SelectedKernels {
   std::vector<impls::KernelInfo> forward;
   std::vector<impls::BackwardKernelInfo> backward;
 };
 
-SelectedKernels select_kernels(const std::vector<impls::KernelInfo>& all,
-                               const std::vector<impls::BackwardKernelInfo>& all_backward,
-                               const std::vector<std::string>& names) {
+bool in_process(const ReportOptions& options, const impls::KernelInfo& kernel) {
+  return std::any_of(options.in_process_kernels.begin(), options.in_process_kernels.end(),
+                     [&](const impls::KernelInfo& k) { return k.kernel == kernel.kernel; });
+}
+
+SelectedKernels select_kernels(const ReportOptions& options) {
+  std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
+  const std::vector<impls::BackwardKernelInfo> all_backward = impls::all_backward_kernels(options.plugins);
+  for (const auto& k : options.in_process_kernels) {
+    const std::string name = k.kernel->name;
+    if (impls::find_kernel(all, name) != nullptr || impls::find_backward_kernel(all_backward, name) != nullptr)
+      throw InputError(fmt::format("kernel \"{}\": a kernel of that name exists already (see `normcheck list`); "
+                                   "give the Python kernel another name",
+                                   name));
+    all.push_back(k);
+  }
   SelectedKernels chosen;
-  if (names.empty()) {
+  if (options.kernels.empty()) {
     for (const auto& k : all)
-      if (!k.mutant) chosen.forward.push_back(k);
-    for (const auto& k : all_backward)
-      if (!k.mutant) chosen.backward.push_back(k);
+      if (!k.mutant && (options.every_kernel_by_default || in_process(options, k))) chosen.forward.push_back(k);
+    if (options.every_kernel_by_default) {
+      for (const auto& k : all_backward)
+        if (!k.mutant) chosen.backward.push_back(k);
+    }
     return chosen;
   }
-  for (const auto& name : names) {
+  for (const auto& name : options.kernels) {
     if (const impls::KernelInfo* k = impls::find_kernel(all, name)) {
       chosen.forward.push_back(*k);
     } else if (const impls::BackwardKernelInfo* b = impls::find_backward_kernel(all_backward, name)) {
@@ -58,6 +74,9 @@ SelectedKernels select_kernels(const std::vector<impls::KernelInfo>& all,
     } else {
       throw InputError(unknown_kernel_message("--kernel", name));
     }
+  }
+  for (const auto& k : options.in_process_kernels) {
+    if (impls::find_kernel(chosen.forward, k.kernel->name) == nullptr) chosen.forward.push_back(k);
   }
   return chosen;
 }
@@ -130,9 +149,7 @@ void assemble(KernelReport& report, KernelAccumulator& acc) {
 
 ReportModel run_report(const ReportOptions& options) {
   const auto started = Clock::now();
-  const std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
-  const std::vector<impls::BackwardKernelInfo> all_backward = impls::all_backward_kernels(options.plugins);
-  const SelectedKernels selected = select_kernels(all, all_backward, options.kernels);
+  const SelectedKernels selected = select_kernels(options);
   const std::vector<impls::KernelInfo>& kernels = selected.forward;
   const BudgetTable budgets = options.budgets_file ? BudgetTable::load(*options.budgets_file) : BudgetTable{};
   BackwardSection backward(selected.backward, budgets, options);
@@ -140,7 +157,8 @@ ReportModel run_report(const ReportOptions& options) {
   for (const auto& k : kernels) kernel_budgets.push_back(budgets.for_kernel(k));
   std::vector<std::unique_ptr<KernelJudge>> judges;
   for (std::size_t i = 0; i < kernels.size(); ++i) {
-    judges.push_back(std::make_unique<KernelJudge>(kernels[i], kernel_budgets[i], options.case_timeout, options.isolate));
+    const bool isolate = options.isolate && !in_process(options, kernels[i]);
+    judges.push_back(std::make_unique<KernelJudge>(kernels[i], kernel_budgets[i], options.case_timeout, isolate));
   }
 
   ReportModel model;

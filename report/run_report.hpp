@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/isolation.hpp"
+#include "impls/registry.hpp"
 #include "report/report_model.hpp"
 
 namespace normcheck::harness::report {
@@ -30,6 +31,13 @@ struct ReportOptions {
   // report is still written; false runs them in this process (trusted kernels, sanitizers).
   bool isolate = true;
   std::chrono::milliseconds case_timeout = kDefaultCaseTimeout;
+  // Forward kernels judged in this process, never in a worker, beside the kernels above:
+  // Python callables (an interpreter whose threads hold locks cannot be forked safely). Each
+  // is in the report whether or not `kernels` names it; their names must be new. The
+  // caller keeps them alive until run_report returns.
+  std::vector<impls::KernelInfo> in_process_kernels;
+  // With no names: every non-mutant kernel (true), or only in_process_kernels (false).
+  bool every_kernel_by_default = true;
 };
 
 // Runs everything; the worst cases are in the model, not yet on disk. Throws InputError

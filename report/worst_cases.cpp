@@ -77,8 +77,12 @@ std::vector<WorstCase> prepare_worst_cases(KernelJudge& judge, const std::vector
     w.source = reduced.source;
     w.file = file;
     w.case_json = case_to_json(c);
-    w.replay = replay_command(ReplayLine{std::filesystem::path(replay_dir) / file, name, plugin_of(kernel),
-                                         budgets_file, judge.case_timeout(), {}});
+    const std::filesystem::path replay_file = std::filesystem::path(replay_dir) / file;
+    // A callable handed to the Python API has no spec to load it from: the API's own replay.
+    w.replay = kernel.origin == impls::KernelOrigin::python && kernel.python_spec.empty()
+                   ? fmt::format("normcheck.replay(\"{}\", fn)", replay_file.string())
+                   : replay_command(ReplayLine{replay_file, name, plugin_of(kernel), budgets_file,
+                                               judge.case_timeout(), {}, kernel.python_spec});
     w.failed = !evaluation.skipped && !evaluation.passed();
     w.score = evaluation.max_score;
     w.ulp_error = evaluation.max_ulp_error;

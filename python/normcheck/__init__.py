@@ -14,7 +14,8 @@ from ._spec import KernelSpec
 from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
 from . import _normcheck
 
-__all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "CheckResult", "Finding", "ReplayResult"]
+__all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "report", "CheckResult", "Finding",
+           "ReplayResult", "ReportResult"]
 
 DEFAULT_CASES = 1000  # the CLI's default cases per kernel
 
@@ -190,3 +191,73 @@ def oracle(case):
     """The oracle's outputs for a case file (docs/oracle.md) as float64 NumPy arrays:
     y (correctly rounded to the case's y dtype), y_exact, mean, rstd (and residual_out)."""
     return _normcheck.oracle(str(case))
+
+
+class ReportResult:
+    """What report() wrote: ok (no kernel with findings or without a checked case), the
+    CLI's exit code and summary line, the directory, and its report.json as a dict."""
+
+    def __init__(self, d, out):
+        self.__dict__.update(d)
+        self.out = str(out)
+        self.json = None
+        if not self.write_error:
+            import json
+
+            with open(os.path.join(self.out, "report.json")) as f:
+                self.json = json.load(f)
+
+    @property
+    def ok(self):
+        return self.exit_code == 0
+
+    def __bool__(self):
+        return self.ok
+
+    def __str__(self):
+        text = self.summary + "\n"
+        if self.write_error:
+            text += f"not written: {self.write_error}\n"
+        if self.exceptions:
+            text += "exceptions the kernels raised:\n" + "".join(f"  {e}\n" for e in self.exceptions)
+        return text
+
+    __repr__ = __str__
+
+
+def _report_entry(name, spec):
+    """A report() kernel: (adapter, name, op, x, param, y, flags, compute, spec reference)."""
+    if not isinstance(spec, KernelSpec):
+        spec = KernelSpec(spec)
+    keywords = {k: v for k, v in spec.keywords.items() if k != "name"}
+    if keywords.pop("backward", False):
+        raise ValueError(f"report(): {name} is a backward spec; report() judges forward kernels "
+                         "(check(..., backward=True) judges the backward pass)")
+    options = {"op": "layernorm", "x_dtype": "f32", "param_dtype": None, "y_dtype": None, "compute": None,
+               "writes_stats": False, "fused": False, "numpy": False, "device": "cpu"}
+    options.update(keywords)
+    adapter, name, codes, flags, compute_code = _prepare(spec.fn, name=name, **options)
+    return (adapter, name, *codes, flags, compute_code, getattr(spec, "reference", ""))
+
+
+def report(kernels, out, *, builtins=(), plugins=(), seed=1, quick=False, threads=0, budgets=None, isolate=True,
+           case_timeout_ms=10000, progress=False, command=None):
+    """Writes `normcheck report`'s accuracy report (index.html, report.md, report.json and the
+    worst cases under out/cases/) for the Python kernels {name: spec}, each a KernelSpec or a
+    callable / nn.Module (a LayerNorm on f32), beside the built-in, oneDNN and plugin kernels
+    named in builtins ("all": every one that is not a mutant). out is replaced whole and
+    must be new, empty or a previous report. The Python kernels run in this process, one
+    call at a time (the other kernels in isolated workers unless isolate=False, on `threads`
+    threads, 0 = all); budgets is a budgets file as `normcheck report --budgets` takes.
+    Returns a ReportResult; ok is False when a kernel has findings (the report is written
+    all the same)."""
+    if isinstance(kernels, dict):
+        entries = [_report_entry(name, spec) for name, spec in kernels.items()]
+    else:
+        raise TypeError(f"report(): kernels is a {type(kernels).__name__}; expected a dict {{name: spec}}")
+    chosen = None if builtins == "all" else list(builtins)
+    if command is None:
+        command = f"normcheck.report({{{', '.join(repr(k) for k in kernels)}}}, out={str(out)!r})"
+    d = _normcheck.report(entries, chosen, list(plugins), str(out), seed, quick, threads, command, progress,
+                          str(budgets) if budgets else "", isolate, case_timeout_ms)
+    return ReportResult(d, out)

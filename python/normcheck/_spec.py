@@ -56,5 +56,6 @@ def load_spec(reference):
         if not callable(value):
             raise SpecError(f"--python {reference}: {name} is a {type(value).__name__}, not a KernelSpec or a callable")
         value = KernelSpec(value)
+    value.reference = reference  # how a printed replay command loads it again
     kernel_name = value.keywords.get("name") or "python." + name.lower().replace("_", "-")
     return value, kernel_name

@@ -6,9 +6,12 @@
 #include <pybind11/stl.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -19,11 +22,13 @@
 #include "harness/input_error.hpp"
 #include "harness/kernel_shape.hpp"
 #include "harness/replay.hpp"
+#include "harness/replay_line.hpp"
 #include "harness/verdict.hpp"
 #include "harness/violation.hpp"
 #include "properties/case_source.hpp"
 #include "python/src/python_kernel.hpp"
 #include "reference/oracle.hpp"
+#include "report/report_job.hpp"
 
 namespace py = pybind11;
 namespace h = normcheck::harness;
@@ -79,6 +84,71 @@ h::CheckOptions check_options(std::uint64_t seed, std::int64_t cases, bool isola
   options.failures_dir = failures_dir;
   options.case_timeout = std::chrono::milliseconds(case_timeout_ms);
   return options;
+}
+
+// The kernels of one report(): each entry (adapter, name, op, x, param, y, flags, compute,
+// spec), spec being the FILE.py:NAME its replay command loads it from ("" for none).
+struct ReportKernels {
+  std::vector<std::unique_ptr<PythonKernel>> trampolines;
+  std::vector<normcheck::impls::KernelInfo> infos;
+};
+
+ReportKernels report_kernels(const py::list& entries) {
+  ReportKernels out;
+  for (const auto& entry : entries) {
+    const auto t = entry.cast<py::tuple>();
+    out.trampolines.push_back(make_kernel(t[0], t[1].cast<std::string>(), t[2].cast<int>(), t[3].cast<int>(),
+                                          t[4].cast<int>(), t[5].cast<int>(), t[6].cast<unsigned>()));
+    normcheck::impls::KernelInfo info =
+        normcheck::python::kernel_info(*out.trampolines.back(), static_cast<normcheck_dtype>(t[7].cast<int>()));
+    info.python_spec = t[8].cast<std::string>();
+    out.infos.push_back(std::move(info));
+  }
+  return out;
+}
+
+// `normcheck report` over Python kernels (judged in this process, serially: the GIL) beside
+// the named built-in, oneDNN and plugin kernels (None: every non-mutant one; []: none).
+py::dict report(const py::list& entries, const std::optional<std::vector<std::string>>& builtins,
+                const std::vector<std::string>& plugins, const std::string& out, std::uint64_t seed, bool quick,
+                unsigned threads, const std::string& command, bool progress, const std::string& budgets,
+                bool isolate, std::int64_t case_timeout_ms) {
+  ReportKernels kernels = report_kernels(entries);
+  h::report::ReportOptions options;
+  options.in_process_kernels = kernels.infos;
+  options.every_kernel_by_default = !builtins.has_value();
+  if (builtins) {
+    options.kernels = *builtins;
+    // Named built-ins only: with none, the Python kernels alone (an empty list selects every kernel).
+    if (options.kernels.empty()) options.every_kernel_by_default = false;
+  }
+  options.plugins = plugins;
+  options.out_dir = out;
+  options.seed = seed;
+  options.quick = quick;
+  options.threads = threads;
+  options.command = command;
+  options.progress = progress;
+  if (!budgets.empty()) options.budgets_file = budgets;
+  options.isolate = isolate;  // for the other kernels: the Python ones always run in this process
+  options.case_timeout = std::chrono::milliseconds(case_timeout_ms);
+  // Replay commands start with the normcheck executable that handed the command over.
+  if (const char* executable = std::getenv("NORMCHECK_EXECUTABLE"); executable != nullptr && *executable != '\0')
+    h::set_executable_path(executable);
+  h::report::ReportJobResult result;
+  {
+    py::gil_scoped_release release;  // the Python kernels take it back in their trampolines
+    result = h::report::run_report_job(options);
+  }
+  py::dict d;
+  d["exit_code"] = result.exit_code;
+  d["summary"] = result.summary;
+  d["write_error"] = result.write_error;
+  std::vector<std::string> exceptions;
+  for (const auto& k : kernels.trampolines)
+    for (const auto& e : k->exceptions) exceptions.push_back(k->name + ": " + e);
+  d["exceptions"] = exceptions;
+  return d;
 }
 
 // The one kernel's summary, findings and the engine's texts, for CheckResult.
@@ -229,6 +299,7 @@ PYBIND11_MODULE(_normcheck, m) {
   m.def("replay", &replay);
   m.def("replay_backward", &replay_backward);
   m.def("oracle", &oracle);
+  m.def("report", &report);
   m.attr("WRITES_STATS") = NORMCHECK_WRITES_STATS;
   m.attr("FUSED_RESIDUAL") = NORMCHECK_FUSED_RESIDUAL;
   // The engine's input errors (a bad case file) reach Python as ValueError.

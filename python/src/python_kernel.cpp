@@ -128,7 +128,7 @@ Info info_of(const Kernel& kernel, normcheck_dtype compute) {
   Info info;
   info.kernel = &kernel.abi;
   info.compute = compute;
-  info.origin = impls::KernelOrigin::plugin;
+  info.origin = impls::KernelOrigin::python;
   info.thread_safe = false;
   return info;
 }

@@ -97,7 +97,7 @@ TEST(Checker, DefaultFailuresDirectoryIsPrivateAndUnpredictable) {
 
 TEST(Checker, ReplayCommandRepeatsPluginBudgetsAndTimeoutAndQuotesPaths) {
   const ReplayLine line{"/tmp/my cases/it's.json", "plug.kernel", "/opt/libplug.so", "budgets dir/b.toml",
-                        std::chrono::milliseconds(250), {}};
+                        std::chrono::milliseconds(250), {}, {}};
   EXPECT_EQ(replay_command(line),
             "normcheck replay '/tmp/my cases/it'\\''s.json' --kernel plug.kernel --plugin /opt/libplug.so "
             "--budgets 'budgets dir/b.toml' --case-timeout-ms 250");
