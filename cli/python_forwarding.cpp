@@ -18,7 +18,7 @@ namespace normcheck::harness::cli {
 bool forwards_to_python(int argc, char** argv, int& exit_code) {
   if (argc < 2) return false;
   const std::string_view command = argv[1];
-  if (command != "check" && command != "replay" && command != "report") return false;
+  if (command != "check" && command != "replay" && command != "report" && command != "list") return false;
   bool python = false;
   for (int i = 2; i < argc; ++i) {
     const std::string_view arg = argv[i];

@@ -1,5 +1,5 @@
-// `normcheck check --python FILE.py:NAME`, `normcheck replay CASE... --python FILE.py:NAME` and
-// `normcheck report --python FILE.py:NAME... --out DIR`:
+// `normcheck check --python FILE.py:NAME`, `normcheck replay CASE... --python FILE.py:NAME`,
+// `normcheck report --python FILE.py:NAME... --out DIR` and `normcheck list --python FILE.py:NAME...`:
 // a kernel written in Python runs in the Python package's engine (python/), which is the
 // same C++ engine inside the interpreter. The normcheck executable does not link Python:
 // for these commands it hands its arguments to `python3 -m normcheck`, the package's own
@@ -8,7 +8,7 @@
 
 namespace normcheck::harness::cli {
 
-// Whether argv is a check, replay or report with --python; if so, replaces this process with the
+// Whether argv is a check, replay, report or list with --python; if so, replaces this process with the
 // package's command line and returns only when that is impossible, with the exit code 2
 // after printing why (the package was not built, or exec failed).
 bool forwards_to_python(int argc, char** argv, int& exit_code);

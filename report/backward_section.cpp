@@ -16,10 +16,11 @@
 #include "harness/isolation.hpp"
 #include "harness/kernel_shape.hpp"
 #include "harness/parallel_for.hpp"
-#include "harness/replay_line.hpp"
+#include "harness/replay_line.hpp"  // expected_verdict
 #include "impls/abi_names.hpp"
 #include "report/collector.hpp"
 #include "report/row_builders.hpp"
+#include "report/worst_cases.hpp"
 
 namespace normcheck::harness::report {
 namespace {
@@ -162,7 +163,13 @@ std::vector<std::int64_t> dgamma_rows_values(bool quick) {
 BackwardSection::BackwardSection(std::vector<impls::BackwardKernelInfo> kernels, const BudgetTable& budgets,
                                  const ReportOptions& options)
     : kernels_(std::move(kernels)), options_(options) {
-  for (const auto& k : kernels_) budgets_.push_back(budgets.for_kernel(k));
+  for (const auto& k : kernels_) {
+    budgets_.push_back(budgets.for_kernel(k));
+    const auto& in_process = options.in_process_backward_kernels;
+    isolate_.push_back(options.isolate && std::none_of(in_process.begin(), in_process.end(), [&](const auto& p) {
+                         return p.kernel == k.kernel;
+                       }));
+  }
 }
 
 std::size_t BackwardSection::task_count() const {
@@ -207,18 +214,18 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
   };
   std::vector<Worst> worst(kernels_.size());
   std::mutex mutex;
-  // In this process (--no-isolate) a kernel that does not declare NORMCHECK_THREAD_SAFE is
-  // called by one thread at a time, as KernelJudge does for forward kernels.
+  // In this process (--no-isolate, a Python kernel) a kernel that does not declare
+  // NORMCHECK_THREAD_SAFE is called by one thread at a time, as KernelJudge does for forward kernels.
   std::vector<std::mutex> serial(kernels_.size());
   const auto serialize = [&](std::size_t k) {
-    return !options_.isolate && !kernels_[k].thread_safe ? std::unique_lock(serial[k]) : std::unique_lock<std::mutex>();
+    return !isolate_[k] && !kernels_[k].thread_safe ? std::unique_lock(serial[k]) : std::unique_lock<std::mutex>();
   };
   std::vector<TaskOutcome> outcomes(tasks.size());
   parallel_for(tasks.size(), threads, [&](std::size_t t) {
     const Task& task = tasks[t];
     const auto started = Clock::now();
     const impls::BackwardKernelInfo& kernel = kernels_[task.kernel];
-    IsolatedEvaluator evaluator(kernel, budgets_[task.kernel], options_.case_timeout, options_.isolate);
+    IsolatedEvaluator evaluator(kernel, budgets_[task.kernel], options_.case_timeout, isolate_[task.kernel]);
     Rng rng = task_rng(options_.seed, std::string(kernel.kernel->name) + "/backward", t);
     const bool scenario = task.scenario < std::size(kScenarios);
     const Fill fill = scenario ? kScenarios[task.scenario].fill : Fill::ordinary;
@@ -260,7 +267,7 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     const auto started = Clock::now();
     // One task per kernel here: no kernel is called from two threads at once.
     const impls::BackwardKernelInfo& kernel = kernels_[k];
-    IsolatedEvaluator evaluator(kernel, budgets_[k], options_.case_timeout, options_.isolate);
+    IsolatedEvaluator evaluator(kernel, budgets_[k], options_.case_timeout, isolate_[k]);
     const auto first = evaluator.evaluate(*worst[k].problem).first_class();
     ref::BackwardProblem problem = *worst[k].problem;
     if (first) {
@@ -280,9 +287,8 @@ std::vector<BackwardKernelReport> BackwardSection::run(unsigned threads,
     w.source = worst[k].source;
     w.file = fmt::format("cases/{}-backward-1.json", c.kernel);
     w.case_json = case_to_json(c);
-    w.replay = replay_command(ReplayLine{options_.out_dir / w.file, c.kernel, plugin_of(kernel),
-                                         options_.budgets_file.value_or(std::filesystem::path()), options_.case_timeout,
-                                         {}, {}});
+    w.replay = report_replay_line(kernel, options_.out_dir / w.file, options_.budgets_file.value_or(std::filesystem::path()),
+                                  options_.case_timeout);
     w.failed = !saved.violations().empty();
     w.score = saved.kind == IsolatedOutcome::Kind::evaluated ? saved.evaluation.max_score : 0;
     w.ulp_error = saved.kind == IsolatedOutcome::Kind::evaluated ? saved.evaluation.max_ulp_error : 0;

@@ -29,6 +29,7 @@ class BackwardSection {
  private:
   std::vector<impls::BackwardKernelInfo> kernels_;
   std::vector<Budget> budgets_;
+  std::vector<bool> isolate_;  // per kernel: options.isolate, false for an in-process (Python) kernel
   ReportOptions options_;
 };
 

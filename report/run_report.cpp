@@ -40,32 +40,49 @@ struct SelectedKernels {
   std::vector<impls::BackwardKernelInfo> backward;
 };
 
+template <class Info>
+bool listed(const std::vector<Info>& kernels, const Info& kernel) {
+  return std::any_of(kernels.begin(), kernels.end(), [&](const Info& k) { return k.kernel == kernel.kernel; });
+}
 bool in_process(const ReportOptions& options, const impls::KernelInfo& kernel) {
-  return std::any_of(options.in_process_kernels.begin(), options.in_process_kernels.end(),
-                     [&](const impls::KernelInfo& k) { return k.kernel == kernel.kernel; });
+  return listed(options.in_process_kernels, kernel);
 }
 
-SelectedKernels select_kernels(const ReportOptions& options) {
-  std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
-  const std::vector<impls::BackwardKernelInfo> all_backward = impls::all_backward_kernels(options.plugins);
-  for (const auto& k : options.in_process_kernels) {
+// Appends the in-process kernels of one pass to that pass's list, refusing a name that some
+// kernel of either pass has already.
+template <class Info>
+void add_in_process(const std::vector<Info>& in_process, std::vector<Info>& all,
+                    const std::vector<impls::KernelInfo>& forward, const std::vector<impls::BackwardKernelInfo>& backward) {
+  for (const auto& k : in_process) {
     const std::string name = k.kernel->name;
-    if (impls::find_kernel(all, name) != nullptr || impls::find_backward_kernel(all_backward, name) != nullptr)
+    if (impls::find_kernel(forward, name) != nullptr || impls::find_backward_kernel(backward, name) != nullptr)
       throw InputError(fmt::format("kernel \"{}\": a kernel of that name exists already (see `normcheck list`); "
                                    "give the Python kernel another name",
                                    name));
     all.push_back(k);
   }
-  SelectedKernels chosen;
+}
+
+// With no names: every non-mutant kernel, or only the in-process ones; with names, those
+// named and the in-process ones in any case.
+template <class Info>
+void choose(const ReportOptions& options, const std::vector<Info>& all, const std::vector<Info>& in_process,
+            std::vector<Info>& chosen) {
   if (options.kernels.empty()) {
     for (const auto& k : all)
-      if (!k.mutant && (options.every_kernel_by_default || in_process(options, k))) chosen.forward.push_back(k);
-    if (options.every_kernel_by_default) {
-      for (const auto& k : all_backward)
-        if (!k.mutant) chosen.backward.push_back(k);
-    }
-    return chosen;
+      if (!k.mutant && (options.every_kernel_by_default || listed(in_process, k))) chosen.push_back(k);
+    return;
   }
+  for (const auto& k : in_process)
+    if (!listed(chosen, k)) chosen.push_back(k);
+}
+
+SelectedKernels select_kernels(const ReportOptions& options) {
+  std::vector<impls::KernelInfo> all = impls::all_kernels(options.plugins);
+  std::vector<impls::BackwardKernelInfo> all_backward = impls::all_backward_kernels(options.plugins);
+  add_in_process(options.in_process_kernels, all, all, all_backward);
+  add_in_process(options.in_process_backward_kernels, all_backward, all, all_backward);
+  SelectedKernels chosen;
   for (const auto& name : options.kernels) {
     if (const impls::KernelInfo* k = impls::find_kernel(all, name)) {
       chosen.forward.push_back(*k);
@@ -75,9 +92,8 @@ SelectedKernels select_kernels(const ReportOptions& options) {
       throw InputError(unknown_kernel_message("--kernel", name));
     }
   }
-  for (const auto& k : options.in_process_kernels) {
-    if (impls::find_kernel(chosen.forward, k.kernel->name) == nullptr) chosen.forward.push_back(k);
-  }
+  choose(options, all, options.in_process_kernels, chosen.forward);
+  choose(options, all_backward, options.in_process_backward_kernels, chosen.backward);
   return chosen;
 }
 

@@ -36,7 +36,8 @@ struct ReportOptions {
   // is in the report whether or not `kernels` names it; their names must be new. The
   // caller keeps them alive until run_report returns.
   std::vector<impls::KernelInfo> in_process_kernels;
-  // With no names: every non-mutant kernel (true), or only in_process_kernels (false).
+  std::vector<impls::BackwardKernelInfo> in_process_backward_kernels;  // the same for backward kernels
+  // With no names: every non-mutant kernel (true), or only the in-process ones (false).
   bool every_kernel_by_default = true;
 };
 

@@ -44,7 +44,27 @@ WorstProblem reduce(KernelJudge& judge, const WorstProblem& candidate) {
   return candidate;
 }
 
+template <class Info>
+std::string replay_line_of(const Info& kernel, const std::filesystem::path& case_file,
+                           const std::filesystem::path& budgets_file, std::chrono::milliseconds case_timeout) {
+  // A callable handed to the Python API has no spec to load it from: the API's own replay.
+  if (kernel.origin == impls::KernelOrigin::python && kernel.python_spec.empty())
+    return fmt::format("normcheck.replay(\"{}\", fn)", case_file.string());
+  return replay_command(ReplayLine{case_file, kernel.kernel->name, plugin_of(kernel), budgets_file, case_timeout, {},
+                                   kernel.python_spec});
+}
+
 }  // namespace
+
+std::string report_replay_line(const impls::KernelInfo& kernel, const std::filesystem::path& case_file,
+                               const std::filesystem::path& budgets_file, std::chrono::milliseconds case_timeout) {
+  return replay_line_of(kernel, case_file, budgets_file, case_timeout);
+}
+
+std::string report_replay_line(const impls::BackwardKernelInfo& kernel, const std::filesystem::path& case_file,
+                               const std::filesystem::path& budgets_file, std::chrono::milliseconds case_timeout) {
+  return replay_line_of(kernel, case_file, budgets_file, case_timeout);
+}
 
 void keep_worst(std::vector<WorstProblem>& kept, WorstProblem candidate) {
   kept.push_back(std::move(candidate));
@@ -77,12 +97,7 @@ std::vector<WorstCase> prepare_worst_cases(KernelJudge& judge, const std::vector
     w.source = reduced.source;
     w.file = file;
     w.case_json = case_to_json(c);
-    const std::filesystem::path replay_file = std::filesystem::path(replay_dir) / file;
-    // A callable handed to the Python API has no spec to load it from: the API's own replay.
-    w.replay = kernel.origin == impls::KernelOrigin::python && kernel.python_spec.empty()
-                   ? fmt::format("normcheck.replay(\"{}\", fn)", replay_file.string())
-                   : replay_command(ReplayLine{replay_file, name, plugin_of(kernel), budgets_file,
-                                               judge.case_timeout(), {}, kernel.python_spec});
+    w.replay = report_replay_line(kernel, std::filesystem::path(replay_dir) / file, budgets_file, judge.case_timeout());
     w.failed = !evaluation.skipped && !evaluation.passed();
     w.score = evaluation.max_score;
     w.ulp_error = evaluation.max_ulp_error;

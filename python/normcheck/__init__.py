@@ -14,7 +14,8 @@ from ._spec import KernelSpec
 from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
 from . import _normcheck
 
-__all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "report", "CheckResult", "Finding",
+__all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "report", "list_kernels", "CheckResult",
+           "Finding",
            "ReplayResult", "ReportResult"]
 
 DEFAULT_CASES = 1000  # the CLI's default cases per kernel
@@ -24,8 +25,9 @@ class Finding:
     """One distinct defect: the minimized case (file and JSON) and its replay line."""
 
     def __init__(self, d):
-        self.__dict__.update(d)
-        self.replay = f'normcheck.replay("{self.case_file}", fn)' if self.case_file else ""
+        self.__dict__.update(d)  # replay: normcheck.replay("<case>", fn), or the CLI command (replay_spec)
+        if not self.case_file:
+            self.replay = ""
 
     def __repr__(self):
         return f"Finding({self.signature!r}: {self.message})"
@@ -124,7 +126,7 @@ def _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute, writes_sta
 
 def check(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, *, seed=1, cases=DEFAULT_CASES,
           compute=None, writes_stats=False, fused=False, numpy=False, device="cpu", isolate=False, shrink=True,
-          max_findings=8, save_failures=None, case_timeout_ms=10000, name=None, backward=False):
+          max_findings=8, save_failures=None, case_timeout_ms=10000, name=None, backward=False, replay_spec=None):
     """Checks fn (or a LayerNorm-like torch.nn.Module) as `normcheck check` checks a kernel.
 
     param_dtype and y_dtype default to x_dtype; compute is the declared compute precision
@@ -135,18 +137,20 @@ def check(fn, op="layernorm", x_dtype="f32", param_dtype=None, y_dtype=None, *, 
     backward=True checks the backward pass instead: fn runs forward under torch autograd on
     the backward case stream of `normcheck check`, the case's dy is back-propagated, and
     dx, dgamma and dbeta are judged against the exact gradients (docs/python.md).
+    replay_spec ("FILE.py:NAME", where fn is defined) makes each finding's replay line the
+    command `normcheck replay CASE --python FILE.py:NAME` instead of normcheck.replay(...).
     """
     failures = str(save_failures) if save_failures else tempfile.mkdtemp(prefix="normcheck-")
     if backward:
         adapter, name, codes, compute_code = _prepare_backward(fn, op, x_dtype, param_dtype, y_dtype, compute,
                                                                writes_stats, fused, numpy, device, name)
         d = _normcheck.check_backward(adapter, name, *codes, compute_code, seed, cases, isolate, shrink, max_findings,
-                                      failures, case_timeout_ms)
+                                      failures, case_timeout_ms, replay_spec or "")
     else:
         adapter, name, codes, flags, compute_code = _prepare(fn, op, x_dtype, param_dtype, y_dtype, compute,
                                                             writes_stats, fused, numpy, device, name)
         d = _normcheck.check(adapter, name, *codes, flags, compute_code, seed, cases, isolate, shrink, max_findings,
-                             failures, case_timeout_ms)
+                             failures, case_timeout_ms, replay_spec or "")
     if not d["findings"] and not save_failures:
         try:
             os.rmdir(failures)  # nothing was saved there
@@ -226,38 +230,55 @@ class ReportResult:
 
 
 def _report_entry(name, spec):
-    """A report() kernel: (adapter, name, op, x, param, y, flags, compute, spec reference)."""
+    """A report() kernel: (backward, entry), the entry (adapter, name, op, x, param, y, flags,
+    compute, spec reference) of a forward kernel or (adapter, name, op, x, param, dy, compute,
+    spec reference) of a backward one."""
     if not isinstance(spec, KernelSpec):
         spec = KernelSpec(spec)
     keywords = {k: v for k, v in spec.keywords.items() if k != "name"}
-    if keywords.pop("backward", False):
-        raise ValueError(f"report(): {name} is a backward spec; report() judges forward kernels "
-                         "(check(..., backward=True) judges the backward pass)")
+    backward = keywords.pop("backward", False)
     options = {"op": "layernorm", "x_dtype": "f32", "param_dtype": None, "y_dtype": None, "compute": None,
                "writes_stats": False, "fused": False, "numpy": False, "device": "cpu"}
     options.update(keywords)
+    reference = getattr(spec, "reference", "")
+    if backward:
+        adapter, name, codes, compute_code = _prepare_backward(spec.fn, name=name, **options)
+        return True, (adapter, name, *codes, compute_code, reference)
     adapter, name, codes, flags, compute_code = _prepare(spec.fn, name=name, **options)
-    return (adapter, name, *codes, flags, compute_code, getattr(spec, "reference", ""))
+    return False, (adapter, name, *codes, flags, compute_code, reference)
+
+
+def _report_entries(kernels):
+    """report()'s kernels as the engine takes them: the forward entries and the backward ones."""
+    if not isinstance(kernels, dict):
+        raise TypeError(f"report(): kernels is a {type(kernels).__name__}; expected a dict {{name: spec}}")
+    entries = [_report_entry(name, spec) for name, spec in kernels.items()]
+    return [e for backward, e in entries if not backward], [e for backward, e in entries if backward]
+
+
+def list_kernels(kernels=None, plugins=()):
+    """`normcheck list`'s lines: every kernel (built-in, from plugins), then the Python kernels
+    {name: spec}, forward kernels before backward ones."""
+    forward, backward = _report_entries(kernels or {})
+    return _normcheck.list_kernels(forward, backward, list(plugins))
 
 
 def report(kernels, out, *, builtins=(), plugins=(), seed=1, quick=False, threads=0, budgets=None, isolate=True,
            case_timeout_ms=10000, progress=False, command=None):
     """Writes `normcheck report`'s accuracy report (index.html, report.md, report.json and the
     worst cases under out/cases/) for the Python kernels {name: spec}, each a KernelSpec or a
-    callable / nn.Module (a LayerNorm on f32), beside the built-in, oneDNN and plugin kernels
+    callable / nn.Module (a LayerNorm on f32; a spec with backward=True is judged in the
+    report's backward section), beside the built-in, oneDNN and plugin kernels
     named in builtins ("all": every one that is not a mutant). out is replaced whole and
     must be new, empty or a previous report. The Python kernels run in this process, one
     call at a time (the other kernels in isolated workers unless isolate=False, on `threads`
     threads, 0 = all); budgets is a budgets file as `normcheck report --budgets` takes.
     Returns a ReportResult; ok is False when a kernel has findings (the report is written
     all the same)."""
-    if isinstance(kernels, dict):
-        entries = [_report_entry(name, spec) for name, spec in kernels.items()]
-    else:
-        raise TypeError(f"report(): kernels is a {type(kernels).__name__}; expected a dict {{name: spec}}")
+    forward, backward = _report_entries(kernels)
     chosen = None if builtins == "all" else list(builtins)
     if command is None:
         command = f"normcheck.report({{{', '.join(repr(k) for k in kernels)}}}, out={str(out)!r})"
-    d = _normcheck.report(entries, chosen, list(plugins), str(out), seed, quick, threads, command, progress,
+    d = _normcheck.report(forward, backward, chosen, list(plugins), str(out), seed, quick, threads, command, progress,
                           str(budgets) if budgets else "", isolate, case_timeout_ms)
     return ReportResult(d, out)

@@ -8,7 +8,7 @@ import os
 import shlex
 import sys
 
-from . import _spec, check, replay, report
+from . import _spec, check, list_kernels, replay, report
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,6 +33,8 @@ def _parser():
     c.add_argument("--max-findings", type=int, default=8)
     c.add_argument("--case-timeout-ms", type=int, default=10000)
     c.add_argument("--no-isolate", action="store_true", help="run the kernel in this process")
+    c.add_argument("--json", metavar="FILE", help="the run as JSON, the CLI's document (- for standard output)")
+    c.add_argument("--junit", metavar="FILE", help="the run as JUnit XML (- for standard output)")
     r = commands.add_parser("replay", help="replay case files on a Python kernel")
     r.add_argument("cases", nargs="+", metavar="CASE.json")
     r.add_argument("--python", required=True, metavar="FILE.py:NAME", help="the kernel spec")
@@ -50,6 +52,9 @@ def _parser():
     p.add_argument("--budgets", metavar="FILE")
     p.add_argument("--no-isolate", action="store_true", help="run the other kernels in this process too")
     p.add_argument("--case-timeout-ms", type=int, default=10000)
+    ls = commands.add_parser("list", help="the kernels, the Python ones last")
+    ls.add_argument("--python", required=True, action="append", metavar="FILE.py:NAME", help="a kernel spec")
+    ls.add_argument("--plugin", action="append", default=[], metavar="LIB")
     return parser
 
 
@@ -58,22 +63,54 @@ def _kernel_options(spec):
     return {k: v for k, v in spec.keywords.items() if k != "name"}
 
 
+def _outputs(args):
+    """(flag, path) of the documents asked for, refused before the run as the CLI refuses them:
+    two that name one file, or a path whose directory is missing."""
+    outputs = [(flag, path) for flag, path in (("--junit", args.junit), ("--json", args.json)) if path]
+    if len(outputs) == 2 and (args.junit == args.json or (args.json != "-" and args.junit != "-" and
+                                                          os.path.abspath(args.json) == os.path.abspath(args.junit))):
+        raise _spec.SpecError(f"--json {args.json} and --junit {args.junit} name the same file: one would overwrite "
+                              "the other")
+    for flag, path in outputs:
+        if path == "-":
+            continue
+        parent = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path) or not os.path.isdir(parent):
+            raise _spec.SpecError(f"{flag} {path}: " + ("is a directory" if os.path.isdir(path)
+                                                       else f"{parent}: no such directory"))
+    return outputs
+
+
+def _write_document(flag, path, text):
+    """Standard output for -, else the file written whole (a temporary beside it, renamed)."""
+    if path == "-":
+        sys.stdout.write(text)
+        return
+    temporary = f"{path}.tmp-{os.getpid()}"
+    try:
+        with open(temporary, "w") as f:
+            f.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise _spec.SpecError(f"{flag} {path}: not written: {error.strerror}") from None
+
+
 def _check(args):
+    outputs = _outputs(args)
     spec, name = _spec.load_spec(args.python)
     options = _kernel_options(spec)
     if not 1 <= args.cases <= 1_000_000_000:
         raise _spec.SpecError(f"--cases {args.cases}: expected 1 to 1000000000")
     result = check(spec.fn, seed=args.seed, cases=args.cases, save_failures=args.save_failures,
                    shrink=not args.no_shrink, max_findings=args.max_findings, case_timeout_ms=args.case_timeout_ms,
-                   isolate=not args.no_isolate, name=name, **options)
-    text = str(result)
-    # The engine's replay lines are Python calls; a command line user gets the command.
-    for finding in result.findings:
-        if finding.case_file:
-            command = " ".join(shlex.quote(a) for a in (_executable(), "replay", finding.case_file, "--python",
-                                                         args.python))
-            text = text.replace(finding.replay, command)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+                   isolate=not args.no_isolate, name=name, replay_spec=args.python, **options)
+    text = str(result)  # its replay lines are `normcheck replay CASE --python FILE.py:NAME` (replay_spec)
+    # With a document on standard output, it carries that document and nothing else.
+    summary_stream = sys.stderr if any(path == "-" for _, path in outputs) else sys.stdout
+    summary_stream.write(text if text.endswith("\n") else text + "\n")
+    summary_stream.flush()
+    for flag, path in outputs:
+        _write_document(flag, path, result.junit if flag == "--junit" else result.json)
     return 0 if result.ok else 1
 
 
@@ -91,13 +128,25 @@ def _replay(args):
     return 1 if failed else 0
 
 
-def _report(args):
+def _load_specs(references):
+    """{kernel name: spec} of --python FILE.py:NAME references; two of one name are refused."""
     specs = {}
-    for reference in args.python:
+    for reference in references:
         spec, name = _spec.load_spec(reference)
         if name in specs:
             raise _spec.SpecError(f"--python {reference}: a second kernel named {name}")
         specs[name] = spec
+    return specs
+
+
+def _list(args):
+    for line in list_kernels(_load_specs(args.python), plugins=args.plugin):
+        print(line)
+    return 0
+
+
+def _report(args):
+    specs = _load_specs(args.python)
     if args.seed < 0:
         raise _spec.SpecError(f"--seed {args.seed}: expected a non-negative integer")
     if args.threads < 0:
@@ -128,7 +177,7 @@ def _report(args):
 
 def main(argv=None):
     args = _parser().parse_args(argv)
-    run = {"check": _check, "replay": _replay, "report": _report}[args.command]
+    run = {"check": _check, "replay": _replay, "report": _report, "list": _list}[args.command]
     try:
         return run(args)
     except (_spec.SpecError, ValueError, TypeError) as error:

@@ -25,6 +25,8 @@
 #include "harness/replay_line.hpp"
 #include "harness/verdict.hpp"
 #include "harness/violation.hpp"
+#include "impls/abi_names.hpp"
+#include "impls/plugin_loader.hpp"
 #include "properties/case_source.hpp"
 #include "python/src/python_kernel.hpp"
 #include "reference/oracle.hpp"
@@ -48,6 +50,18 @@ std::unique_ptr<PythonKernel> make_kernel(const py::object& adapter, const std::
   return kernel;
 }
 
+// A backward kernel as __init__.py describes it: the autograd adapter and the ABI declaration.
+std::unique_ptr<PythonBackwardKernel> make_backward_kernel(const py::object& adapter, const std::string& name, int op,
+                                                           int x, int param, int dy) {
+  auto kernel = std::make_unique<PythonBackwardKernel>();
+  kernel->name = name;
+  kernel->adapter = adapter.ptr();
+  normcheck::python::init_python_backward_kernel(*kernel, static_cast<normcheck_op>(op),
+                                                 static_cast<normcheck_dtype>(x), static_cast<normcheck_dtype>(param),
+                                                 static_cast<normcheck_dtype>(dy));
+  return kernel;
+}
+
 py::dict finding_dict(const h::Finding& f) {
   py::dict d;
   d["kernel"] = f.kernel;
@@ -62,14 +76,29 @@ py::dict finding_dict(const h::Finding& f) {
   d["minimized_rows"] = f.minimized.rows;
   d["minimized_n"] = f.minimized.n;
   d["save_error"] = f.save_error;
+  d["replay"] = f.replay;
   return d;
 }
 
-// Python's spelling of a replay: the engine's CLI line would name a kernel the CLI has not.
-void use_python_replay_lines(h::CheckReport& report) {
+// Replay commands start with the normcheck executable that handed the command over
+// (`normcheck check|report --python`), else with "normcheck".
+void use_forwarding_executable() {
+  if (const char* executable = std::getenv("NORMCHECK_EXECUTABLE"); executable != nullptr && *executable != '\0')
+    h::set_executable_path(executable);
+}
+
+// How a finding is replayed: the engine's `--kernel NAME` line would name a kernel the CLI
+// has not. Python's normcheck.replay, or with the spec the kernel came from (the CLI's
+// --python FILE.py:NAME) the command that loads it again.
+void use_python_replay_lines(h::CheckReport& report, const std::string& python_spec) {
+  use_forwarding_executable();
   for (auto& k : report.kernels)
-    for (auto& f : k.findings)
-      if (!f.case_file.empty()) f.replay = fmt::format("normcheck.replay(\"{}\", fn)", f.case_file.string());
+    for (auto& f : k.findings) {
+      if (f.case_file.empty()) continue;
+      f.replay = python_spec.empty()
+                     ? fmt::format("normcheck.replay(\"{}\", fn)", f.case_file.string())
+                     : h::replay_command(h::ReplayLine{f.case_file, f.kernel, {}, {}, h::kDefaultCaseTimeout, {}, python_spec});
+    }
 }
 
 h::CheckOptions check_options(std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
@@ -86,14 +115,26 @@ h::CheckOptions check_options(std::uint64_t seed, std::int64_t cases, bool isola
   return options;
 }
 
-// The kernels of one report(): each entry (adapter, name, op, x, param, y, flags, compute,
-// spec), spec being the FILE.py:NAME its replay command loads it from ("" for none).
+// The kernels of one report(). A forward entry is (adapter, name, op, x, param, y, flags,
+// compute, spec), a backward one (adapter, name, op, x, param, dy, compute, spec); spec is the
+// FILE.py:NAME its replay command loads it from ("" for none).
 struct ReportKernels {
   std::vector<std::unique_ptr<PythonKernel>> trampolines;
+  std::vector<std::unique_ptr<PythonBackwardKernel>> backward_trampolines;
   std::vector<normcheck::impls::KernelInfo> infos;
+  std::vector<normcheck::impls::BackwardKernelInfo> backward_infos;
+
+  std::vector<std::string> exceptions() const {
+    std::vector<std::string> out;
+    for (const auto& k : trampolines)
+      for (const auto& e : k->exceptions) out.push_back(k->name + ": " + e);
+    for (const auto& k : backward_trampolines)
+      for (const auto& e : k->exceptions) out.push_back(k->name + ": " + e);
+    return out;
+  }
 };
 
-ReportKernels report_kernels(const py::list& entries) {
+ReportKernels report_kernels(const py::list& entries, const py::list& backward_entries) {
   ReportKernels out;
   for (const auto& entry : entries) {
     const auto t = entry.cast<py::tuple>();
@@ -104,18 +145,29 @@ ReportKernels report_kernels(const py::list& entries) {
     info.python_spec = t[8].cast<std::string>();
     out.infos.push_back(std::move(info));
   }
+  for (const auto& entry : backward_entries) {
+    const auto t = entry.cast<py::tuple>();
+    out.backward_trampolines.push_back(make_backward_kernel(t[0], t[1].cast<std::string>(), t[2].cast<int>(),
+                                                            t[3].cast<int>(), t[4].cast<int>(), t[5].cast<int>()));
+    normcheck::impls::BackwardKernelInfo info = normcheck::python::backward_kernel_info(
+        *out.backward_trampolines.back(), static_cast<normcheck_dtype>(t[6].cast<int>()));
+    info.python_spec = t[7].cast<std::string>();
+    out.backward_infos.push_back(std::move(info));
+  }
   return out;
 }
 
 // `normcheck report` over Python kernels (judged in this process, serially: the GIL) beside
 // the named built-in, oneDNN and plugin kernels (None: every non-mutant one; []: none).
-py::dict report(const py::list& entries, const std::optional<std::vector<std::string>>& builtins,
+py::dict report(const py::list& entries, const py::list& backward_entries,
+                const std::optional<std::vector<std::string>>& builtins,
                 const std::vector<std::string>& plugins, const std::string& out, std::uint64_t seed, bool quick,
                 unsigned threads, const std::string& command, bool progress, const std::string& budgets,
                 bool isolate, std::int64_t case_timeout_ms) {
-  ReportKernels kernels = report_kernels(entries);
+  ReportKernels kernels = report_kernels(entries, backward_entries);
   h::report::ReportOptions options;
   options.in_process_kernels = kernels.infos;
+  options.in_process_backward_kernels = kernels.backward_infos;
   options.every_kernel_by_default = !builtins.has_value();
   if (builtins) {
     options.kernels = *builtins;
@@ -132,9 +184,7 @@ py::dict report(const py::list& entries, const std::optional<std::vector<std::st
   if (!budgets.empty()) options.budgets_file = budgets;
   options.isolate = isolate;  // for the other kernels: the Python ones always run in this process
   options.case_timeout = std::chrono::milliseconds(case_timeout_ms);
-  // Replay commands start with the normcheck executable that handed the command over.
-  if (const char* executable = std::getenv("NORMCHECK_EXECUTABLE"); executable != nullptr && *executable != '\0')
-    h::set_executable_path(executable);
+  use_forwarding_executable();
   h::report::ReportJobResult result;
   {
     py::gil_scoped_release release;  // the Python kernels take it back in their trampolines
@@ -144,16 +194,28 @@ py::dict report(const py::list& entries, const std::optional<std::vector<std::st
   d["exit_code"] = result.exit_code;
   d["summary"] = result.summary;
   d["write_error"] = result.write_error;
-  std::vector<std::string> exceptions;
-  for (const auto& k : kernels.trampolines)
-    for (const auto& e : k->exceptions) exceptions.push_back(k->name + ": " + e);
-  d["exceptions"] = exceptions;
+  d["exceptions"] = kernels.exceptions();
   return d;
 }
 
+// `normcheck list --python ...`: the CLI's lines for every kernel (built-in and from plugins),
+// then the Python kernels', forward before backward as the CLI lists them.
+std::vector<std::string> list_kernels(const py::list& entries, const py::list& backward_entries,
+                                      const std::vector<std::string>& plugins) {
+  const ReportKernels kernels = report_kernels(entries, backward_entries);
+  std::vector<std::string> lines;
+  for (const auto& info : normcheck::impls::all_kernels(plugins)) lines.push_back(normcheck::impls::describe_kernel(info));
+  for (const auto& info : kernels.infos) lines.push_back(normcheck::impls::describe_kernel(info));
+  for (const auto& info : normcheck::impls::all_backward_kernels(plugins))
+    lines.push_back(normcheck::impls::describe_kernel(info));
+  for (const auto& info : kernels.backward_infos) lines.push_back(normcheck::impls::describe_kernel(info));
+  return lines;
+}
+
 // The one kernel's summary, findings and the engine's texts, for CheckResult.
-py::dict check_result(h::CheckReport& report, const std::vector<std::string>& exceptions) {
-  use_python_replay_lines(report);
+py::dict check_result(h::CheckReport& report, const std::vector<std::string>& exceptions,
+                      const std::string& python_spec) {
+  use_python_replay_lines(report, python_spec);
   const auto& k = report.kernels.at(0);
   py::dict out;
   out["kernel"] = k.kernel;
@@ -172,13 +234,14 @@ py::dict check_result(h::CheckReport& report, const std::vector<std::string>& ex
   out["summary"] = h::format_summary_table(report) + h::format_run_line(report);
   out["findings_text"] = h::format_findings(report);
   out["json"] = h::report_json(report);
+  out["junit"] = h::junit_xml(report);
   out["exceptions"] = exceptions;
   return out;
 }
 
 py::dict check(const py::object& adapter, const std::string& name, int op, int x, int param, int y, unsigned flags,
                int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink, int max_findings,
-               const std::string& failures_dir, std::int64_t case_timeout_ms) {
+               const std::string& failures_dir, std::int64_t case_timeout_ms, const std::string& python_spec) {
   auto kernel = make_kernel(adapter, name, op, x, param, y, flags);
   const std::vector<normcheck::impls::KernelInfo> kernels{
       normcheck::python::kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
@@ -189,25 +252,14 @@ py::dict check(const py::object& adapter, const std::string& name, int op, int x
     py::gil_scoped_release release;  // the kernel takes it back in its trampoline
     report = h::run_check(kernels, h::BudgetTable{}, normcheck::props::make_case_source(generator), options);
   }
-  return check_result(report, kernel->exceptions);
-}
-
-// A backward kernel as __init__.py describes it: the autograd adapter and the ABI declaration.
-std::unique_ptr<PythonBackwardKernel> make_backward_kernel(const py::object& adapter, const std::string& name, int op,
-                                                           int x, int param, int dy) {
-  auto kernel = std::make_unique<PythonBackwardKernel>();
-  kernel->name = name;
-  kernel->adapter = adapter.ptr();
-  normcheck::python::init_python_backward_kernel(*kernel, static_cast<normcheck_op>(op),
-                                                 static_cast<normcheck_dtype>(x), static_cast<normcheck_dtype>(param),
-                                                 static_cast<normcheck_dtype>(dy));
-  return kernel;
+  return check_result(report, kernel->exceptions, python_spec);
 }
 
 // check() for the backward pass: the CLI's backward case stream and judge (dx, dgamma, dbeta).
 py::dict check_backward(const py::object& adapter, const std::string& name, int op, int x, int param, int dy,
                         int compute, std::uint64_t seed, std::int64_t cases, bool isolate, bool shrink,
-                        int max_findings, const std::string& failures_dir, std::int64_t case_timeout_ms) {
+                        int max_findings, const std::string& failures_dir, std::int64_t case_timeout_ms,
+                        const std::string& python_spec) {
   auto kernel = make_backward_kernel(adapter, name, op, x, param, dy);
   const std::vector<normcheck::impls::BackwardKernelInfo> kernels{
       normcheck::python::backward_kernel_info(*kernel, static_cast<normcheck_dtype>(compute))};
@@ -219,7 +271,7 @@ py::dict check_backward(const py::object& adapter, const std::string& name, int 
     report = h::run_backward_check(kernels, h::BudgetTable{}, normcheck::props::make_backward_case_source(generator),
                                    options);
   }
-  return check_result(report, kernel->exceptions);
+  return check_result(report, kernel->exceptions, python_spec);
 }
 
 py::list replay_results(const std::vector<h::ReplayResult>& results, const std::vector<std::string>& exceptions) {
@@ -300,6 +352,7 @@ PYBIND11_MODULE(_normcheck, m) {
   m.def("replay_backward", &replay_backward);
   m.def("oracle", &oracle);
   m.def("report", &report);
+  m.def("list_kernels", &list_kernels);
   m.attr("WRITES_STATS") = NORMCHECK_WRITES_STATS;
   m.attr("FUSED_RESIDUAL") = NORMCHECK_FUSED_RESIDUAL;
   // The engine's input errors (a bad case file) reach Python as ValueError.

@@ -2,6 +2,7 @@
 the CLI runs a Python kernel spec, its printed replay lines run verbatim and fail again, and
 a bad spec is exit 2 with one line naming the file and what is wrong."""
 
+import json
 import re
 import shlex
 import subprocess
@@ -70,3 +71,30 @@ def test_a_bad_spec_is_exit_2_with_one_line(tmp_path, reference, message):
     checked = run("check", "--python", reference, cwd=tmp_path)
     assert checked.returncode == 2
     assert message in checked.stderr and len(checked.stderr.strip().splitlines()) == 1, checked.stderr
+
+
+def test_json_and_junit_documents_are_the_clis(tmp_path):
+    (tmp_path / "spec.py").write_text(SPEC)
+    checked = run("check", "--python", "spec.py:one_pass_variance", "--cases", "40", "--max-findings", "1",
+                  "--save-failures", str(tmp_path), "--json", "run.json", "--junit", "run.xml", cwd=tmp_path)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    document = json.loads((tmp_path / "run.json").read_text())
+    [kernel] = document["kernels"]
+    assert kernel["kernel"] == "python.one-pass-variance"
+    assert kernel["findings"] and all("--python spec.py:one_pass_variance" in f["replay"] for f in kernel["findings"])
+    assert "<testsuite" in (tmp_path / "run.xml").read_text()
+    # `--json -`: standard output is the document alone; the summary goes to standard error.
+    piped = run("check", "--python", "spec.py:one_pass_variance", "--cases", "40", "--max-findings", "1",
+                "--no-shrink", "--save-failures", str(tmp_path), "--json", "-", cwd=tmp_path)
+    assert piped.returncode == 1 and json.loads(piped.stdout)["kernels"], piped.stdout
+    assert "python.one-pass-variance" in piped.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--json", "same", "--junit", "same"], "name the same file"),
+    (["--json", "missing/run.json"], "no such directory"),
+])
+def test_a_bad_document_path_is_exit_2_before_the_run(tmp_path, args, message):
+    (tmp_path / "spec.py").write_text(SPEC)
+    checked = run("check", "--python", "spec.py:plain", *args, cwd=tmp_path)
+    assert checked.returncode == 2 and message in checked.stderr, checked.stderr

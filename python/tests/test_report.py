@@ -72,6 +72,15 @@ def test_report_judges_python_kernels_beside_a_builtin(tmp_path):
         assert normcheck.replay(out / w["file"], spec.one_pass).failed
 
 
+def test_a_backward_spec_is_in_the_backward_section(tmp_path):
+    spec = load(tmp_path)
+    result = normcheck.report({"python.careful-backward": spec.backward}, tmp_path / "report", quick=True)
+    assert result.json["kernels"] == [], result
+    [kernel] = result.json["backward_kernels"]
+    assert kernel["name"] == "python.careful-backward" and kernel["origin"] == "python", kernel
+    assert kernel["overall"]["verdict"] == "pass", result
+
+
 def test_only_the_python_kernels_without_builtins(tmp_path):
     spec = load(tmp_path)
     result = normcheck.report({"python.careful": spec.careful}, tmp_path / "report", quick=True)
@@ -108,7 +117,6 @@ def test_cli_report_with_python_runs_its_printed_replays(tmp_path):
 @pytestmark_cli
 @pytest.mark.parametrize("args, message", [
     (["--python", "spec.py:clash"], 'kernel "layernorm.f32.two_pass": a kernel of that name exists already'),
-    (["--python", "spec.py:backward"], "is a backward spec; report() judges forward kernels"),
     (["--python", "spec.py:careful", "--python", "spec.py:careful"], "a second kernel named python.careful"),
     (["--python", "spec.py:careful", "--kernel", "no.such.kernel"], 'unknown kernel "no.such.kernel"'),
     (["--python", "spec.py:careful", "--out", "stray"], '--out stray: holds "notes.txt", which is not part of a report'),
@@ -122,3 +130,17 @@ def test_a_bad_report_request_is_exit_2_with_one_line(tmp_path, args, message):
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert (tmp_path / "stray" / "notes.txt").exists()
+
+
+@pytestmark_cli
+def test_cli_list_with_python_adds_the_specs_to_the_cli_list(tmp_path):
+    (tmp_path / "spec.py").write_text(SPEC)
+    plain = run("list", cwd=tmp_path)
+    listed = run("list", "--python", "spec.py:careful", "--python", "spec.py:backward", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert [line for line in lines if not line.startswith("python.")] == plain.stdout.splitlines()
+    forward = next(line for line in lines if line.startswith("python.careful "))
+    backward = next(line for line in lines if line.startswith("python.backward "))
+    assert "op=layernorm x=f32" in forward and "origin=python spec.py:careful" in forward
+    assert " backward " in backward and lines.index(forward) < lines.index(backward)
