@@ -35,6 +35,7 @@ std::uint64_t sentinel_bits(ref::Format format) {
 
 AbiBuffer::AbiBuffer(ref::Format format, std::size_t count)
     : format_(format),
+      sentinel_(sentinel_bits(format)),
       width_(static_cast<std::size_t>(ref::traits(format).bits / 8)),
       count_(count),
       storage_(((count + 2 * kGuard) * width_ + sizeof(double) - 1) / sizeof(double)) {
@@ -51,9 +52,27 @@ std::vector<double> AbiBuffer::load() const {
   return values;
 }
 
+// One loop per width, so that the scan of a large output is a plain compare loop.
+template <typename Bits>
+void AbiBuffer::append_matching(std::size_t first, std::size_t count, std::vector<std::int64_t>& out) const {
+  const auto sentinel = static_cast<Bits>(sentinel_);
+  const unsigned char* at = bytes() + first * sizeof(Bits);
+  for (std::size_t i = 0; i < count; ++i) {
+    Bits value;
+    std::memcpy(&value, at + i * sizeof(Bits), sizeof(Bits));
+    if (value == sentinel) out.push_back(static_cast<std::int64_t>(i));
+  }
+}
+
+void AbiBuffer::append_unwritten(std::vector<std::int64_t>& out) const {
+  if (width_ == 2) append_matching<std::uint16_t>(kGuard, count_, out);
+  else if (width_ == 4) append_matching<std::uint32_t>(kGuard, count_, out);
+  else append_matching<std::uint64_t>(kGuard, count_, out);
+}
+
 bool AbiBuffer::guards_intact() const {
   for (std::size_t i = 0; i < kGuard; ++i) {
-    if (raw(i) != sentinel_bits(format_) || raw(kGuard + count_ + i) != sentinel_bits(format_)) return false;
+    if (raw(i) != sentinel_ || raw(kGuard + count_ + i) != sentinel_) return false;
   }
   return true;
 }
@@ -63,7 +82,7 @@ bool AbiBuffer::same_contents(const AbiBuffer& other) const {
 }
 
 void AbiBuffer::fill_with_sentinels() {
-  const std::uint64_t pattern = sentinel_bits(format_);
+  const std::uint64_t pattern = sentinel_;
   const std::size_t elements = count_ + 2 * kGuard;
   if (width_ == 2) fill_as<std::uint16_t>(bytes(), elements, pattern);
   else if (width_ == 4) fill_as<std::uint32_t>(bytes(), elements, pattern);

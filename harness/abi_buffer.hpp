@@ -28,7 +28,8 @@ class AbiBuffer {
   void* data() { return bytes() + kGuard * width_; }
   void store(const std::vector<double>& values);
   std::vector<double> load() const;
-  bool holds_sentinel(std::size_t i) const { return raw(kGuard + i) == sentinel_bits(format_); }
+  // Appends the index of every element that still holds the sentinel (never written).
+  void append_unwritten(std::vector<std::int64_t>& out) const;
   bool guards_intact() const;
   bool same_contents(const AbiBuffer& other) const;
 
@@ -38,7 +39,12 @@ class AbiBuffer {
   void fill_with_sentinels();
   std::uint64_t raw(std::size_t index) const;
 
+  // Where elements of one width hold the sentinel, from `first` on, `count` of them.
+  template <typename Bits>
+  void append_matching(std::size_t first, std::size_t count, std::vector<std::int64_t>& out) const;
+
   ref::Format format_;
+  std::uint64_t sentinel_;
   std::size_t width_;
   std::size_t count_;
   std::vector<double> storage_;

@@ -15,12 +15,6 @@ namespace {
 
 ref::Format format_of(normcheck_dtype dtype) { return static_cast<ref::Format>(dtype); }
 
-void collect_unwritten(const AbiBuffer& buffer, std::size_t count, std::vector<std::int64_t>& out) {
-  for (std::size_t i = 0; i < count; ++i) {
-    if (buffer.holds_sentinel(i)) out.push_back(static_cast<std::int64_t>(i));
-  }
-}
-
 }  // namespace
 
 SavedStatistics saved_statistics(const ref::OracleResult& forward, ref::Op op) {
@@ -108,11 +102,11 @@ BackwardKernelRun run_backward_kernel(const impls::BackwardKernelInfo& kernel, c
 
   run.dx = dx.load();
   run.dgamma = dgamma.load();
-  collect_unwritten(dx, values, run.unwritten_dx);
-  collect_unwritten(dgamma, columns, run.unwritten_dgamma);
+  dx.append_unwritten(run.unwritten_dx);
+  dgamma.append_unwritten(run.unwritten_dgamma);
   if (layernorm) {
     run.dbeta = dbeta.load();
-    collect_unwritten(dbeta, columns, run.unwritten_dbeta);
+    dbeta.append_unwritten(run.unwritten_dbeta);
   }
   return run;
 }

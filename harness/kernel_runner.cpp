@@ -70,9 +70,7 @@ KernelRun run_as(const normcheck_kernel& kernel, const normcheck_kernel& self, c
   run.memory_violation = violations.text();
 
   run.y = y.load();
-  for (std::size_t i = 0; i < values; ++i) {
-    if (y.holds_sentinel(i)) run.unwritten_y.push_back(static_cast<std::int64_t>(i));
-  }
+  y.append_unwritten(run.unwritten_y);
   if (problem.has_residual()) run.residual_out = residual_out.load();
   if (writes_stats) {
     run.mean = mean.load();

@@ -197,7 +197,7 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
       if (q >= -1022 && q <= 1023) {
         // z * 2^q is an exact power-of-two scaling to an integer below 2^62: the conversion is
         // exact.
-        const double scale = std::ldexp(1.0, q);
+        const double scale = exact_pow2(q);
         for (std::int64_t i = 0; i < n; ++i)
           scaled[i] = static_cast<std::int64_t>(row.first[i] * scale);
         if (row.second) {

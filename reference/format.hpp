@@ -82,6 +82,14 @@ inline double exact_pow2(int k) {
   return std::ldexp(1.0, k);
 }
 
+// x * 2^k rounded once (to nearest), as std::ldexp: where 2^k is a normal double the product
+// by it is that correctly rounded value, without the libm call (the oracle scales every row's
+// statistics by 2^-q).
+inline double times_exact_pow2(double x, int k) {
+  if (k >= -1022 && k <= 1023) return x * exact_pow2(k);
+  return std::ldexp(x, k);
+}
+
 // ulp(v) = 2^(max(floor(log2|v|), emin) - p + 1); ulp(0) is the smallest subnormal.
 // For infinities and NaN the ulp of the largest finite value is returned.
 double ulp(Format format, double value);

@@ -143,7 +143,7 @@ struct RowSolver {
         std::abs(stats.sum_small) <= (std::int64_t{1} << 53) &&
         stats.n <= (std::int64_t{1} << 53)) {
       const double mean =
-          std::ldexp(static_cast<double>(stats.sum_small) / static_cast<double>(stats.n), -stats.q);
+          times_exact_pow2(static_cast<double>(stats.sum_small) / static_cast<double>(stats.n), -stats.q);
       if (mean == 0.0 ||
           (std::fabs(mean) >= std::numeric_limits<double>::min() && std::isfinite(mean)))
         return mean;
@@ -164,7 +164,7 @@ struct RowSolver {
     // bits to MPFR's conversion) and finite.
     constexpr double kMinNormal = std::numeric_limits<double>::min();
     if (!options.force_exact && std::fabs(stats.rstd_unscaled) >= kMinNormal) {
-      const double rstd = std::ldexp(stats.rstd_unscaled, stats.q);
+      const double rstd = times_exact_pow2(stats.rstd_unscaled, stats.q);
       if (std::fabs(rstd) >= kMinNormal && std::isfinite(rstd)) return rstd;
     }
     const auto guess =

@@ -123,8 +123,8 @@ struct Lanes : VectorLanes<kLanes> {
   [[gnu::always_inline]] static void scaled_sums(const Parts& parts, std::int64_t body,
                                                  double scale, int x_bits, int k,
                                                  std::int64_t* scaled, __int128 (&totals)[4]) {
-    const Doubles down = splat(std::ldexp(1.0, -k));
-    const Doubles up = splat(std::ldexp(1.0, k));
+    const Doubles down = splat(exact_pow2(-k));
+    const Doubles up = splat(exact_pow2(k));
     // Each lane adds 2^(53 - x_bits) terms of magnitude <= 2^x_bits before a fold.
     const std::int64_t block = kLanes * (std::int64_t{1} << (53 - x_bits));
     Accumulators acc;
@@ -217,7 +217,7 @@ bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, Scale
     return false;
   // The OR of the integers X_i (of both parts) has as many trailing zeros as the smallest
   // lowest set bit among them: the smallest q that keeps every part integral is q_start - t.
-  const std::uint64_t all_bits = kernel.or_of_scaled(parts, n, std::ldexp(1.0, q_start));
+  const std::uint64_t all_bits = kernel.or_of_scaled(parts, n, exact_pow2(q_start));
   const int q = std::max(q_start - std::countr_zero(all_bits), eps_q);
   const int x_bits = high_exponent + q + 1 + extra_bit;
   if (q < -1022 || q > 1023 || x_bits > kMaxVectorBits) return false;
@@ -225,7 +225,7 @@ bool scaled_row_sums(const RowInput& row, int eps_q, std::int64_t* scaled, Scale
   // X = H 2^k + L with H = RN(X / 2^k): |H| <= 2^(x_bits - k), |L| <= 2^(k - 1), so every
   // product is at most 2^x_bits in magnitude.
   const int k = (x_bits + 1) / 2;
-  const double scale = std::ldexp(1.0, q);
+  const double scale = exact_pow2(q);
   __int128 totals[4] = {0, 0, 0, 0};  // S, sum H^2, sum H L, sum L^2 (+ the tail's X^2)
   const std::int64_t body = n - n % 4;
   kernel.scaled_sums(parts, body, scale, x_bits, k, scaled, totals);

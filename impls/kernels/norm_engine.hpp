@@ -80,6 +80,7 @@ RowRange<T> scan_range(const T* p, int64_t n) {
 // v * 2^k, one rounding at most (two exact factors when 2^k itself overflows T).
 template <class T>
 T times_pow2(T v, int k) {
+  if (k == 0) return v;  // most rows: no libm call
   if (k < std::numeric_limits<T>::max_exponent - 1) return v * std::ldexp(T(1), k);
   return v * std::ldexp(T(1), k / 2) * std::ldexp(T(1), k - k / 2);
 }
@@ -202,7 +203,7 @@ struct NormSteps {
 
   // 1/sqrt(var + eps) of the scaled row: var and eps both carry the factor 4^scale_exp.
   static long double rstd(long double var, double eps, int scale_exp) {
-    return 1.0L / std::sqrt(var + std::ldexp(static_cast<long double>(eps), 2 * scale_exp));
+    return 1.0L / std::sqrt(var + times_pow2(static_cast<long double>(eps), 2 * scale_exp));
   }
   // The rstd written to problem->rstd (still scaled; the engine unscales it).
   static long double saved_rstd(long double var, double eps, int scale_exp) {
@@ -314,13 +315,13 @@ void process_rows(const normcheck_kernel& kernel, const normcheck_problem& p) {
       long double rstd_scaled = Steps::rstd(m.var, eps, scale_exp);
       if (std::isfinite(rstd_scaled)) rstd_scaled = std::min<long double>(rstd_scaled, Steps::max_finite());
       const T rstd = Steps::rstd_operand(rstd_scaled);
-      const T dev_scale = std::ldexp(T(1), m.dev_exp);
+      const T dev_scale = times_pow2(T(1), m.dev_exp);
       Steps::normalize(m.data, n, m.mean, dev_scale, rstd, gamma, beta, out);
       if (writes_stats && p.mean) {
-        p.mean[r] = static_cast<float>(std::ldexp(static_cast<long double>(m.mean), -m.data_exp));
+        p.mean[r] = static_cast<float>(times_pow2(static_cast<long double>(m.mean), -m.data_exp));
       }
       if (writes_stats && p.rstd) {
-        p.rstd[r] = static_cast<float>(std::ldexp(Steps::saved_rstd(m.var, eps, scale_exp), scale_exp));
+        p.rstd[r] = static_cast<float>(times_pow2(Steps::saved_rstd(m.var, eps, scale_exp), scale_exp));
       }
     }
     if (!direct_out) Steps::store_output(kernel.y_dtype, out, p.y, offset, n);
