@@ -54,10 +54,10 @@ std::vector<double> AbiBuffer::load() const {
 
 // One loop per width, so that the scan of a large output is a plain compare loop.
 template <typename Bits>
-void AbiBuffer::append_matching(std::size_t first, std::size_t count, std::vector<std::int64_t>& out) const {
+void AbiBuffer::append_unwritten_as(std::vector<std::int64_t>& out) const {
   const auto sentinel = static_cast<Bits>(sentinel_);
-  const unsigned char* at = bytes() + first * sizeof(Bits);
-  for (std::size_t i = 0; i < count; ++i) {
+  const unsigned char* at = bytes() + kGuard * sizeof(Bits);
+  for (std::size_t i = 0; i < count_; ++i) {
     Bits value;
     std::memcpy(&value, at + i * sizeof(Bits), sizeof(Bits));
     if (value == sentinel) out.push_back(static_cast<std::int64_t>(i));
@@ -65,9 +65,9 @@ void AbiBuffer::append_matching(std::size_t first, std::size_t count, std::vecto
 }
 
 void AbiBuffer::append_unwritten(std::vector<std::int64_t>& out) const {
-  if (width_ == 2) append_matching<std::uint16_t>(kGuard, count_, out);
-  else if (width_ == 4) append_matching<std::uint32_t>(kGuard, count_, out);
-  else append_matching<std::uint64_t>(kGuard, count_, out);
+  if (width_ == 2) append_unwritten_as<std::uint16_t>(out);
+  else if (width_ == 4) append_unwritten_as<std::uint32_t>(out);
+  else append_unwritten_as<std::uint64_t>(out);
 }
 
 bool AbiBuffer::guards_intact() const {

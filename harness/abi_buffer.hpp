@@ -39,9 +39,9 @@ class AbiBuffer {
   void fill_with_sentinels();
   std::uint64_t raw(std::size_t index) const;
 
-  // Where elements of one width hold the sentinel, from `first` on, `count` of them.
+  // append_unwritten for elements of one width.
   template <typename Bits>
-  void append_matching(std::size_t first, std::size_t count, std::vector<std::int64_t>& out) const;
+  void append_unwritten_as(std::vector<std::int64_t>& out) const;
 
   ref::Format format_;
   std::uint64_t sentinel_;

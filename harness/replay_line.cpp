@@ -69,6 +69,10 @@ std::string replay_command(const ReplayLine& line) {
   return command;
 }
 
+std::string python_api_replay(const std::filesystem::path& case_file) {
+  return fmt::format("normcheck.replay(\"{}\", fn)", case_file.string());
+}
+
 std::string check_command(const CheckLine& line) {
   auto command = fmt::format("{} check --kernel {} --seed {} --cases {}", shell_quote(executable_path()),
                              shell_quote(line.kernel), line.seed, line.cases);

@@ -54,6 +54,10 @@ struct ReplayLine {
 // line takes no budgets file or timeout), each word shell-quoted.
 std::string replay_command(const ReplayLine& line);
 
+// `normcheck.replay("CASE", fn)`: the Python API's replay of a case on a callable handed over
+// in Python, which has no spec file that a command could load it from.
+std::string python_api_replay(const std::filesystem::path& case_file);
+
 // The check run that reproduces a statistical finding (a bias finding has no single case
 // that fails alone): the same kernel, seed and number of cases give the same case stream.
 struct CheckLine {

@@ -165,10 +165,7 @@ BackwardSection::BackwardSection(std::vector<impls::BackwardKernelInfo> kernels,
     : kernels_(std::move(kernels)), options_(options) {
   for (const auto& k : kernels_) {
     budgets_.push_back(budgets.for_kernel(k));
-    const auto& in_process = options.in_process_backward_kernels;
-    isolate_.push_back(options.isolate && std::none_of(in_process.begin(), in_process.end(), [&](const auto& p) {
-                         return p.kernel == k.kernel;
-                       }));
+    isolate_.push_back(options.isolate && !runs_in_process(options, k));
   }
 }
 

@@ -44,9 +44,6 @@ template <class Info>
 bool listed(const std::vector<Info>& kernels, const Info& kernel) {
   return std::any_of(kernels.begin(), kernels.end(), [&](const Info& k) { return k.kernel == kernel.kernel; });
 }
-bool in_process(const ReportOptions& options, const impls::KernelInfo& kernel) {
-  return listed(options.in_process_kernels, kernel);
-}
 
 // Appends the in-process kernels of one pass to that pass's list, refusing a name that some
 // kernel of either pass has already.
@@ -163,6 +160,14 @@ void assemble(KernelReport& report, KernelAccumulator& acc) {
 
 }  // namespace
 
+bool runs_in_process(const ReportOptions& options, const impls::KernelInfo& kernel) {
+  return listed(options.in_process_kernels, kernel);
+}
+
+bool runs_in_process(const ReportOptions& options, const impls::BackwardKernelInfo& kernel) {
+  return listed(options.in_process_backward_kernels, kernel);
+}
+
 ReportModel run_report(const ReportOptions& options) {
   const auto started = Clock::now();
   const SelectedKernels selected = select_kernels(options);
@@ -173,7 +178,7 @@ ReportModel run_report(const ReportOptions& options) {
   for (const auto& k : kernels) kernel_budgets.push_back(budgets.for_kernel(k));
   std::vector<std::unique_ptr<KernelJudge>> judges;
   for (std::size_t i = 0; i < kernels.size(); ++i) {
-    const bool isolate = options.isolate && !in_process(options, kernels[i]);
+    const bool isolate = options.isolate && !runs_in_process(options, kernels[i]);
     judges.push_back(std::make_unique<KernelJudge>(kernels[i], kernel_budgets[i], options.case_timeout, isolate));
   }
 

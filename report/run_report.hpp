@@ -41,6 +41,11 @@ struct ReportOptions {
   bool every_kernel_by_default = true;
 };
 
+// Whether the report runs this kernel in its own process (an in-process kernel of the
+// options), whatever options.isolate says of the others.
+bool runs_in_process(const ReportOptions& options, const impls::KernelInfo& kernel);
+bool runs_in_process(const ReportOptions& options, const impls::BackwardKernelInfo& kernel);
+
 // Runs everything; the worst cases are in the model, not yet on disk. Throws InputError
 // for an unknown kernel name or a bad budget file, impls::PluginError for a bad plugin.
 ReportModel run_report(const ReportOptions& options);

@@ -49,7 +49,7 @@ std::string replay_line_of(const Info& kernel, const std::filesystem::path& case
                            const std::filesystem::path& budgets_file, std::chrono::milliseconds case_timeout) {
   // A callable handed to the Python API has no spec to load it from: the API's own replay.
   if (kernel.origin == impls::KernelOrigin::python && kernel.python_spec.empty())
-    return fmt::format("normcheck.replay(\"{}\", fn)", case_file.string());
+    return python_api_replay(case_file);
   return replay_command(ReplayLine{case_file, kernel.kernel->name, plugin_of(kernel), budgets_file, case_timeout, {},
                                    kernel.python_spec});
 }

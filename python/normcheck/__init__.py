@@ -15,8 +15,7 @@ from ._normcheck import FUSED_RESIDUAL, WRITES_STATS
 from . import _normcheck
 
 __all__ = ["KernelSpec", "check", "assert_within_budget", "replay", "oracle", "report", "list_kernels", "CheckResult",
-           "Finding",
-           "ReplayResult", "ReportResult"]
+           "Finding", "ReplayResult", "ReportResult"]
 
 DEFAULT_CASES = 1000  # the CLI's default cases per kernel
 

@@ -13,8 +13,6 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "harness/budget.hpp"
 #include "harness/case.hpp"
 #include "harness/check_output.hpp"
@@ -96,7 +94,7 @@ void use_python_replay_lines(h::CheckReport& report, const std::string& python_s
     for (auto& f : k.findings) {
       if (f.case_file.empty()) continue;
       f.replay = python_spec.empty()
-                     ? fmt::format("normcheck.replay(\"{}\", fn)", f.case_file.string())
+                     ? h::python_api_replay(f.case_file)
                      : h::replay_command(h::ReplayLine{f.case_file, f.kernel, {}, {}, h::kDefaultCaseTimeout, {}, python_spec});
     }
 }
