@@ -94,7 +94,8 @@ void check_outputs(const Context& ctx) {
           term_scale(gamma, z[static_cast<std::size_t>(c)].hi, mean_scale, rstd, param_or(p.beta, c, 0.0)) +
           underflow_scale(ctx.budget.compute, gamma, rstd);
       const SpecialMismatch mismatch = special_mismatch(got, want);
-      bool overflow_in_budget = overflow_within_budget(mismatch, p.y_format, got, exact, scale, u_c, limit);
+      bool overflow_in_budget =
+          mismatch != SpecialMismatch::none && overflow_within_budget(mismatch, p.y_format, got, exact, scale, u_c, limit);
       if (mismatch == SpecialMismatch::finite_for_inf && std::isinf(exact) && p.y_format == ref::Format::f64) {
         if (halved.empty()) halved = halved_exact_y(p);
         // Halving got, the exact value and the scale leaves the score unchanged.

@@ -5,10 +5,11 @@
 // (docs/error-measures.md, "Rounding bias").
 #pragma once
 
+#include <algorithm>
 #include <cmath>
-
 #include <cstdint>
 
+#include "harness/measures.hpp"
 #include "reference/format.hpp"
 
 namespace normcheck::harness {
@@ -52,7 +53,29 @@ class SignedErrorCounter {
   // beta_i and the absolute compute error the budget allows there (limit * u_c * A_i).
   // Outputs whose RN(y) is zero or subnormal (an absolute ulp) or whose slack is too large
   // are not used.
-  void add(double got, double rounded, double unit, double exact, double beta, long double compute_error);
+  // Inline: the judge calls it for every output.
+  void add(double got, double rounded, double unit, double exact, double beta, long double compute_error) {
+    const auto& t = ref::traits(format_);
+    if (!std::isfinite(got) || !std::isfinite(rounded) || !(std::fabs(rounded) >= ref::exact_pow2(t.emin))) return;
+    const auto slack = static_cast<double>(compute_error / unit);
+    if (!(slack <= kMaxBiasComputeSlack)) return;
+    const double e = signed_ulp_error_in(unit, got, exact);
+    const double toward_zero = exact > 0 ? -e : e;
+    ++tally_.outputs;
+    ++row_outputs_;
+    tally_.sum_error += clip(e);
+    tally_.sum_toward_zero += clip(toward_zero);
+    if (e != 0) {
+      ++tally_.nonzero;
+      if (toward_zero > 0) ++tally_.toward_zero;
+    }
+    if (std::fabs(e) > 0.5 + slack) {
+      ++tally_.misrounded;
+      const double outward = exact - beta;  // the sign of gamma * t, which a scaled rstd enlarges
+      if (outward * e > 0) ++row_up_;
+      if (outward * e < 0) ++row_down_;
+    }
+  }
   // The same with the unit computed here: ulp(RN(y)).
   void add(double got, double rounded, double exact, double beta, long double compute_error) {
     add(got, rounded, std::isfinite(rounded) ? ref::ulp(format_, rounded) : 0.0, exact, beta, compute_error);
@@ -63,6 +86,10 @@ class SignedErrorCounter {
   const SignedErrorTally& tally() const { return tally_; }
 
  private:
+  // Clipping bounds every case's mean, which the test's inequality needs; for a correct
+  // kernel it changes no error beyond the slack.
+  static double clip(double e) { return std::clamp(e, -0.5, 0.5); }
+
   ref::Format format_;
   SignedErrorTally tally_;
   std::int64_t row_outputs_ = 0;

@@ -8,7 +8,9 @@
 #include <climits>
 #include <cmath>
 #include <limits>
+#include <optional>
 
+#include "reference/reciprocal_sqrt.hpp"
 #include "reference/scaled_row_sums.hpp"
 
 namespace normcheck::ref::detail {
@@ -74,8 +76,22 @@ void scaled_eps_term(double eps, std::int64_t n, int q, mpz_int& out) {
   out *= n;
 }
 
-// RN_128(1 / sqrt(V)) rounded to long double and, for rows the first tier takes, split into a
-// double-double (the per-row invariants of both fast tiers, computed once per row). V > 0.
+// RN_128(1/sqrt(V)) rounded to long double and, for rows the first tier takes, split into a
+// double-double (the per-row invariants of both fast tiers, computed once per row), for
+// 1 <= V < 2^128: by integer arithmetic (reciprocal_sqrt.hpp), the same values as MPFR's.
+void reciprocal_sqrt(unsigned __int128 v, ExactRowStats& stats) {
+  const Reciprocal128 r = reciprocal_sqrt_128(v);
+  stats.rsqrt_v = to_long_double(r);
+  stats.rstd_unscaled = certified_n_over_sqrt(r, stats.n);
+  if (!stats.double_tier_row) {
+    stats.rsqrt_hi = stats.rsqrt_lo = std::numeric_limits<double>::quiet_NaN();
+    return;
+  }
+  split_double_double(r, stats.rsqrt_hi, stats.rsqrt_lo);
+}
+
+// The same for any V > 0 (rows beyond 128 bits: dominant eps over subnormal rows, wide
+// exponent spreads), in MPFR.
 // mpfr_get_ld keeps the full 64 bits for any V here: 1/sqrt(V) >= 2^-4700 is a normal long double.
 // MPFR variables reused across rows (and calls) of a thread: mpfr_set_prec allocates only when
 // a row needs more bits than any before it.
@@ -188,6 +204,7 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   const bool eps_fits = eps_msb == INT_MIN || eps_msb + 2 * q + 2 * n_bits + 1 <= 125;
   stats.fits_int64 = x_bits + n_bits <= 62 && eps_fits;
 
+  std::optional<unsigned __int128> small_v;  // V, when the int64 path computed it
   if (stats.fits_int64) {
     std::int64_t* scaled = stats.scaled.data();
     std::int64_t sum = vector_sums.sum;
@@ -240,6 +257,7 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
       v += static_cast<__int128>(eps_term);
     }
     assign_int128(stats.denom_square, v);
+    small_v = static_cast<unsigned __int128>(v);
     stats.sum = stats.sum_small;
   } else {
     stats.double_tier_row = false;
@@ -272,6 +290,11 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
     stats.rsqrt_v = 0.0L;
     stats.rsqrt_hi = stats.rsqrt_lo = stats.rstd_unscaled =
         std::numeric_limits<double>::quiet_NaN();
+  } else if (small_v) {
+    reciprocal_sqrt(*small_v, stats);
+  } else if (mpz_sizeinbase(stats.denom_square.backend().data(), 2) <= 128) {
+    const mpz_srcptr v = stats.denom_square.backend().data();
+    reciprocal_sqrt((static_cast<unsigned __int128>(mpz_getlimbn(v, 1)) << 64) | mpz_getlimbn(v, 0), stats);
   } else {
     reciprocal_sqrt(stats.denom_square, stats);
   }
