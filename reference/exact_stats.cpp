@@ -59,14 +59,15 @@ void scale_big(double value, int q, mpz_int& out) {
   out <<= static_cast<unsigned>(d.lsb + q);
 }
 
-void assign_int128(mpz_int& out, __int128 value) {
-  const bool negative = value < 0;
-  const auto magnitude =
-      negative ? -static_cast<unsigned __int128>(value) : static_cast<unsigned __int128>(value);
-  out = static_cast<std::uint64_t>(magnitude >> 64);
-  out <<= 64;
-  out += static_cast<std::uint64_t>(magnitude);
-  if (negative) out = -out;
+// out = value >= 0 by writing its limbs (no arithmetic: the int64 path's V, once per row).
+void assign_nonnegative_int128(mpz_int& out, unsigned __int128 value) {
+  static_assert(GMP_LIMB_BITS == 64, "a 128-bit value is two limbs");
+  const auto low = static_cast<mp_limb_t>(value);
+  const auto high = static_cast<mp_limb_t>(value >> 64);
+  mp_limb_t* limbs = mpz_limbs_write(out.backend().data(), 2);
+  limbs[0] = low;
+  limbs[1] = high;
+  mpz_limbs_finish(out.backend().data(), high != 0 ? 2 : (low != 0 ? 1 : 0));
 }
 
 // eps * n^2 * 4^q (requires eps * 4^q integral).
@@ -256,8 +257,8 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
       eps_term *= static_cast<std::uint64_t>(n);
       v += static_cast<__int128>(eps_term);
     }
-    assign_int128(stats.denom_square, v);
-    small_v = static_cast<unsigned __int128>(v);
+    small_v = static_cast<unsigned __int128>(v);  // V >= 0: n Q >= S^2 (Cauchy-Schwarz), eps term >= 0
+    assign_nonnegative_int128(stats.denom_square, *small_v);
     stats.sum = stats.sum_small;
   } else {
     stats.double_tier_row = false;
