@@ -68,16 +68,20 @@ void check_stats(const Context& ctx) {
     const SpecialMismatch mismatch = special_mismatch(got, want);
     if (mismatch != SpecialMismatch::none &&
         !overflow_within_budget(mismatch, ref::Format::f32, got, exact, scale, u_c, limit)) {
-      ctx.log.add_at(ViolationClass::stats, {r, -1}, fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got),
-                                       hex_float(want), special_mismatch_name(mismatch)));
+      ctx.log.add_at(ViolationClass::stats, {r, -1}, [&] {
+        return fmt::format("row {}: {} got {}, want {} ({})", r, name, hex_float(got), hex_float(want),
+                           special_mismatch_name(mismatch));
+      });
       return;
     }
     if (!std::isfinite(want) || !std::isfinite(got)) return;  // matching specials, or an overflow in budget
     const double score = error_score(ref::Format::f32, got, exact, scale, u_c);
     if (score > limit) {
-      ctx.log.add_at(ViolationClass::stats, {r, -1}, fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name,
-                                       hex_float(got), hex_float(want), score, limit),
-                  score);
+      // The message is formatted only when kept (a kernel whose every row is wrong keeps one).
+      ctx.log.add_at(ViolationClass::stats, {r, -1}, [&] {
+        return fmt::format("row {}: {} got {}, want {} (score {:.4g} > limit {:.4g})", r, name, hex_float(got),
+                           hex_float(want), score, limit);
+      }, score);
     }
   };
   for (std::int64_t r = 0; r < p.rows; ++r) {
