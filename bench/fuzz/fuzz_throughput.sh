@@ -16,6 +16,9 @@
 #   FUZZ_BENCH_BACKWARD_SECONDS  seconds per backward run (default 20)
 #   FUZZ_BENCH_BACKWARD_MUTANTS  the backward mutants (default: a dx and a dgamma / dbeta one)
 #   FUZZ_BENCH_ONLY     forward or backward: only those runs (default: all)
+#   FUZZ_BENCH_REPEAT   runs of each forward figure (default 1): one 60 s run's exec/s depends
+#                       on the corpus its trajectory builds (how many large pattern inputs it
+#                       keeps), so a figure is best read as the range of a few
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -53,9 +56,11 @@ read -r -a backward_mutants <<<"${FUZZ_BENCH_BACKWARD_MUTANTS:-mutant.layernorm_
 only=${FUZZ_BENCH_ONLY:-all}
 
 if [ "$only" != backward ]; then
-  bench correct-jobs1 "$seconds" --kernel layernorm.f32.two_pass --jobs 1
-  bench correct-jobs2 "$seconds" --kernel layernorm.f32.two_pass --jobs 2
-  bench mutant-jobs1 "$seconds" --kernel "$mutant" --jobs 1
+  for run in $(seq 1 "${FUZZ_BENCH_REPEAT:-1}"); do
+    bench "correct-jobs1-run$run" "$seconds" --kernel layernorm.f32.two_pass --jobs 1
+    bench "correct-jobs2-run$run" "$seconds" --kernel layernorm.f32.two_pass --jobs 2
+    bench "mutant-jobs1-run$run" "$seconds" --kernel "$mutant" --jobs 1
+  done
 fi
 if [ "$only" != forward ]; then
   bench backward-correct-jobs1 "$backward_seconds" --kernel layernorm_backward.f32 --jobs 1
