@@ -1,6 +1,6 @@
 // `normcheck fuzz --kernel NAME [--plugin LIB] --time SECONDS [--jobs N] [--corpus DIR]`:
-// runs the kernel's libFuzzer target in fork mode (the throughput build, and the
-// AddressSanitizer build for one job of several or with --sanitize), then turns its
+// runs the kernel's libFuzzer target as one process per job (the throughput build, and
+// the AddressSanitizer build for one job of several or with --sanitize), then turns its
 // findings into minimized, deduplicated regression cases and prints a summary.
 #include <unistd.h>
 
@@ -74,8 +74,8 @@ std::vector<std::string> libfuzzer_options(const fs::path& options_file) {
 }
 
 // libFuzzer's per-input -timeout, from <target>.options (10 s), shortened for a short run:
-// a hanging kernel must be a timeout finding before --time is over, and the fork-mode
-// parent runs the seed corpus first, each hanging seed costing a whole timeout. A tenth of
+// a hanging kernel must be a timeout finding before --time is over, and a job runs the
+// corpus first, each hanging input costing a whole timeout. A tenth of
 // --time, at least 1 s: an input here is at most 4096 bytes, milliseconds on a correct
 // kernel even with sanitizers.
 void shorten_input_timeout(std::vector<std::string>& flags, double time_seconds) {
@@ -102,7 +102,7 @@ std::string human_count(std::int64_t n) {
   return text;
 }
 
-// One libFuzzer fork-mode parent of the run: its binary, jobs, artifacts and log.
+// The jobs of one build in the run: its binary, how many, artifacts and the first log.
 struct FuzzProcessPlan {
   FuzzBuild build;
   int jobs;
@@ -110,26 +110,36 @@ struct FuzzProcessPlan {
   fs::path log;
 };
 
+// One job's libFuzzer command line. Outside fork mode: libFuzzer's fork mode runs job k for
+// k seconds and merges each job's inputs in another process, so a 60 s run fuzzed about
+// three quarters of its time; a process that crashes is restarted instead
+// (run_fuzzer_processes). Every job writes new inputs to the one evolving corpus (files
+// named by content, so they never clash) and reads the others' every second (-reload).
 std::vector<std::string> fuzzer_argv(const FuzzProcessPlan& plan, const std::string& target_name, const fs::path& work,
-                                     double time_seconds) {
+                                     const fs::path& seeds, double time_seconds) {
   const fs::path dir = plan.target.binary.parent_path();
   std::vector<std::string> argv = {plan.target.binary.string(),
-                                   "-fork=" + std::to_string(plan.jobs),
-                                   "-ignore_crashes=1",
-                                   "-ignore_timeouts=1",
-                                   "-ignore_ooms=1",
                                    "-max_total_time=" + std::to_string(static_cast<long long>(time_seconds + 0.5)),
                                    "-artifact_prefix=" + plan.target.artifacts.string() + "/",
-                                   "-print_final_stats=1"};
+                                   "-print_final_stats=1",
+                                   "-reload=1"};
   std::vector<std::string> configured = libfuzzer_options(dir / (target_name + ".options"));
   shorten_input_timeout(configured, time_seconds);
   for (auto& flag : configured) argv.push_back(flag);
   if (fs::exists(dir / (target_name + ".dict"))) argv.push_back("-dict=" + (dir / (target_name + ".dict")).string());
-  // Both builds' parents write new inputs to the one evolving corpus (files named by
-  // content, so they never clash); each reads it when it starts.
   argv.push_back((work / "corpus").string());
-  if (fs::is_directory(dir / (target_name + "_seed_corpus"))) argv.push_back((dir / (target_name + "_seed_corpus")).string());
+  if (!seeds.empty()) argv.push_back(seeds.string());
   return argv;
+}
+
+// The run's copy of a build's seed corpus (empty when it has none): a seed that crashes the
+// kernel is taken out of the copy before a restart, never out of the build folder.
+fs::path copy_seeds(const fs::path& fuzzer_dir, const std::string& target_name, const fs::path& to) {
+  const fs::path seeds = fuzzer_dir / (target_name + "_seed_corpus");
+  if (!fs::is_directory(seeds)) return {};
+  fs::create_directories(to);
+  fs::copy(seeds, to, fs::copy_options::overwrite_existing);
+  return to;
 }
 
 int run_fuzz(const FuzzArgs& args) {
@@ -186,16 +196,29 @@ int run_fuzz(const FuzzArgs& args) {
   fs::create_directories(findings_dir);
 
   std::vector<FuzzProcessSpec> processes;
+  std::vector<std::size_t> plan_of_process;  // which build each job runs
   std::vector<FuzzTarget> targets;
-  for (auto& plan : plans) {
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    FuzzProcessPlan& plan = plans[p];
     const bool fast = plan.build == FuzzBuild::throughput;
-    plan.target.artifacts = run_dir / (fast ? "artifacts" : "artifacts-asan");
-    plan.log = run_dir / (fast ? "fuzz.log" : "fuzz-asan.log");
+    const std::string build_suffix = fast ? "" : "-asan";
+    plan.target.artifacts = run_dir / ("artifacts" + build_suffix);
+    plan.log = run_dir / ("fuzz" + build_suffix + ".log");
     fs::create_directories(plan.target.artifacts);
+    const fs::path seeds =
+        copy_seeds(plan.target.binary.parent_path(), target_name, run_dir / ("seeds" + build_suffix));
     auto env = fuzz_target_env(plan.target);
     // Differential findings are recorded there and fuzzing goes on (not a crash).
     env["NORMCHECK_FINDING_DIR"] = findings_dir.string();
-    processes.push_back({fuzzer_argv(plan, target_name, work, args.time_seconds), std::move(env), plan.log});
+    for (int job = 1; job <= plan.jobs; ++job) {
+      // fuzz.log, fuzz-2.log, ...; fuzz-asan.log, fuzz-asan-2.log, ...
+      const fs::path log = job == 1 ? plan.log : run_dir / ("fuzz" + build_suffix + "-" + std::to_string(job) + ".log");
+      std::vector<fs::path> corpus_dirs = {work / "corpus"};
+      if (!seeds.empty()) corpus_dirs.push_back(seeds);
+      processes.push_back({fuzzer_argv(plan, target_name, work, seeds, args.time_seconds), env, log,
+                           std::move(corpus_dirs), run_dir / "quarantine"});
+      plan_of_process.push_back(p);
+    }
     targets.push_back(plan.target);
   }
   const auto has_any_artifacts = [&] {
@@ -211,7 +234,7 @@ int run_fuzz(const FuzzArgs& args) {
   std::cerr << "normcheck fuzz: " << args.kernel << " with " << target_name << ", " << builds << ", "
             << args.time_seconds << " s; log " << plans.front().log.string() << "\n";
   const auto result = run_fuzzer_processes(
-      processes, args.time_seconds + 60,
+      processes, args.time_seconds, args.time_seconds + 60,
       [&](const FuzzStats& s, double elapsed) {
         if (!terminal) return;
         std::fprintf(stderr, "\r  %4.0fs/%.0fs  execs %s  %s/s  cov %lld  ft %lld  corpus %lld  crashes %lld   ", elapsed,
@@ -256,10 +279,13 @@ int run_fuzz(const FuzzArgs& args) {
     // Each build's share: the sanitizer job runs several times slower per input.
     std::cout << "  builds    ";
     for (std::size_t i = 0; i < plans.size(); ++i) {
-      const auto& p = result.per_process[i];
+      std::int64_t executions = 0;
+      for (std::size_t j = 0; j < processes.size(); ++j) {
+        if (plan_of_process[j] == i) executions += result.per_process[j].executions;
+      }
       std::cout << (i ? ", " : " ") << (plans[i].build == FuzzBuild::throughput ? "throughput " : "AddressSanitizer ")
                 << plans[i].jobs << " job(s) "
-                << (result.seconds > 0 ? static_cast<long long>(static_cast<double>(p.executions) / result.seconds) : 0)
+                << (result.seconds > 0 ? static_cast<long long>(static_cast<double>(executions) / result.seconds) : 0)
                 << " exec/s";
     }
     std::cout << "\n";
@@ -323,7 +349,7 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
       ->required()
       ->type_name("SECONDS")
       ->check(finite_seconds(1));
-  add_workers_option(command, "--jobs", args->jobs, "parallel libFuzzer workers (fork mode)")->capture_default_str();
+  add_workers_option(command, "--jobs", args->jobs, "parallel libFuzzer jobs, one process each")->capture_default_str();
   add_path_option(command, "--corpus", args->corpus, "where minimized findings go (default: corpus/regressions/<kernel>)",
                   "DIR");
   add_budgets_option(command, args->budgets);

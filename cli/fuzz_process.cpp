@@ -16,7 +16,11 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
+
+#include "cli/fuzz_restart.hpp"
 
 namespace normcheck::harness::cli {
 namespace {
@@ -146,14 +150,22 @@ bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats) {
 
 namespace {
 
-// One running fuzzer process and what has been read from it.
+// One job of the run: its libFuzzer process (the incarnation running now; a new one after
+// each early end) and what has been read from it.
 struct Running {
+  const FuzzProcessSpec* spec = nullptr;
   Child child;
   std::ofstream log;
   std::string pending;
-  FuzzStats stats;
+  FuzzStats stats;                           // executions summed over its incarnations
+  std::int64_t finished_executions = 0;      // of the incarnations that ended
+  std::int64_t incarnation_executions = 0;   // of the one running now
+  bool done_line = false;                    // it said "Done N runs": it ran out its time
+  std::optional<WrittenArtifact> ended_by;   // the input it wrote an artifact for
+  int restarts_without_progress = 0;
   bool open = true;  // its pipe not at EOF yet
   bool reaped = false;
+  bool finished = false;  // the job is over: no incarnation running, none to start
   int status = 0;
   double gone_at = 0;
 };
@@ -168,8 +180,8 @@ FuzzStats summed(const std::vector<Running>& running) {
     total.timeouts += s.timeouts;
     total.ooms += s.ooms;
   }
-  // Edge counts of two builds do not add up, and both parents feed one corpus: the first
-  // (the throughput build) speaks for them.
+  // Edge counts of two builds do not add up, and every job feeds one corpus: the first
+  // (a throughput job) speaks for them.
   if (!running.empty()) {
     total.coverage = running.front().stats.coverage;
     total.features = running.front().stats.features;
@@ -179,7 +191,27 @@ FuzzStats summed(const std::vector<Running>& running) {
 }
 
 void signal_groups(const std::vector<Running>& running, int signal_number) {
-  for (const auto& r : running) kill(-r.child.pid, signal_number);
+  for (const auto& r : running) {
+    if (!r.finished) kill(-r.child.pid, signal_number);
+  }
+}
+
+// One line of a job's output: its log, its status, the artifacts it wrote.
+void take_line(Running& r, const std::string& line) {
+  r.log << line << '\n';
+  WrittenArtifact artifact;
+  if (parse_artifact_line(line, artifact)) {
+    // A slow unit is reported and fuzzing goes on; the others end the process.
+    if (artifact.kind == ArtifactKind::crash || artifact.kind == ArtifactKind::leak) ++r.stats.crashes;
+    if (artifact.kind == ArtifactKind::timeout) ++r.stats.timeouts;
+    if (artifact.kind == ArtifactKind::out_of_memory) ++r.stats.ooms;
+    if (artifact.kind != ArtifactKind::slow_unit) r.ended_by = artifact;
+  }
+  if (line.rfind("Done ", 0) == 0) r.done_line = true;
+  // The final count (-print_final_stats=1), exact where the last status line was earlier.
+  constexpr std::string_view kExecuted = "stat::number_of_executed_units:";
+  if (line.rfind(kExecuted, 0) == 0) r.incarnation_executions = std::atoll(line.c_str() + kExecuted.size());
+  r.stats.executions = r.finished_executions + r.incarnation_executions;
 }
 
 // Reads what is ready on r's pipe; false at EOF.
@@ -188,29 +220,79 @@ bool read_lines(Running& r, double elapsed, std::vector<Running>& all,
   char buffer[4096];
   const ssize_t got = read(r.child.output_fd, buffer, sizeof buffer);
   if (got < 0 && errno == EINTR) return true;
-  if (got <= 0) return false;  // EOF: the process and its workers closed the pipe
+  if (got <= 0) return false;  // EOF: the process (and what it started) closed the pipe
   r.pending.append(buffer, static_cast<std::size_t>(got));
   std::size_t newline;
   while ((newline = r.pending.find('\n')) != std::string::npos) {
     const std::string line = r.pending.substr(0, newline);
     r.pending.erase(0, newline + 1);
-    r.log << line << '\n';
-    if (parse_fuzz_stats_line(line, r.stats) && on_stats) on_stats(summed(all), elapsed);
+    FuzzStats status = r.stats;
+    status.executions = r.incarnation_executions;
+    if (parse_fuzz_stats_line(line, status)) {
+      r.incarnation_executions = status.executions;
+      r.stats = status;
+    }
+    take_line(r, line);
+    if (line.rfind('#', 0) == 0 && on_stats) on_stats(summed(all), elapsed);
   }
   r.log.flush();  // `tail -f fuzz.log` follows the run (a few lines a second)
   return true;
 }
 
+void start_incarnation(Running& r, const std::vector<std::string>& argv) {
+  r.child = spawn(argv, r.spec->env, true);
+  r.open = true;
+  r.reaped = false;
+  r.status = 0;
+  r.done_line = false;
+  r.ended_by.reset();
+  r.incarnation_executions = 0;
+}
+
+// An incarnation of r ended (reaped, its pipe closed): start the next one for the time left
+// when it ended early on an input (an artifact, or it vanished mid-run after executing
+// inputs), with that input taken out of the corpus; else the job is over. A job whose
+// incarnations neither execute an input nor find one to take out (it fails as it starts)
+// ends after three tries.
+void end_incarnation(Running& r, double elapsed, double fuzz_seconds, bool stopping) {
+  r.log << r.pending;
+  r.pending.clear();
+  close(r.child.output_fd);
+  kill(-r.child.pid, SIGKILL);  // whatever the kernel started in the group goes with it
+  const bool executed = r.incarnation_executions > 0;
+  r.finished_executions += r.incarnation_executions;
+  r.incarnation_executions = 0;
+  r.stats.executions = r.finished_executions;
+  const auto left = static_cast<std::int64_t>(fuzz_seconds - elapsed);
+  int taken_out = 0;
+  if (r.ended_by) taken_out = quarantine_input(r.ended_by->path, r.spec->corpus_dirs, r.spec->quarantine_dir);
+  const bool early = !r.done_line && (r.ended_by.has_value() || decode_status(r.status) != 0 || executed);
+  const bool progress = taken_out > 0 || executed;
+  r.restarts_without_progress = progress ? 0 : r.restarts_without_progress + 1;
+  if (stopping || left < 1 || !early || r.restarts_without_progress >= 3 || (!r.ended_by && !executed)) {
+    r.finished = true;
+    return;
+  }
+  r.log << "normcheck fuzz: the fuzzer ended early (exit status " << decode_status(r.status)
+        << (r.ended_by ? ", artifact " + r.ended_by->path.string() : std::string()) << ")"
+        << (taken_out > 0 ? "; its input is taken out of the corpus" : "") << "; restarting it for the " << left
+        << " s left\n";
+  r.log.flush();
+  start_incarnation(r, with_total_time(r.spec->argv, left));
+}
+
 }  // namespace
 
-FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes, double hard_deadline_seconds,
+FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes, double fuzz_seconds,
+                                   double hard_deadline_seconds,
                                    const std::function<void(const FuzzStats&, double elapsed)>& on_stats) {
   InterruptGuard guard;
   const auto start = std::chrono::steady_clock::now();
   std::vector<Running> running(processes.size());
   for (std::size_t i = 0; i < processes.size(); ++i) {
+    running[i].spec = &processes[i];
     running[i].log.open(processes[i].log_path);
-    running[i].child = spawn(processes[i].argv, processes[i].env, true);
+    start_incarnation(running[i], processes[i].argv);
   }
   FuzzRunResult result;
   int forwarded = 0;
@@ -232,11 +314,10 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
       std::fprintf(stderr, "%snormcheck fuzz: interrupted, stopping the fuzzer (interrupt again to stop at once)\n",
                    isatty(STDERR_FILENO) != 0 ? "\n" : "");
     }
-    // Stopping sends SIGTERM, not SIGINT: libFuzzer's fork-mode parent runs each job
-    // through system(), which ignores SIGINT in the caller while the job runs, so a
-    // forwarded SIGINT ended only the running job and the parent started the next one,
-    // fuzzing on until -max_total_time. libFuzzer handles SIGTERM as an interrupt
-    // (-handle_term=1), in the parent and in its jobs; the artifacts already written stay.
+    // Stopping sends SIGTERM, not SIGINT: a libFuzzer fork-mode parent (a target run by
+    // hand, or a stand-in) runs each job through system(), which ignores SIGINT in the
+    // caller while the job runs. libFuzzer handles SIGTERM as an interrupt (-handle_term=1);
+    // the artifacts already written stay.
     if (stop_at < 0 && (result.interrupted || elapsed > hard_deadline_seconds)) {
       signal_groups(running, SIGTERM);
       stop_at = elapsed;
@@ -253,13 +334,17 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
     bool any_left = false;
     for (std::size_t i = 0; i < running.size(); ++i) {
       Running& r = running[i];
-      // A leader gone: what its workers still write is read for a moment, then they end.
+      if (r.finished) continue;
+      // A process gone: what the kernel's children still write is read for a moment.
       if (!r.reaped && waitpid(r.child.pid, &r.status, WNOHANG) == r.child.pid) {
         r.reaped = true;
         r.gone_at = elapsed;
       }
       if (r.reaped && elapsed > r.gone_at + 1) r.open = false;
-      if (!r.open) continue;
+      if (r.reaped && !r.open) {
+        end_incarnation(r, elapsed, fuzz_seconds, stop_at >= 0);
+        if (r.finished) continue;
+      }
       any_left = true;
       fds.push_back(pollfd{r.child.output_fd, POLLIN, 0});
       which.push_back(i);
@@ -274,11 +359,15 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
     }
   }
   for (auto& r : running) {
-    r.log << r.pending;
-    close(r.child.output_fd);
-    // Workers still alive after their parent went (or a stop that ends here): end them all.
-    kill(-r.child.pid, SIGKILL);
-    if (!r.reaped) r.status = wait_raw(r.child.pid);
+    if (!r.finished) {
+      r.log << r.pending;
+      close(r.child.output_fd);
+      // Whatever is still alive after a stop that ends here: end it all.
+      kill(-r.child.pid, SIGKILL);
+      if (!r.reaped) r.status = wait_raw(r.child.pid);
+      r.finished_executions += r.incarnation_executions;
+      r.stats.executions = r.finished_executions;
+    }
     result.per_process.push_back(r.stats);
   }
   for (auto& r : running) {

@@ -1,8 +1,8 @@
 // `normcheck fuzz` collecting what its fuzz targets recorded, driven by stand-ins for the
-// libFuzzer fork-mode parents (shell scripts): a differential finding recorded in the
-// finding store (NORMCHECK_FINDING_DIR) becomes a minimized regression case with the
-// store's hit count, and with --jobs 2 a throughput and a sanitizer parent run side by
-// side, their executions summed.
+// libFuzzer processes (shell scripts): a differential finding recorded in the finding store
+// (NORMCHECK_FINDING_DIR) becomes a minimized regression case with the store's hit count;
+// with --jobs 2 a throughput and a sanitizer job run side by side, their executions summed;
+// a job that crashes is restarted for the time left, without the input that ended it.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -42,8 +42,10 @@ void write_stand_in(const fs::path& dir, int executions, const fs::path& recorde
     out << "cp '" << recorded_case.string() << "' \"$NORMCHECK_FINDING_DIR/" << signature << ".json\"\n"
         << "echo 500 > \"$NORMCHECK_FINDING_DIR/" << signature << ".hits-$$\"\n";
   }
-  out << "echo '#" << executions
-      << ": cov: 5 ft: 6 corp: 2 exec/s 10 oom/timeout/crash: 0/0/0 time: 1s job: 1 dft_time: 0'\n";
+  // libFuzzer's last lines when its time is over (-print_final_stats=1).
+  out << "printf '#" << executions << "\\tDONE   cov: 5 ft: 6 corp: 2/10b exec/s: 10 rss: 30Mb\\n'\n"
+      << "echo 'Done " << executions << " runs in 1 second(s)'\n"
+      << "echo 'stat::number_of_executed_units: " << executions << "'\n";
   out.close();
   fs::permissions(script, fs::perms::owner_all);
 }
@@ -150,7 +152,7 @@ Outcome fuzz_two_builds(const fs::path& dir, const std::string& options, const s
                    (dir / work).string() + "' --corpus '" + (dir / "corpus").string() + "'");
 }
 
-TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerParent) {
+TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerJob) {
   const fs::path dir = scratch_dir() / "fuzz_two_builds";
   fs::remove_all(dir);
   write_stand_in(dir / "fast", 3000, {});
@@ -161,18 +163,80 @@ TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerParent) {
   EXPECT_NE(o.out.find("over 2 job(s)"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("builds     throughput 1 job(s)"), std::string::npos) << o.out;
   EXPECT_NE(o.out.find("AddressSanitizer 1 job(s)"), std::string::npos) << o.out;
-  // Each parent is asked for its own share: one fork-mode job each, artifacts apart.
-  EXPECT_NE(slurp(dir / "fast" / "args").find("-fork=1 "), std::string::npos) << slurp(dir / "fast" / "args");
-  EXPECT_NE(slurp(dir / "asan" / "args").find("-fork=1 "), std::string::npos) << slurp(dir / "asan" / "args");
+  // Each job is one process outside fork mode, the sanitizer build's artifacts apart.
+  EXPECT_EQ(slurp(dir / "fast" / "args").find("-fork"), std::string::npos) << slurp(dir / "fast" / "args");
+  EXPECT_EQ(slurp(dir / "asan" / "args").find("-fork"), std::string::npos) << slurp(dir / "asan" / "args");
   EXPECT_NE(slurp(dir / "asan" / "args").find("/artifacts-asan/"), std::string::npos) << slurp(dir / "asan" / "args");
 
-  // --sanitize: every job on the sanitizer build, none on the throughput build.
+  // --sanitize: every job on the sanitizer build (two processes), none on the throughput build.
   fs::remove(dir / "fast" / "args");
   const Outcome all = fuzz_two_builds(dir, "--jobs 2 --sanitize", "work2");
   ASSERT_EQ(all.exit_code, 0) << all.out << all.err;
-  EXPECT_NE(all.out.find("executions 500 in"), std::string::npos) << all.out;
-  EXPECT_NE(slurp(dir / "asan" / "args").find("-fork=2 "), std::string::npos) << slurp(dir / "asan" / "args");
+  EXPECT_NE(all.out.find("executions 1000 in"), std::string::npos) << all.out;
   EXPECT_FALSE(fs::exists(dir / "fast" / "args"));
+}
+
+// A job's process that ends on a crash (outside fork mode libFuzzer exits on the first) is
+// started again for the time left; the input that crashed it, found in the corpus, is moved
+// to quarantine first, or every restart would end on it again while reading the corpus. Its
+// executions add up over the restarts and its artifact is a finding as any other.
+TEST(CliFuzzFindings, AJobThatCrashesIsRestartedWithoutItsInput) {
+  const fs::path dir = scratch_dir() / "fuzz_restart";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "fuzzers");
+  fs::create_directories(dir / "work" / "corpus");
+  std::ofstream(dir / "work" / "corpus" / "deadly") << "boom";
+  std::ofstream(dir / "work" / "corpus" / "harmless") << "fine";
+  write_case_file(dir / "recorded.json", failing_case());
+  const fs::path script = dir / "fuzzers" / "layernorm_fuzzer";
+  std::ofstream(script)
+      << "#!/bin/sh\n"
+      << "here=$(dirname \"$0\")\n"
+      // Decoding and replaying the artifact, as collecting findings does.
+      << "if [ -n \"$NORMCHECK_FUZZ_DECODE_TO\" ]; then cp '" << (dir / "recorded.json").string()
+      << "' \"$NORMCHECK_FUZZ_DECODE_TO\"; exit 0; fi\n"
+      << "if [ \"$1\" = -timeout=10 ]; then echo 'normcheck-finding: " << kSignature << "'; exit 1; fi\n"
+      << "n=$(( $(cat \"$here/count\" 2>/dev/null || echo 0) + 1 )); echo $n > \"$here/count\"\n"
+      << "echo \"$@\" > \"$here/args-$n\"\n"
+      << "touch \"$NORMCHECK_FINDING_DIR/checked-$$\"\n"
+      << "if [ $n = 1 ]; then\n"
+      << "  prefix=$(echo \"$@\" | sed 's/.*-artifact_prefix=\\([^ ]*\\).*/\\1/')\n"
+      << "  printf boom > \"${prefix}crash-1234\"\n"
+      << "  printf '#100\\tpulse  cov: 5 ft: 6 corp: 2/10b exec/s: 10 rss: 30Mb\\n'\n"
+      << "  echo '==1== ERROR: libFuzzer: deadly signal'\n"
+      << "  echo \"artifact_prefix='$prefix'; Test unit written to ${prefix}crash-1234\"\n"
+      << "  echo 'stat::number_of_executed_units: 100'\n"
+      << "  exit 1\n"
+      << "fi\n"
+      << "printf '#200\\tDONE   cov: 5 ft: 6 corp: 2/10b exec/s: 10 rss: 30Mb\\n'\n"
+      << "echo 'Done 200 runs in 1 second(s)'\n"
+      << "echo 'stat::number_of_executed_units: 200'\n";
+  fs::permissions(script, fs::perms::owner_all);
+
+  const Outcome o = normcheck(std::string("fuzz --kernel ") + kMutant + " --time 4 --fuzzer-dir '" +
+                              (dir / "fuzzers").string() + "' --work-dir '" + (dir / "work").string() +
+                              "' --corpus '" + (dir / "corpus").string() + "'");
+  ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_EQ(slurp(dir / "fuzzers" / "count"), "2\n");
+  EXPECT_NE(o.out.find("executions 300 in"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("crashes    1 (timeouts 0, ooms 0)"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("finding " + std::string(kSignature)), std::string::npos) << o.out;
+  // The restart fuzzes for the time left, not the whole --time again.
+  const std::string restarted = slurp(dir / "fuzzers" / "args-2");
+  EXPECT_NE(restarted.find("-max_total_time=3 "), std::string::npos) << restarted;
+  EXPECT_EQ(restarted.find("-fork"), std::string::npos) << restarted;
+  // The crashing input left the corpus for the run's quarantine; the other stayed.
+  EXPECT_FALSE(fs::exists(dir / "work" / "corpus" / "deadly"));
+  EXPECT_TRUE(fs::exists(dir / "work" / "corpus" / "harmless"));
+  bool quarantined = false;
+  std::string log;
+  for (const auto& entry : fs::directory_iterator(dir / "work")) {
+    if (entry.path().filename().string().rfind("run-", 0) != 0) continue;
+    quarantined = slurp(entry.path() / "quarantine" / "deadly") == "boom";
+    log = slurp(entry.path() / "fuzz.log");
+  }
+  EXPECT_TRUE(quarantined);
+  EXPECT_NE(log.find("its input is taken out of the corpus; restarting it for the 3 s left"), std::string::npos) << log;
 }
 
 // A run in which no process checked an input (the kernel answered UNSUPPORTED to all) has

@@ -460,9 +460,9 @@ TEST(CliTest, HelpKeepsExclusionsInTheDescription) {
   EXPECT_TRUE(found) << help.out;
 }
 
-// `normcheck fuzz` driven by a stand-in for a libFuzzer fork-mode parent: a shell script
-// that prints status lines and keeps a worker ("job") in its process group. Like the
-// real parent, which runs each job through system(), it ignores SIGINT; with
+// `normcheck fuzz` driven by a stand-in for a libFuzzer process: a shell script that prints
+// status lines and keeps a child (what a kernel might start) in its process group. Like a
+// fork-mode parent, which runs each job through system(), it ignores SIGINT; with
 // ignore_term it also ignores SIGTERM, so only SIGKILL ends it.
 struct FakeFuzzer {
   fs::path dir, fuzzer_dir, worker_pid_file;
@@ -482,8 +482,8 @@ FakeFuzzer write_fake_fuzzer(const std::string& name, bool ignore_term) {
                         << "sleep 300 &\n"
                         << "echo $! > '" << fake.worker_pid_file.string() << "'\n"
                         << "i=0\n"
-                        << "while :; do i=$((i+1)); echo \"#$i: cov: 5 ft: 6 corp: 2 exec/s 10 "
-                           "oom/timeout/crash: 0/0/0 time: 1s job: 1 dft_time: 0\"; sleep 0.2; done\n";
+                        << "while :; do i=$((i+1)); echo \"#$i pulse  cov: 5 ft: 6 corp: 2/10b exec/s: 10 rss: 30Mb\"; "
+                           "sleep 0.2; done\n";
   fs::permissions(script, fs::perms::owner_all);
   return fake;
 }
@@ -557,7 +557,7 @@ double seconds_to_exit(pid_t pid, double limit, int& status) {
 pid_t worker_pid(const FakeFuzzer& fake) { return static_cast<pid_t>(std::stol(slurp(fake.worker_pid_file))); }
 
 // The first Ctrl-C stops the fuzzer's whole process group within seconds (it used to be
-// forwarded as SIGINT, which the fork-mode parent ignores, and fuzzing went on to
+// forwarded as SIGINT, which a fork-mode parent ignores, and fuzzing went on to
 // --time), then collects and prints the summary as for a finished run.
 TEST(CliTest, FirstInterruptStopsFuzzWithinSecondsAndCollects) {
   const FakeFuzzer fake = write_fake_fuzzer("fuzz_first_interrupt", false);
