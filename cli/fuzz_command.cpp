@@ -216,7 +216,7 @@ int run_fuzz(const FuzzArgs& args) {
       std::vector<fs::path> corpus_dirs = {work / "corpus"};
       if (!seeds.empty()) corpus_dirs.push_back(seeds);
       processes.push_back({fuzzer_argv(plan, target_name, work, seeds, args.time_seconds), env, log,
-                           std::move(corpus_dirs), run_dir / "quarantine"});
+                           std::move(corpus_dirs), run_dir / "quarantine", findings_dir});
       plan_of_process.push_back(p);
     }
     targets.push_back(plan.target);

@@ -329,7 +329,7 @@ std::vector<FuzzFinding> collect_fuzz_findings(const std::vector<FuzzTarget>& ta
     pending.finding.artifact = stored.case_file;
   }
   // Crashes, hangs and sanitizer reports: libFuzzer's artifacts. An easy bug crashes every
-  // fork-mode job within moments: hundreds of artifacts of one signature. Replaying the
+  // restart of a job within moments: hundreds of artifacts of one signature. Replaying the
   // smallest ones bounds the collection time.
   constexpr std::size_t kMaxReplays = 100;
   for (const FuzzTarget& target : targets) {

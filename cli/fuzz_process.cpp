@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <string_view>
 
 #include "cli/fuzz_restart.hpp"
+#include "harness/input_trace.hpp"
 
 namespace normcheck::harness::cli {
 namespace {
@@ -80,7 +82,7 @@ struct Child {
 };
 
 // fork + exec with stdout and stderr on one pipe; the child leads its own process group
-// so that libFuzzer's fork-mode workers get our forwarded signals together. The pipe is
+// so that whatever the kernel starts gets our forwarded signals with it. The pipe is
 // close-on-exec: a program another thread starts meanwhile must not hold it open (the
 // read would never see EOF). dup2 clears the flag on the child's stdout and stderr.
 Child spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, bool own_group) {
@@ -150,6 +152,10 @@ bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats) {
 
 namespace {
 
+// libFuzzer's exit status after SIGINT / SIGTERM (-interrupted_exitcode): stopped from
+// outside, not ended by an input.
+constexpr int kInterruptedExit = 72;
+
 // One job of the run: its libFuzzer process (the incarnation running now; a new one after
 // each early end) and what has been read from it.
 struct Running {
@@ -161,7 +167,10 @@ struct Running {
   std::int64_t finished_executions = 0;      // of the incarnations that ended
   std::int64_t incarnation_executions = 0;   // of the one running now
   bool done_line = false;                    // it said "Done N runs": it ran out its time
+  bool saw_inited = false;                   // it has read the corpus ("#N INITED ...")
   std::optional<WrittenArtifact> ended_by;   // the input it wrote an artifact for
+  double started_at = 0;                     // seconds into the run
+  double corpus_seconds = 0;                 // the first incarnation's time to read the corpus
   int restarts_without_progress = 0;
   bool open = true;  // its pipe not at EOF yet
   bool reaped = false;
@@ -207,7 +216,7 @@ void take_line(Running& r, const std::string& line) {
     if (artifact.kind == ArtifactKind::out_of_memory) ++r.stats.ooms;
     if (artifact.kind != ArtifactKind::slow_unit) r.ended_by = artifact;
   }
-  if (line.rfind("Done ", 0) == 0) r.done_line = true;
+  if (is_done_line(line)) r.done_line = true;
   // The final count (-print_final_stats=1), exact where the last status line was earlier.
   constexpr std::string_view kExecuted = "stat::number_of_executed_units:";
   if (line.rfind(kExecuted, 0) == 0) r.incarnation_executions = std::atoll(line.c_str() + kExecuted.size());
@@ -231,6 +240,10 @@ bool read_lines(Running& r, double elapsed, std::vector<Running>& all,
     if (parse_fuzz_stats_line(line, status)) {
       r.incarnation_executions = status.executions;
       r.stats = status;
+      if (!r.saw_inited && line.find("INITED") != std::string::npos) {
+        r.saw_inited = true;
+        if (r.corpus_seconds == 0) r.corpus_seconds = elapsed - r.started_at;
+      }
     }
     take_line(r, line);
     if (line.rfind('#', 0) == 0 && on_stats) on_stats(summed(all), elapsed);
@@ -239,21 +252,26 @@ bool read_lines(Running& r, double elapsed, std::vector<Running>& all,
   return true;
 }
 
-void start_incarnation(Running& r, const std::vector<std::string>& argv) {
+void start_incarnation(Running& r, const std::vector<std::string>& argv, double elapsed) {
   r.child = spawn(argv, r.spec->env, true);
   r.open = true;
   r.reaped = false;
   r.status = 0;
   r.done_line = false;
+  r.saw_inited = false;
   r.ended_by.reset();
   r.incarnation_executions = 0;
+  r.started_at = elapsed;
 }
 
-// An incarnation of r ended (reaped, its pipe closed): start the next one for the time left
-// when it ended early on an input (an artifact, or it vanished mid-run after executing
-// inputs), with that input taken out of the corpus; else the job is over. A job whose
-// incarnations neither execute an input nor find one to take out (it fails as it starts)
-// ends after three tries.
+// An incarnation of r ended (reaped, its pipe closed): decides whether the job goes on, and
+// starts the next incarnation for the time left if so. It goes on when the incarnation
+// ended early on an input: an artifact, or it vanished mid-input (the input trace), or it
+// vanished after executing inputs. An input that ended it while it read the corpus is
+// taken out of the corpus first. It ends when the run is stopping, when less time is left
+// than the first incarnation took to read the corpus, when it ended normally (its time
+// used, or stopped from outside), when it failed as it started (no input, no artifact), or
+// after three incarnations in a row that neither read the corpus nor took an input out.
 void end_incarnation(Running& r, double elapsed, double fuzz_seconds, bool stopping) {
   r.log << r.pending;
   r.pending.clear();
@@ -263,22 +281,52 @@ void end_incarnation(Running& r, double elapsed, double fuzz_seconds, bool stopp
   r.finished_executions += r.incarnation_executions;
   r.incarnation_executions = 0;
   r.stats.executions = r.finished_executions;
-  const auto left = static_cast<std::int64_t>(fuzz_seconds - elapsed);
+  const int code = decode_status(r.status);
+
+  std::optional<std::string> culprit;
+  if (r.ended_by) culprit = read_file_bytes(r.ended_by->path);
+  if (!culprit && !r.done_line) culprit = unfinished_input_of(r.spec->trace_dir, r.child.pid);
   int taken_out = 0;
-  if (r.ended_by) taken_out = quarantine_input(r.ended_by->path, r.spec->corpus_dirs, r.spec->quarantine_dir);
-  const bool early = !r.done_line && (r.ended_by.has_value() || decode_status(r.status) != 0 || executed);
-  const bool progress = taken_out > 0 || executed;
+  if (culprit && !r.saw_inited) {
+    taken_out = quarantine_input(*culprit, max_len_of(r.spec->argv, 4096), r.spec->corpus_dirs, r.spec->quarantine_dir);
+  }
+  const bool progress = r.saw_inited || taken_out > 0;
   r.restarts_without_progress = progress ? 0 : r.restarts_without_progress + 1;
-  if (stopping || left < 1 || !early || r.restarts_without_progress >= 3 || (!r.ended_by && !executed)) {
+
+  const double left = fuzz_seconds - elapsed;
+  std::string why_not;  // empty: restart
+  if (stopping) {
+    why_not = "the run is stopping";
+  } else if (r.done_line || code == kInterruptedExit) {
+    r.finished = true;  // its time used, or stopped from outside: a normal end, said by libFuzzer
+    return;
+  } else if (!culprit && !executed && code != 0) {
+    why_not = "it failed as it started";
+  } else if (!culprit && !executed) {
+    why_not = "it ended before any input";
+  } else if (r.restarts_without_progress >= 3) {
+    why_not = "three restarts in a row ended while reading the corpus on inputs not in it";
+  } else if (left < std::max(1.0, r.corpus_seconds)) {
+    why_not = "too little time is left to read the corpus again";
+  }
+  r.log << "normcheck fuzz: the fuzzer ended early (exit status " << code
+        << (r.ended_by ? ", artifact " + r.ended_by->path.string() : std::string(culprit ? ", mid-input" : ""))
+        << ")" << (taken_out > 0 ? "; its input is taken out of the corpus" : "");
+  if (!why_not.empty()) {
+    r.log << "; not restarted: " << why_not << "\n";
+    r.log.flush();
     r.finished = true;
     return;
   }
-  r.log << "normcheck fuzz: the fuzzer ended early (exit status " << decode_status(r.status)
-        << (r.ended_by ? ", artifact " + r.ended_by->path.string() : std::string()) << ")"
-        << (taken_out > 0 ? "; its input is taken out of the corpus" : "") << "; restarting it for the " << left
-        << " s left\n";
+  const auto seconds = static_cast<std::int64_t>(left);
+  r.log << "; restarting it for the " << seconds << " s left\n";
   r.log.flush();
-  start_incarnation(r, with_total_time(r.spec->argv, left));
+  try {
+    start_incarnation(r, with_total_time(r.spec->argv, seconds), elapsed);
+  } catch (const std::exception& error) {  // fork or pipe failed: this job ends, the others go on
+    r.log << "normcheck fuzz: cannot restart the fuzzer: " << error.what() << "\n";
+    r.finished = true;
+  }
 }
 
 }  // namespace
@@ -292,7 +340,7 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
   for (std::size_t i = 0; i < processes.size(); ++i) {
     running[i].spec = &processes[i];
     running[i].log.open(processes[i].log_path);
-    start_incarnation(running[i], processes[i].argv);
+    start_incarnation(running[i], processes[i].argv, 0);
   }
   FuzzRunResult result;
   int forwarded = 0;
@@ -332,6 +380,7 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
     std::vector<pollfd> fds;
     std::vector<std::size_t> which;
     bool any_left = false;
+    bool awaiting_exit = false;
     for (std::size_t i = 0; i < running.size(); ++i) {
       Running& r = running[i];
       if (r.finished) continue;
@@ -346,11 +395,17 @@ FuzzRunResult run_fuzzer_processes(const std::vector<FuzzProcessSpec>& processes
         if (r.finished) continue;
       }
       any_left = true;
+      // A pipe at EOF is not polled (it would be ready at once, forever): the process is
+      // reaped on a later turn, a few milliseconds on.
+      if (!r.open) {
+        awaiting_exit = true;
+        continue;
+      }
       fds.push_back(pollfd{r.child.output_fd, POLLIN, 0});
       which.push_back(i);
     }
     if (!any_left) break;
-    const int ready = poll(fds.data(), fds.size(), 200);
+    const int ready = poll(fds.data(), fds.size(), awaiting_exit ? 5 : 200);
     if (ready <= 0) continue;  // timeout, or EINTR from a signal: the checks above see it
     for (std::size_t k = 0; k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;

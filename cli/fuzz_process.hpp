@@ -30,14 +30,17 @@ bool parse_fuzz_stats_line(const std::string& line, FuzzStats& stats);
 
 // One job of a run: a libFuzzer process of the throughput build or of the
 // AddressSanitizer build, outside fork mode. It exits on its first crash, hang or
-// out-of-memory; then it is started again for the time left (argv's -max_total_time
-// rewritten), with the input that ended it moved from corpus_dirs to quarantine_dir.
+// out-of-memory (or vanishes, if the kernel calls _exit); then it is started again for the
+// time left (argv's -max_total_time rewritten). If it ended while reading the corpus, the
+// input that ended it (its artifact, or the input trace_dir says it was running) is first
+// moved from corpus_dirs to quarantine_dir.
 struct FuzzProcessSpec {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
   std::filesystem::path log_path;
   std::vector<std::filesystem::path> corpus_dirs;
   std::filesystem::path quarantine_dir;
+  std::filesystem::path trace_dir;  // the run's finding store, where the input traces are
 };
 
 struct FuzzRunResult {

@@ -2,6 +2,7 @@
 #include "cli/fuzz_restart.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <string_view>
@@ -9,20 +10,15 @@
 #include <utility>
 
 namespace normcheck::harness::cli {
-namespace {
-
 namespace fs = std::filesystem;
 
-std::string file_bytes(const fs::path& path, bool& ok) {
+std::optional<std::string> read_file_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  ok = static_cast<bool>(in);
-  if (!ok) return {};
+  if (!in) return std::nullopt;
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ok = !in.bad();
+  if (in.bad()) return std::nullopt;
   return bytes;
 }
-
-}  // namespace
 
 bool parse_artifact_line(const std::string& line, WrittenArtifact& artifact) {
   constexpr std::string_view kMarker = "Test unit written to ";
@@ -47,18 +43,19 @@ bool parse_artifact_line(const std::string& line, WrittenArtifact& artifact) {
   return false;
 }
 
-int quarantine_input(const fs::path& artifact, const std::vector<fs::path>& corpus_dirs, const fs::path& quarantine_dir) {
-  bool ok = false;
-  const std::string culprit = file_bytes(artifact, ok);
-  if (!ok) return 0;
+int quarantine_input(const std::string& input, std::size_t max_len, const std::vector<fs::path>& corpus_dirs,
+                     const fs::path& quarantine_dir) {
+  const bool maybe_cut = input.size() == max_len;
   int moved = 0;
   for (const fs::path& dir : corpus_dirs) {
     std::error_code error;
     for (auto it = fs::directory_iterator(dir, error); !error && it != fs::directory_iterator(); it.increment(error)) {
       std::error_code size_error;
-      if (!it->is_regular_file(size_error) || it->file_size(size_error) != culprit.size() || size_error) continue;
-      bool read = false;
-      if (file_bytes(it->path(), read) != culprit || !read) continue;
+      if (!it->is_regular_file(size_error)) continue;
+      const std::uintmax_t size = it->file_size(size_error);
+      if (size_error || (size != input.size() && !(maybe_cut && size > input.size()))) continue;
+      const auto bytes = read_file_bytes(it->path());
+      if (!bytes || bytes->compare(0, input.size(), input) != 0 || (bytes->size() != input.size() && !maybe_cut)) continue;
       std::error_code move_error;
       fs::create_directories(quarantine_dir, move_error);
       fs::rename(it->path(), quarantine_dir / it->path().filename(), move_error);
@@ -67,6 +64,27 @@ int quarantine_input(const fs::path& artifact, const std::vector<fs::path>& corp
     }
   }
   return moved;
+}
+
+bool is_done_line(const std::string& line) {
+  // "Done " digits " runs in " digits " second(s)"
+  std::size_t at = 5;
+  if (line.rfind("Done ", 0) != 0) return false;
+  const auto digits = [&] {
+    const std::size_t start = at;
+    while (at < line.size() && line[at] >= '0' && line[at] <= '9') ++at;
+    return at > start;
+  };
+  if (!digits() || line.compare(at, 9, " runs in ") != 0) return false;
+  at += 9;
+  return digits() && line.compare(at, std::string::npos, " second(s)") == 0;
+}
+
+std::size_t max_len_of(const std::vector<std::string>& argv, std::size_t fallback) {
+  for (const std::string& arg : argv) {
+    if (arg.rfind("-max_len=", 0) == 0) return static_cast<std::size_t>(std::strtoull(arg.c_str() + 9, nullptr, 10));
+  }
+  return fallback;
 }
 
 std::vector<std::string> with_total_time(std::vector<std::string> argv, std::int64_t seconds) {

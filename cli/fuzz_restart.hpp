@@ -3,8 +3,10 @@
 // the artifact), and is started again for the time left, without the input that ended it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,12 +24,22 @@ struct WrittenArtifact {
 // by libFuzzer's prefix (crash-, timeout-, oom-, leak-, slow-unit-); false for other lines.
 bool parse_artifact_line(const std::string& line, WrittenArtifact& artifact);
 
-// Moves every file of the corpus folders whose bytes are the artifact's into quarantine:
-// an input of the corpus that crashes or hangs the target would otherwise end each restart
-// again while libFuzzer reads the corpus. Returns how many it moved (0 for a new input
-// that came from mutation, or an artifact that cannot be read).
-int quarantine_input(const std::filesystem::path& artifact, const std::vector<std::filesystem::path>& corpus_dirs,
-                     const std::filesystem::path& quarantine_dir);
+// The whole file, or nullopt when it cannot be read.
+std::optional<std::string> read_file_bytes(const std::filesystem::path& path);
+
+// Moves every file of the corpus folders that holds the input into quarantine: an input of
+// the corpus that crashes or hangs the target would otherwise end each restart again while
+// libFuzzer reads the corpus. libFuzzer cuts a longer file to max_len bytes as it reads it,
+// so an input of exactly max_len bytes also matches the longer files it begins. Returns how
+// many it moved (0 for an input that came from mutation).
+int quarantine_input(const std::string& input, std::size_t max_len,
+                     const std::vector<std::filesystem::path>& corpus_dirs, const std::filesystem::path& quarantine_dir);
+
+// libFuzzer's line at the end of a run that used its time: "Done N runs in S second(s)".
+bool is_done_line(const std::string& line);
+
+// The value of argv's -max_len=N flag; fallback when absent.
+std::size_t max_len_of(const std::vector<std::string>& argv, std::size_t fallback);
 
 // argv with its -max_total_time=... flag set to seconds (appended when absent).
 std::vector<std::string> with_total_time(std::vector<std::string> argv, std::int64_t seconds);

@@ -38,8 +38,17 @@ AbiBuffer::AbiBuffer(ref::Format format, std::size_t count)
       sentinel_(sentinel_bits(format)),
       width_(static_cast<std::size_t>(ref::traits(format).bits / 8)),
       count_(count),
-      storage_(((count + 2 * kGuard) * width_ + sizeof(double) - 1) / sizeof(double)) {
+      storage_(new double[(used_bytes() + sizeof(double) - 1) / sizeof(double)]) {
   fill_with_sentinels();
+}
+
+AbiBuffer::AbiBuffer(const AbiBuffer& other)
+    : format_(other.format_),
+      sentinel_(other.sentinel_),
+      width_(other.width_),
+      count_(other.count_),
+      storage_(new double[(used_bytes() + sizeof(double) - 1) / sizeof(double)]) {
+  std::memcpy(bytes(), other.bytes(), used_bytes());
 }
 
 void AbiBuffer::store(const std::vector<double>& values) {
@@ -78,7 +87,7 @@ bool AbiBuffer::guards_intact() const {
 }
 
 bool AbiBuffer::same_contents(const AbiBuffer& other) const {
-  return std::memcmp(storage_.data(), other.storage_.data(), storage_.size() * sizeof(double)) == 0;
+  return used_bytes() == other.used_bytes() && std::memcmp(bytes(), other.bytes(), used_bytes()) == 0;
 }
 
 void AbiBuffer::fill_with_sentinels() {

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,12 +19,17 @@ namespace normcheck::harness {
 std::uint64_t sentinel_bits(ref::Format format);
 
 // Storage for count values of one format, as the kernel sees them, with kGuard guard
-// elements on both sides. Backed by doubles so every element type is aligned.
+// elements on both sides. Backed by doubles so every element type is aligned, and not
+// zeroed first: the sentinels (or the values) are its first contents.
 class AbiBuffer {
  public:
   static constexpr std::size_t kGuard = 16;
 
   AbiBuffer(ref::Format format, std::size_t count);
+  AbiBuffer(const AbiBuffer& other);
+  AbiBuffer(AbiBuffer&&) noexcept = default;
+  AbiBuffer& operator=(const AbiBuffer&) = delete;
+  AbiBuffer& operator=(AbiBuffer&&) noexcept = default;
 
   void* data() { return bytes() + kGuard * width_; }
   void store(const std::vector<double>& values);
@@ -34,8 +40,9 @@ class AbiBuffer {
   bool same_contents(const AbiBuffer& other) const;
 
  private:
-  unsigned char* bytes() { return reinterpret_cast<unsigned char*>(storage_.data()); }
-  const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(storage_.data()); }
+  unsigned char* bytes() { return reinterpret_cast<unsigned char*>(storage_.get()); }
+  const unsigned char* bytes() const { return reinterpret_cast<const unsigned char*>(storage_.get()); }
+  std::size_t used_bytes() const { return (count_ + 2 * kGuard) * width_; }
   void fill_with_sentinels();
   std::uint64_t raw(std::size_t index) const;
 
@@ -47,7 +54,7 @@ class AbiBuffer {
   std::uint64_t sentinel_;
   std::size_t width_;
   std::size_t count_;
-  std::vector<double> storage_;
+  std::unique_ptr<double[]> storage_;  // used_bytes() of it, rounded up to doubles
 };
 
 // An input buffer and a copy of it, to notice a kernel that writes through const.

@@ -98,24 +98,43 @@ void InputTrace::checked() {
   }
 }
 
+namespace {
+
+// The input an inflight file holds while its state says running; nullopt otherwise.
+std::optional<std::string> running_input(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  unsigned char header[kHeaderBytes] = {};
+  if (!in.read(reinterpret_cast<char*>(header), kHeaderBytes)) return std::nullopt;
+  if (load_word(header) != static_cast<std::uint64_t>(TraceState::running)) return std::nullopt;
+  const std::uint64_t size = load_word(header + sizeof(std::uint64_t));
+  if (size > kCapacity) return std::nullopt;
+  std::string bytes(size, '\0');
+  if (size > 0 && !in.read(bytes.data(), static_cast<std::streamsize>(size))) return std::nullopt;
+  return bytes;
+}
+
+}  // namespace
+
 std::vector<std::string> read_unfinished_inputs(const fs::path& dir) {
   std::set<std::string> inputs;
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(dir, ec)) {
     if (!starts_with(item.path().filename().string(), kInflightPrefix)) continue;
-    std::ifstream in(item.path(), std::ios::binary);
-    unsigned char header[kHeaderBytes] = {};
-    if (!in.read(reinterpret_cast<char*>(header), kHeaderBytes)) continue;
-    if (load_word(header) != static_cast<std::uint64_t>(TraceState::running)) continue;
-    const std::uint64_t size = load_word(header + sizeof(std::uint64_t));
-    if (size > kCapacity) continue;
-    std::string bytes(size, '\0');
-    if (size > 0 && !in.read(bytes.data(), static_cast<std::streamsize>(size))) continue;
-    inputs.insert(std::move(bytes));
+    if (auto bytes = running_input(item.path())) inputs.insert(std::move(*bytes));
   }
   std::vector<std::string> sorted(inputs.begin(), inputs.end());
   std::stable_sort(sorted.begin(), sorted.end(), [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
   return sorted;
+}
+
+std::optional<std::string> unfinished_input_of(const fs::path& dir, long pid) {
+  const std::string prefix = std::string(kInflightPrefix) + std::to_string(pid) + "-";
+  std::error_code ec;
+  for (const auto& item : fs::directory_iterator(dir, ec)) {
+    if (!starts_with(item.path().filename().string(), prefix)) continue;
+    if (auto bytes = running_input(item.path())) return bytes;
+  }
+  return std::nullopt;
 }
 
 bool any_input_checked(const fs::path& dir) {

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,10 @@ class InputTrace {
 // The inputs that some process of the run was running when it ended (running, not done),
 // each once, smallest first. An input too large for the mapping is left out.
 std::vector<std::string> read_unfinished_inputs(const std::filesystem::path& dir);
+
+// The input process pid was running when it ended, if it left one running (it vanished
+// mid-input): the one to take out of the corpus before that job starts again.
+std::optional<std::string> unfinished_input_of(const std::filesystem::path& dir, long pid);
 
 // Whether any process of the run checked an input (a checked-<pid> file exists).
 bool any_input_checked(const std::filesystem::path& dir);

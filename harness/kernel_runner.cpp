@@ -5,6 +5,7 @@
 #include "harness/fp_environment.hpp"
 
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -25,27 +26,35 @@ KernelRun run_as(const normcheck_kernel& kernel, const normcheck_kernel& self, c
   const auto values = static_cast<std::size_t>(count);
   const auto rows = static_cast<std::size_t>(problem.rows);
   const bool writes_stats = (kernel.flags & NORMCHECK_WRITES_STATS) != 0;
+  // The buffers of arrays the problem has not are never made: the kernel gets nullptr.
+  const bool residual_given = problem.has_residual();
   InputBuffer x(problem.x_format, problem.x);
-  InputBuffer residual(problem.x_format, problem.residual);
-  InputBuffer gamma(problem.param_format, problem.gamma);
-  InputBuffer beta(problem.param_format, problem.beta);
+  std::optional<InputBuffer> residual, gamma, beta;
+  std::optional<AbiBuffer> residual_out, mean, rstd;
+  if (residual_given) {
+    residual.emplace(problem.x_format, problem.residual);
+    residual_out.emplace(problem.x_format, values);
+  }
+  if (!problem.gamma.empty()) gamma.emplace(problem.param_format, problem.gamma);
+  if (!problem.beta.empty()) beta.emplace(problem.param_format, problem.beta);
+  if (writes_stats) {
+    mean.emplace(ref::Format::f32, rows);
+    rstd.emplace(ref::Format::f32, rows);
+  }
   AbiBuffer y(problem.y_format, values);
-  AbiBuffer residual_out(problem.x_format, problem.has_residual() ? values : 0);
-  AbiBuffer mean(ref::Format::f32, writes_stats ? rows : 0);
-  AbiBuffer rstd(ref::Format::f32, writes_stats ? rows : 0);
 
   normcheck_problem abi{};
   abi.rows = problem.rows;
   abi.n = problem.n;
   abi.eps = problem.eps;
   abi.x = x.buffer.data();
-  abi.residual = problem.has_residual() ? residual.buffer.data() : nullptr;
-  abi.gamma = problem.gamma.empty() ? nullptr : gamma.buffer.data();
-  abi.beta = problem.beta.empty() ? nullptr : beta.buffer.data();
+  abi.residual = residual ? residual->buffer.data() : nullptr;
+  abi.gamma = gamma ? gamma->buffer.data() : nullptr;
+  abi.beta = beta ? beta->buffer.data() : nullptr;
   abi.y = y.data();
-  abi.residual_out = problem.has_residual() ? residual_out.data() : nullptr;
-  abi.mean = writes_stats ? static_cast<float*>(mean.data()) : nullptr;
-  abi.rstd = writes_stats ? static_cast<float*>(rstd.data()) : nullptr;
+  abi.residual_out = residual_out ? residual_out->data() : nullptr;
+  abi.mean = mean ? static_cast<float*>(mean->data()) : nullptr;
+  abi.rstd = rstd ? static_cast<float*>(rstd->data()) : nullptr;
 
   KernelRun run;
   {
@@ -58,23 +67,25 @@ KernelRun run_as(const normcheck_kernel& kernel, const normcheck_kernel& self, c
     run.fp_state_change = fp_state.changes();
   }
 
+  const auto intact = [](const std::optional<AbiBuffer>& b) { return !b || b->guards_intact(); };
+  const auto unchanged = [](const std::optional<InputBuffer>& b) { return !b || b->unchanged(); };
   MemoryViolations violations;
   violations.note(y.guards_intact(), "wrote outside y");
-  violations.note(residual_out.guards_intact(), "wrote outside residual_out");
-  violations.note(mean.guards_intact(), "wrote outside mean");
-  violations.note(rstd.guards_intact(), "wrote outside rstd");
+  violations.note(intact(residual_out), "wrote outside residual_out");
+  violations.note(intact(mean), "wrote outside mean");
+  violations.note(intact(rstd), "wrote outside rstd");
   violations.note(x.unchanged(), "changed x");
-  violations.note(residual.unchanged(), "changed residual");
-  violations.note(gamma.unchanged(), "changed gamma");
-  violations.note(beta.unchanged(), "changed beta");
+  violations.note(unchanged(residual), "changed residual");
+  violations.note(unchanged(gamma), "changed gamma");
+  violations.note(unchanged(beta), "changed beta");
   run.memory_violation = violations.text();
 
   run.y = y.load();
   y.append_unwritten(run.unwritten_y);
-  if (problem.has_residual()) run.residual_out = residual_out.load();
+  if (residual_out) run.residual_out = residual_out->load();
   if (writes_stats) {
-    run.mean = mean.load();
-    run.rstd = rstd.load();
+    run.mean = mean->load();
+    run.rstd = rstd->load();
   }
   return run;
 }

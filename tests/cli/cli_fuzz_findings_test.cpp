@@ -4,6 +4,8 @@
 // with --jobs 2 a throughput and a sanitizer job run side by side, their executions summed;
 // a job that crashes is restarted for the time left, without the input that ended it.
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -176,32 +178,26 @@ TEST(CliFuzzFindings, TwoJobsRunAThroughputAndASanitizerJob) {
   EXPECT_FALSE(fs::exists(dir / "fast" / "args"));
 }
 
-// A job's process that ends on a crash (outside fork mode libFuzzer exits on the first) is
-// started again for the time left; the input that crashed it, found in the corpus, is moved
-// to quarantine first, or every restart would end on it again while reading the corpus. Its
-// executions add up over the restarts and its artifact is a finding as any other.
-TEST(CliFuzzFindings, AJobThatCrashesIsRestartedWithoutItsInput) {
-  const fs::path dir = scratch_dir() / "fuzz_restart";
-  fs::remove_all(dir);
-  fs::create_directories(dir / "fuzzers");
-  fs::create_directories(dir / "work" / "corpus");
-  std::ofstream(dir / "work" / "corpus" / "deadly") << "boom";
-  std::ofstream(dir / "work" / "corpus" / "harmless") << "fine";
-  write_case_file(dir / "recorded.json", failing_case());
-  const fs::path script = dir / "fuzzers" / "layernorm_fuzzer";
+// A stand-in whose first `crashing` runs crash as libFuzzer outside fork mode does, before
+// reading the whole corpus (an artifact holding `input`, a status line, the final stats,
+// exit 1) and whose later runs use their time ("Done"). Each run keeps its arguments in
+// args-<run>; run counts them. Replaying its artifact gives kSignature, decoding it gives
+// recorded_case, as collecting the findings asks.
+void write_crashing_stand_in(const fs::path& dir, const fs::path& recorded_case, int crashing, const std::string& input) {
+  fs::create_directories(dir);
+  const fs::path script = dir / "layernorm_fuzzer";
   std::ofstream(script)
       << "#!/bin/sh\n"
       << "here=$(dirname \"$0\")\n"
-      // Decoding and replaying the artifact, as collecting findings does.
-      << "if [ -n \"$NORMCHECK_FUZZ_DECODE_TO\" ]; then cp '" << (dir / "recorded.json").string()
+      << "if [ -n \"$NORMCHECK_FUZZ_DECODE_TO\" ]; then cp '" << recorded_case.string()
       << "' \"$NORMCHECK_FUZZ_DECODE_TO\"; exit 0; fi\n"
       << "if [ \"$1\" = -timeout=10 ]; then echo 'normcheck-finding: " << kSignature << "'; exit 1; fi\n"
       << "n=$(( $(cat \"$here/count\" 2>/dev/null || echo 0) + 1 )); echo $n > \"$here/count\"\n"
       << "echo \"$@\" > \"$here/args-$n\"\n"
       << "touch \"$NORMCHECK_FINDING_DIR/checked-$$\"\n"
-      << "if [ $n = 1 ]; then\n"
+      << "if [ $n -le " << crashing << " ]; then\n"
       << "  prefix=$(echo \"$@\" | sed 's/.*-artifact_prefix=\\([^ ]*\\).*/\\1/')\n"
-      << "  printf boom > \"${prefix}crash-1234\"\n"
+      << "  printf '" << input << "' > \"${prefix}crash-1234\"\n"
       << "  printf '#100\\tpulse  cov: 5 ft: 6 corp: 2/10b exec/s: 10 rss: 30Mb\\n'\n"
       << "  echo '==1== ERROR: libFuzzer: deadly signal'\n"
       << "  echo \"artifact_prefix='$prefix'; Test unit written to ${prefix}crash-1234\"\n"
@@ -212,10 +208,36 @@ TEST(CliFuzzFindings, AJobThatCrashesIsRestartedWithoutItsInput) {
       << "echo 'Done 200 runs in 1 second(s)'\n"
       << "echo 'stat::number_of_executed_units: 200'\n";
   fs::permissions(script, fs::perms::owner_all);
+}
 
-  const Outcome o = normcheck(std::string("fuzz --kernel ") + kMutant + " --time 4 --fuzzer-dir '" +
-                              (dir / "fuzzers").string() + "' --work-dir '" + (dir / "work").string() +
-                              "' --corpus '" + (dir / "corpus").string() + "'");
+Outcome fuzz_mutant_over(const fs::path& dir, int seconds) {
+  return normcheck(std::string("fuzz --kernel ") + kMutant + " --time " + std::to_string(seconds) + " --fuzzer-dir '" +
+                   (dir / "fuzzers").string() + "' --work-dir '" + (dir / "work").string() + "' --corpus '" +
+                   (dir / "corpus").string() + "'");
+}
+
+// The run folder's file `name` (the one run of a work folder).
+std::string run_file(const fs::path& work, const std::string& name) {
+  for (const auto& entry : fs::directory_iterator(work)) {
+    if (entry.path().filename().string().rfind("run-", 0) == 0) return slurp(entry.path() / name);
+  }
+  return "";
+}
+
+// A job's process that ends on a crash (outside fork mode libFuzzer exits on the first) is
+// started again for the time left; the input that crashed it while it read the corpus is
+// moved to quarantine first, or every restart would end on it again. Its executions add up
+// over the restarts and its artifact is a finding as any other.
+TEST(CliFuzzFindings, AJobThatCrashesIsRestartedWithoutItsInput) {
+  const fs::path dir = scratch_dir() / "fuzz_restart";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "work" / "corpus");
+  std::ofstream(dir / "work" / "corpus" / "deadly") << "boom";
+  std::ofstream(dir / "work" / "corpus" / "harmless") << "fine";
+  write_case_file(dir / "recorded.json", failing_case());
+  write_crashing_stand_in(dir / "fuzzers", dir / "recorded.json", 1, "boom");
+
+  const Outcome o = fuzz_mutant_over(dir, 10);
   ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
   EXPECT_EQ(slurp(dir / "fuzzers" / "count"), "2\n");
   EXPECT_NE(o.out.find("executions 300 in"), std::string::npos) << o.out;
@@ -223,20 +245,41 @@ TEST(CliFuzzFindings, AJobThatCrashesIsRestartedWithoutItsInput) {
   EXPECT_NE(o.out.find("finding " + std::string(kSignature)), std::string::npos) << o.out;
   // The restart fuzzes for the time left, not the whole --time again.
   const std::string restarted = slurp(dir / "fuzzers" / "args-2");
-  EXPECT_NE(restarted.find("-max_total_time=3 "), std::string::npos) << restarted;
+  const auto at = restarted.find("-max_total_time=");
+  ASSERT_NE(at, std::string::npos) << restarted;
+  const int seconds = std::atoi(restarted.c_str() + at + 16);
+  EXPECT_GE(seconds, 5) << restarted;
+  EXPECT_LE(seconds, 9) << restarted;
   EXPECT_EQ(restarted.find("-fork"), std::string::npos) << restarted;
   // The crashing input left the corpus for the run's quarantine; the other stayed.
   EXPECT_FALSE(fs::exists(dir / "work" / "corpus" / "deadly"));
   EXPECT_TRUE(fs::exists(dir / "work" / "corpus" / "harmless"));
-  bool quarantined = false;
-  std::string log;
-  for (const auto& entry : fs::directory_iterator(dir / "work")) {
-    if (entry.path().filename().string().rfind("run-", 0) != 0) continue;
-    quarantined = slurp(entry.path() / "quarantine" / "deadly") == "boom";
-    log = slurp(entry.path() / "fuzz.log");
-  }
-  EXPECT_TRUE(quarantined);
-  EXPECT_NE(log.find("its input is taken out of the corpus; restarting it for the 3 s left"), std::string::npos) << log;
+  EXPECT_EQ(run_file(dir / "work", "quarantine/deadly"), "boom");
+  const std::string log = run_file(dir / "work", "fuzz.log");
+  EXPECT_NE(log.find("its input is taken out of the corpus; restarting it for the "), std::string::npos) << log;
+}
+
+// A job that keeps crashing before it has read the corpus, on an input the corpus does not
+// hold, is not restarted for the rest of --time: three restarts in a row without reading
+// the corpus or taking an input out end it, and the run with it.
+TEST(CliFuzzFindings, AJobThatCrashesAsItStartsEndsAfterThreeTries) {
+  const fs::path dir = scratch_dir() / "fuzz_restart_storm";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "work" / "corpus");
+  std::ofstream(dir / "work" / "corpus" / "harmless") << "fine";
+  write_case_file(dir / "recorded.json", failing_case());
+  write_crashing_stand_in(dir / "fuzzers", dir / "recorded.json", 1000, "elsewhere");
+
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome o = fuzz_mutant_over(dir, 120);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(o.exit_code, 1) << o.out << o.err;
+  EXPECT_LT(seconds, 60) << "the job was restarted until --time";
+  EXPECT_EQ(slurp(dir / "fuzzers" / "count"), "3\n");
+  EXPECT_NE(o.out.find("crashes    3 (timeouts 0, ooms 0)"), std::string::npos) << o.out;
+  EXPECT_TRUE(fs::exists(dir / "work" / "corpus" / "harmless"));
+  const std::string log = run_file(dir / "work", "fuzz.log");
+  EXPECT_NE(log.find("not restarted: three restarts in a row"), std::string::npos) << log;
 }
 
 // A run in which no process checked an input (the kernel answered UNSUPPORTED to all) has
