@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "reference/reciprocal_sqrt.hpp"
+#include "reference/rounding.hpp"
 #include "reference/scaled_row_sums.hpp"
 
 namespace normcheck::ref::detail {
@@ -143,6 +144,11 @@ void reciprocal_sqrt(const mpz_int& v, ExactRowStats& stats) {
   stats.rsqrt_lo = mpfr_get_d(remainder, MPFR_RNDN);
 }
 
+// The GMP path's working integers (compute_exact_stats), kept by each thread.
+struct BigRowScratch {
+  mpz_int eps_term, x, part, sum, sum_squares;
+};
+
 // Smallest lowest-set-bit exponent and largest highest-set-bit exponent over the nonzero
 // values (INT_MAX / INT_MIN when all are zero), from the bit patterns without branches.
 void exponent_range(const double* values, std::int64_t n, int& min_lsb, int& max_msb) {
@@ -263,12 +269,18 @@ void compute_exact_stats(const RowInput& row, ExactRowStats& stats) {
   } else {
     stats.double_tier_row = false;
     stats.scaled.clear();
-    mpz_int eps_term;
+    // Reused across rows and calls: an mpz allocates when it first grows, so fresh locals
+    // cost a few allocations per row.
+    thread_local BigRowScratch scratch;
+    mpz_int& eps_term = scratch.eps_term;
+    mpz_int& x = scratch.x;
+    mpz_int& part = scratch.part;
+    mpz_int& sum = scratch.sum;
+    mpz_int& sum_squares = scratch.sum_squares;
+    eps_term = 0;
     if (row.eps != 0.0) scaled_eps_term(row.eps, n, q, eps_term);
-    mpz_int x;
-    mpz_int part;
-    mpz_int sum = 0;
-    mpz_int sum_squares = 0;
+    sum = 0;
+    sum_squares = 0;
     for (std::int64_t i = 0; i < n; ++i) {
       scale_big(row.first[i], q, x);
       if (row.second) {
@@ -317,20 +329,25 @@ void exact_deviation(const RowInput& row, const ExactRowStats& stats, std::int64
 }
 
 long double to_long_double(const mpz_int& value) {
-  const int sign = value.sign();
+  // From the limbs (of |value|), without the temporaries abs() and >> would allocate: it
+  // runs once per element of the rows beyond 64-bit integers.
+  static_assert(GMP_LIMB_BITS == 64, "a limb holds the 64 significant bits");
+  const mpz_srcptr v = value.backend().data();
+  const int sign = mpz_sgn(v);
   if (sign == 0) return 0.0L;
-  const std::size_t width = mpz_sizeinbase(value.backend().data(), 2);
+  const std::size_t width = mpz_sizeinbase(v, 2);
   long double magnitude;
   if (width <= 64) {
-    mpz_int absolute = abs(value);
-    magnitude =
-        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(absolute.backend().data())));
+    magnitude = static_cast<long double>(static_cast<std::uint64_t>(mpz_getlimbn(v, 0)));
   } else {
-    const auto dropped = static_cast<unsigned>(width - 64);
-    mpz_int top = abs(value) >> dropped;
-    magnitude = std::ldexp(
-        static_cast<long double>(static_cast<std::uint64_t>(mpz_get_ui(top.backend().data()))),
-        static_cast<int>(dropped));
+    // The 64 bits from dropped up: the top bit of the value is bit 63 of top (truncation).
+    const std::size_t dropped = width - 64;
+    const auto limb = static_cast<mp_size_t>(dropped / 64);
+    const auto offset = static_cast<unsigned>(dropped % 64);
+    std::uint64_t top = mpz_getlimbn(v, limb) >> offset;
+    if (offset != 0) top |= static_cast<std::uint64_t>(mpz_getlimbn(v, limb + 1)) << (64 - offset);
+    // top has 64 bits, the long double's significand: the scaling by 2^dropped is exact.
+    magnitude = static_cast<long double>(top) * pow2l(static_cast<int>(dropped));
   }
   return sign < 0 ? -magnitude : magnitude;
 }
