@@ -22,6 +22,7 @@
 #include "harness/finding_store.hpp"
 #include "harness/input_trace.hpp"
 #include "cli/fuzz_process.hpp"
+#include "cli/fuzz_restart.hpp"
 #include "harness/isolation.hpp"
 #include "harness/replay_line.hpp"
 #include "harness/shrink.hpp"
@@ -252,8 +253,7 @@ std::set<std::string> artifact_contents(const std::vector<FuzzTarget>& targets) 
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(target.artifacts, ec)) {
       if (!entry.is_regular_file() || !is_artifact(entry.path())) continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      contents.insert(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()));
+      if (auto bytes = read_file_bytes(entry.path())) contents.insert(std::move(*bytes));
     }
   }
   return contents;

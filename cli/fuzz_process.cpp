@@ -283,9 +283,16 @@ void end_incarnation(Running& r, double elapsed, double fuzz_seconds, bool stopp
   r.stats.executions = r.finished_executions;
   const int code = decode_status(r.status);
 
+  // Stopped by the run, its time used, or stopped from outside: a normal end. Nothing is
+  // said, and nothing taken out (an interrupted process may have stopped mid-input).
+  if (stopping || r.done_line || code == kInterruptedExit) {
+    r.finished = true;
+    return;
+  }
+
   std::optional<std::string> culprit;
   if (r.ended_by) culprit = read_file_bytes(r.ended_by->path);
-  if (!culprit && !r.done_line) culprit = unfinished_input_of(r.spec->trace_dir, r.child.pid);
+  if (!culprit) culprit = unfinished_input_of(r.spec->trace_dir, r.child.pid);
   int taken_out = 0;
   if (culprit && !r.saw_inited) {
     taken_out = quarantine_input(*culprit, max_len_of(r.spec->argv, 4096), r.spec->corpus_dirs, r.spec->quarantine_dir);
@@ -295,12 +302,7 @@ void end_incarnation(Running& r, double elapsed, double fuzz_seconds, bool stopp
 
   const double left = fuzz_seconds - elapsed;
   std::string why_not;  // empty: restart
-  if (stopping) {
-    why_not = "the run is stopping";
-  } else if (r.done_line || code == kInterruptedExit) {
-    r.finished = true;  // its time used, or stopped from outside: a normal end, said by libFuzzer
-    return;
-  } else if (!culprit && !executed && code != 0) {
+  if (!culprit && !executed && code != 0) {
     why_not = "it failed as it started";
   } else if (!culprit && !executed) {
     why_not = "it ended before any input";

@@ -55,7 +55,7 @@ int quarantine_input(const std::string& input, std::size_t max_len, const std::v
       const std::uintmax_t size = it->file_size(size_error);
       if (size_error || (size != input.size() && !(maybe_cut && size > input.size()))) continue;
       const auto bytes = read_file_bytes(it->path());
-      if (!bytes || bytes->compare(0, input.size(), input) != 0 || (bytes->size() != input.size() && !maybe_cut)) continue;
+      if (!bytes || bytes->compare(0, input.size(), input) != 0) continue;  // the size is checked above
       std::error_code move_error;
       fs::create_directories(quarantine_dir, move_error);
       fs::rename(it->path(), quarantine_dir / it->path().filename(), move_error);

@@ -27,11 +27,10 @@ KernelRun run_as(const normcheck_kernel& kernel, const normcheck_kernel& self, c
   const auto rows = static_cast<std::size_t>(problem.rows);
   const bool writes_stats = (kernel.flags & NORMCHECK_WRITES_STATS) != 0;
   // The buffers of arrays the problem has not are never made: the kernel gets nullptr.
-  const bool residual_given = problem.has_residual();
   InputBuffer x(problem.x_format, problem.x);
   std::optional<InputBuffer> residual, gamma, beta;
   std::optional<AbiBuffer> residual_out, mean, rstd;
-  if (residual_given) {
+  if (problem.has_residual()) {
     residual.emplace(problem.x_format, problem.residual);
     residual_out.emplace(problem.x_format, values);
   }
