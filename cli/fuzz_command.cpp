@@ -138,7 +138,8 @@ fs::path copy_seeds(const fs::path& fuzzer_dir, const std::string& target_name, 
   const fs::path seeds = fuzzer_dir / (target_name + "_seed_corpus");
   if (!fs::is_directory(seeds)) return {};
   fs::create_directories(to);
-  fs::copy(seeds, to, fs::copy_options::overwrite_existing);
+  // recursive: with other options alone, fs::copy of a directory copies none of its files.
+  fs::copy(seeds, to, fs::copy_options::overwrite_existing | fs::copy_options::recursive);
   return to;
 }
 

@@ -67,8 +67,45 @@ std::string describe_fp_change(const FpControl& before, const FpControl& after) 
   return out;
 }
 
-FpEnvironmentGuard::FpEnvironmentGuard() : before_(current_fp_control()) { std::fegetenv(&saved_); }
+#ifdef NORMCHECK_X86
+namespace {
+// The x87 stack as a C function finds it at a call: its top (status word bits 11-13) and
+// whether ST(0) is empty (fxam: C3 = 1, C2 = 0, C0 = 1), as top | empty << 3. Eight values
+// left on the stack bring the top back where it was, but not ST(0)'s tag.
+unsigned x87_stack() {
+  std::uint16_t status = 0;
+  __asm__ volatile("fxam\n\tfnstsw %0" : "=a"(status));
+  const bool empty = (status & 0x4500u) == 0x4100u;
+  return ((status >> 11) & 7u) | (empty ? 8u : 0u);
+}
+std::uint16_t x87_control_word() {
+  std::uint16_t word = 0;
+  __asm__ volatile("fnstcw %0" : "=m"(word));
+  return word;
+}
+}  // namespace
 
-FpEnvironmentGuard::~FpEnvironmentGuard() { std::fesetenv(&saved_); }
+FpEnvironmentGuard::FpEnvironmentGuard()
+    : before_(current_fp_control()),
+      sse_register_(_mm_getcsr()),
+      x87_control_(x87_control_word()),
+      x87_stack_(x87_stack()) {}
+
+FpEnvironmentGuard::~FpEnvironmentGuard() {
+  if (x87_control_word() != x87_control_ || x87_stack() != x87_stack_) {
+    // A fresh x87 unit (fninit: empty stack, no flags), then the control word found.
+    // fesetenv(FE_DFL_ENV) would not do: glibc keeps the tag word, so the stack stays full.
+    const std::uint16_t word = x87_control_;
+    __asm__ volatile("fninit\n\tfldcw %0" : : "m"(word));
+  }
+  _mm_setcsr(sse_register_);
+}
+#else
+FpEnvironmentGuard::FpEnvironmentGuard() : before_(current_fp_control()) {}
+
+FpEnvironmentGuard::~FpEnvironmentGuard() {
+  if (current_fp_control() != before_) std::fesetround(static_cast<int>(before_.sse));
+}
+#endif
 
 }  // namespace normcheck::harness

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cfenv>
+#include <cstdint>
 #include <string>
 
 namespace normcheck::harness {
@@ -22,8 +23,12 @@ FpControl current_fp_control();
 // "" when equal, else what differs, as "rounding upward, flush-to-zero set".
 std::string describe_fp_change(const FpControl& before, const FpControl& after);
 
-// Saves the whole environment; changes() says what the code in between changed, and the
-// destructor restores the saved environment, changed or not.
+// changes() says what the code in between changed, and the destructor restores the state
+// it found: the SSE control and status register always; when the x87 control word changed or
+// the x87 stack was left holding values, a fresh x87 environment (empty stack) with the
+// control word it found. Saving the
+// whole environment up front (fegetenv) was two slow x87 environment stores on every kernel
+// call, for a state that a kernel keeping the C ABI never leaves changed.
 class FpEnvironmentGuard {
  public:
   FpEnvironmentGuard();
@@ -34,8 +39,10 @@ class FpEnvironmentGuard {
   std::string changes() const { return describe_fp_change(before_, current_fp_control()); }
 
  private:
-  std::fenv_t saved_{};
   FpControl before_;
+  unsigned sse_register_ = 0;        // the whole MXCSR, flags included
+  std::uint16_t x87_control_ = 0;   // the whole x87 control word
+  unsigned x87_stack_ = 0;          // the x87 stack's top and whether ST(0) is empty (bits 0-2, 3)
 };
 
 }  // namespace normcheck::harness

@@ -5,9 +5,11 @@
 // the seeded bug is the only difference, visible in a few lines.
 #pragma once
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "impls/kernels/row_io.hpp"
@@ -77,24 +79,58 @@ RowRange<T> scan_range(const T* p, int64_t n) {
   return range;
 }
 
+// 2^k exactly, from its bit pattern where it is a normal T (a kernel scales every row that
+// is far from 1 by a power of two, and ldexp is a library call each time).
+template <class T>
+T pow2(int k) {
+  constexpr int kMinExp = std::numeric_limits<T>::min_exponent - 1;  // of the smallest normal
+  constexpr int kMaxExp = std::numeric_limits<T>::max_exponent - 1;
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    // One unsigned comparison for the range (the fuzz build traces each comparison).
+    if (static_cast<unsigned>(k - kMinExp) > static_cast<unsigned>(kMaxExp - kMinExp)) return std::ldexp(T(1), k);
+    if constexpr (std::is_same_v<T, float>) {
+      return std::bit_cast<float>(static_cast<uint32_t>(k - kMinExp + 1) << 23);
+    } else {
+      return std::bit_cast<double>(static_cast<uint64_t>(k - kMinExp + 1) << 52);
+    }
+  } else {
+    if (static_cast<unsigned>(k + 1022) > 2045u) return std::ldexp(T(1), k);
+    return static_cast<T>(pow2<double>(k));  // exact: the long double holds every double
+  }
+}
+
 // v * 2^k, one rounding at most (two exact factors when 2^k itself overflows T).
 template <class T>
 T times_pow2(T v, int k) {
-  if (k == 0) return v;  // most rows: no libm call
-  if (k < std::numeric_limits<T>::max_exponent - 1) return v * std::ldexp(T(1), k);
-  return v * std::ldexp(T(1), k / 2) * std::ldexp(T(1), k - k / 2);
+  if (k == 0) return v;
+  if (k < std::numeric_limits<T>::max_exponent - 1) return v * pow2<T>(k);
+  return v * pow2<T>(k / 2) * pow2<T>(k - k / 2);
 }
 
 template <class T>
 const T* scaled_copy(const T* p, int64_t n, int k) {
   T* out = scratch<T>(kScaledSlot, n);
   if (k < std::numeric_limits<T>::max_exponent - 1) {
-    const T factor = std::ldexp(T(1), k);
+    const T factor = pow2<T>(k);
     for (int64_t i = 0; i < n; ++i) out[i] = p[i] * factor;
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = times_pow2(p[i], k);
   }
   return out;
+}
+
+// floor(log2 |v|) of a finite nonzero v: ilogb, read from the bits where v is normal.
+template <class T>
+int exponent_of(T v) {
+  if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    using Bits = std::conditional_t<std::is_same_v<T, float>, uint32_t, uint64_t>;
+    constexpr int kFractionBits = std::numeric_limits<T>::digits - 1;
+    constexpr int kBias = std::numeric_limits<T>::max_exponent - 1;
+    const auto field = static_cast<int>((std::bit_cast<Bits>(v) >> kFractionBits) &
+                                        ((Bits{1} << (sizeof(T) * 8 - 1 - kFractionBits)) - 1));
+    if (field != 0) return field - kBias;
+  }
+  return std::ilogb(v);
 }
 
 template <class Self, class TT>
@@ -120,7 +156,7 @@ struct NormSteps {
   static int scale_exponent(T maxabs, int64_t /*n*/) {
     constexpr int kSafe = std::numeric_limits<T>::max_exponent / 4;
     if (maxabs == 0) return 0;
-    const int e = std::ilogb(maxabs);
+    const int e = exponent_of(maxabs);
     if (e > kSafe) return kSafe - e;
     return e < -kSafe ? -e : 0;
   }

@@ -224,6 +224,21 @@ std::string run_file(const fs::path& work, const std::string& name) {
   return "";
 }
 
+// The build's seed corpus (its regression and seed cases, as the setup converts them) is
+// copied into the run and handed to the job beside the work corpus.
+TEST(CliFuzzFindings, AJobStartsFromTheBuildsSeedCorpus) {
+  const fs::path dir = scratch_dir() / "fuzz_seeds";
+  fs::remove_all(dir);
+  write_stand_in(dir / "fuzzers", 3000, {});
+  fs::create_directories(dir / "fuzzers" / "layernorm_fuzzer_seed_corpus");
+  std::ofstream(dir / "fuzzers" / "layernorm_fuzzer_seed_corpus" / "a-regression") << "seed bytes";
+  const Outcome o = fuzz_over_stand_in(kMutant, dir);
+  ASSERT_EQ(o.exit_code, 0) << o.out << o.err;
+  const std::string args = slurp(dir / "fuzzers" / "args");
+  EXPECT_NE(args.find("/seeds"), std::string::npos) << args;
+  EXPECT_EQ(run_file(dir / "work", "seeds/a-regression"), "seed bytes");
+}
+
 // A job's process that ends on a crash (outside fork mode libFuzzer exits on the first) is
 // started again for the time left; the input that crashed it while it read the corpus is
 // moved to quarantine first, or every restart would end on it again. Its executions add up

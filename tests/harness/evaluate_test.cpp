@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cfenv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 
@@ -233,6 +234,40 @@ TEST(EvaluateTest, AKernelThatChangesTheFloatingPointStateIsAFindingAndIsUndone)
   EXPECT_EQ(_mm_getcsr() & 0x8040u, 0u);
   volatile double tiny = 0x1p-1060;
   EXPECT_NE(tiny * 2, 0.0);  // subnormals survive in the harness
+
+  // The x87 unit: a precision control changed is a finding and is undone; values left on
+  // its stack (a full stack would turn the harness's long double arithmetic into NaN) are
+  // cleared without a finding, as they change no result.
+  Tamper single_precision;
+  single_precision.status = [](const ref::NormProblem&) {
+    std::uint16_t word = 0;
+    __asm__ volatile("fnstcw %0" : "=m"(word));
+    word = static_cast<std::uint16_t>(word & ~0x300u);  // precision control: 24 bits
+    __asm__ volatile("fldcw %0" : : "m"(word));
+    return NORMCHECK_OK;
+  };
+  TestKernel narrows("narrows-x87", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0,
+                     single_precision);
+  const CaseEvaluation x = evaluate_case(narrows.info, f32_problem(2, 8), f32_budget(), {.check_contracts = false});
+  ASSERT_FALSE(x.violations.empty());
+  EXPECT_NE(x.violations.front().message.find("x87 precision control"), std::string::npos) << describe(x);
+  volatile long double big = 0x1p60L;
+  EXPECT_EQ(static_cast<double>((big + 1.0L) - big), 1.0) << "long double lost its 64-bit significand";
+
+  Tamper leaves_stack;
+  leaves_stack.status = [](const ref::NormProblem&) {
+    __asm__ volatile("fld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1\n\tfld1");
+    return NORMCHECK_OK;
+  };
+  TestKernel full_stack("fills-x87-stack", NORMCHECK_LAYERNORM, NORMCHECK_F32, NORMCHECK_F32, NORMCHECK_F32, 0,
+                        leaves_stack);
+  const CaseEvaluation st = evaluate_case(full_stack.info, f32_problem(2, 8), f32_budget(), {.check_contracts = false});
+  EXPECT_TRUE(st.passed()) << describe(st);
+  std::uint16_t status = 0;
+  __asm__ volatile("fxam\n\tfnstsw %0" : "=a"(status));
+  EXPECT_EQ(status & 0x4500u, 0x4100u) << "the x87 stack is not empty after the call";
+  volatile long double one = 1.0L;
+  EXPECT_EQ(static_cast<double>(one + one), 2.0);
 #endif
 }
 
