@@ -5,6 +5,7 @@
 #include <string>
 
 #include "harness/input_error.hpp"
+#include "harness/memory_reuse.hpp"
 #include "cli/commands.hpp"
 #include "cli/python_forwarding.hpp"
 #include "harness/replay_line.hpp"
@@ -70,6 +71,7 @@ int usage_error(const CLI::App& app, const CLI::ParseError& error, int argc, cha
 
 int main(int argc, char** argv) {
   namespace cli = normcheck::harness::cli;
+  normcheck::harness::keep_freed_memory_for_reuse();
   // A Python kernel runs in the Python package's engine: before this parser sees the command.
   if (int python_exit = 0; cli::forwards_to_python(argc, argv, python_exit)) return python_exit;
   CLI::App app{

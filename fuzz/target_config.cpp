@@ -9,6 +9,7 @@
 
 #include "fuzz/backward_input.hpp"
 #include "harness/case.hpp"
+#include "harness/memory_reuse.hpp"
 #include "harness/replay_line.hpp"
 #include "impls/plugin_loader.hpp"
 
@@ -101,6 +102,7 @@ harness::Verdict TargetConfig::expected_verdict() const {
 }
 
 void configure_target(ref::Op op) {
+  harness::keep_freed_memory_for_reuse();
   TargetConfig& config = mutable_config();
   const std::string op_label(ref::op_name(op));
   try {
@@ -119,6 +121,7 @@ void configure_target(ref::Op op) {
 }
 
 void configure_backward_target() {
+  harness::keep_freed_memory_for_reuse();
   TargetConfig& config = mutable_config();
   try {
     static const std::vector<impls::BackwardKernelInfo> kernels = impls::all_backward_kernels(plugin_list(config));
