@@ -18,6 +18,13 @@ constexpr unsigned kSseControlMask = 0xffc0u;
 // x87 control word: bits 0-5 masks, 8-9 precision, 10-11 rounding.
 constexpr unsigned kX87ControlMask = 0x0f3fu;
 
+// The whole x87 control word.
+std::uint16_t x87_control_word() {
+  std::uint16_t word = 0;
+  __asm__ volatile("fnstcw %0" : "=m"(word));
+  return word;
+}
+
 const char* rounding_name(unsigned rc) {
   switch (rc & 3u) {
     case 0: return "to nearest";
@@ -39,9 +46,7 @@ FpControl current_fp_control() {
   FpControl c;
 #ifdef NORMCHECK_X86
   c.sse = _mm_getcsr() & kSseControlMask;
-  std::uint16_t word = 0;
-  __asm__ volatile("fnstcw %0" : "=m"(word));
-  c.x87 = word & kX87ControlMask;
+  c.x87 = x87_control_word() & kX87ControlMask;
 #else
   c.sse = static_cast<unsigned>(std::fegetround());
 #endif
@@ -77,11 +82,6 @@ unsigned x87_stack() {
   __asm__ volatile("fxam\n\tfnstsw %0" : "=a"(status));
   const bool empty = (status & 0x4500u) == 0x4100u;
   return ((status >> 11) & 7u) | (empty ? 8u : 0u);
-}
-std::uint16_t x87_control_word() {
-  std::uint16_t word = 0;
-  __asm__ volatile("fnstcw %0" : "=m"(word));
-  return word;
 }
 }  // namespace
 

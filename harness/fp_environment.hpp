@@ -26,9 +26,9 @@ std::string describe_fp_change(const FpControl& before, const FpControl& after);
 // changes() says what the code in between changed, and the destructor restores the state
 // it found: the SSE control and status register always; when the x87 control word changed or
 // the x87 stack was left holding values, a fresh x87 environment (empty stack) with the
-// control word it found. Saving the
-// whole environment up front (fegetenv) was two slow x87 environment stores on every kernel
-// call, for a state that a kernel keeping the C ABI never leaves changed.
+// control word it found. Saving the whole environment up front (fegetenv) was two slow x87
+// environment stores on every kernel call, for a state that a kernel keeping the C ABI never
+// leaves changed.
 class FpEnvironmentGuard {
  public:
   FpEnvironmentGuard();

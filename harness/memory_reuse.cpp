@@ -1,7 +1,7 @@
 // glibc's malloc thresholds for normcheck's processes (memory_reuse.hpp).
 #include "harness/memory_reuse.hpp"
 
-#include <cstdlib>  // defines __GLIBC__ on glibc, which the test below needs
+#include <cstdlib>  // defines __GLIBC__ on glibc, which the #if below tests
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif

@@ -83,16 +83,13 @@ RowRange<T> scan_range(const T* p, int64_t n) {
 // is far from 1 by a power of two, and ldexp is a library call each time).
 template <class T>
 T pow2(int k) {
-  constexpr int kMinExp = std::numeric_limits<T>::min_exponent - 1;  // of the smallest normal
-  constexpr int kMaxExp = std::numeric_limits<T>::max_exponent - 1;
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
+    using Bits = std::conditional_t<std::is_same_v<T, float>, uint32_t, uint64_t>;
+    constexpr int kMinExp = std::numeric_limits<T>::min_exponent - 1;  // of the smallest normal
+    constexpr int kMaxExp = std::numeric_limits<T>::max_exponent - 1;
     // One unsigned comparison for the range (the fuzz build traces each comparison).
     if (static_cast<unsigned>(k - kMinExp) > static_cast<unsigned>(kMaxExp - kMinExp)) return std::ldexp(T(1), k);
-    if constexpr (std::is_same_v<T, float>) {
-      return std::bit_cast<float>(static_cast<uint32_t>(k - kMinExp + 1) << 23);
-    } else {
-      return std::bit_cast<double>(static_cast<uint64_t>(k - kMinExp + 1) << 52);
-    }
+    return std::bit_cast<T>(static_cast<Bits>(k - kMinExp + 1) << (std::numeric_limits<T>::digits - 1));
   } else {
     if (static_cast<unsigned>(k + 1022) > 2045u) return std::ldexp(T(1), k);
     return static_cast<T>(pow2<double>(k));  // exact: the long double holds every double
